@@ -1,0 +1,55 @@
+package io.crosstrain.gateway.config;
+
+import static org.springframework.cloud.gateway.server.mvc.filter.BeforeFilterFunctions.uri;
+import static org.springframework.cloud.gateway.server.mvc.handler.GatewayRouterFunctions.route;
+import static org.springframework.cloud.gateway.server.mvc.handler.HandlerFunctions.http;
+import static org.springframework.cloud.gateway.server.mvc.predicate.GatewayRequestPredicates.path;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.ServerResponse;
+
+/**
+ * The routing table. Declared in Java rather than YAML so that the prefix → service mapping lives in one place
+ * ({@link #ROUTES}) and each prefix matches both the collection path ({@code /api/v1/jobs}) and everything below it.
+ */
+@Configuration(proxyBeanMethods = false)
+class RoutesConfig {
+
+    /** Which upstream owns a path prefix. */
+    enum Upstream { JOB_API, INVENTORY, SCHEDULER }
+
+    record Route(String id, String prefix, Upstream upstream) {
+    }
+
+    static final List<Route> ROUTES = List.of(
+            new Route("jobs", "/api/v1/jobs", Upstream.JOB_API),
+            new Route("datacenters", "/api/v1/datacenters", Upstream.INVENTORY),
+            new Route("devices", "/api/v1/devices", Upstream.INVENTORY),
+            new Route("chips", "/api/v1/chips", Upstream.INVENTORY),
+            new Route("plans", "/api/v1/plans", Upstream.SCHEDULER));
+
+    @Bean
+    RouterFunction<ServerResponse> apiRoutes(UpstreamProperties upstreams) {
+        List<RouterFunction<ServerResponse>> functions = new ArrayList<>();
+        for (Route r : ROUTES) {
+            functions.add(route(r.id())
+                    .route(path(r.prefix(), r.prefix() + "/**"), http())
+                    .before(uri(urlOf(r.upstream(), upstreams)))
+                    .build());
+        }
+        return functions.stream().reduce(RouterFunction::and).orElseThrow();
+    }
+
+    static String urlOf(Upstream upstream, UpstreamProperties p) {
+        return switch (upstream) {
+            case JOB_API -> p.jobApiUrl();
+            case INVENTORY -> p.inventoryUrl();
+            case SCHEDULER -> p.schedulerUrl();
+        };
+    }
+}

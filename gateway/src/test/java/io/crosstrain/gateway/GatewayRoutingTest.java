@@ -1,0 +1,152 @@
+package io.crosstrain.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Starts the gateway on a random port with its three upstreams pointed at small JDK HTTP servers that answer with
+ * their own name, the method, the path with query, and the request body. Each route prefix must reach the right one
+ * with everything intact.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class GatewayRoutingTest {
+
+    static final HttpServer JOB_API = echo("job-api");
+    static final HttpServer INVENTORY = echo("inventory");
+    static final HttpServer SCHEDULER = echo("scheduler");
+
+    final HttpClient client = HttpClient.newHttpClient();
+
+    @LocalServerPort
+    int port;
+
+    @DynamicPropertySource
+    static void upstreams(DynamicPropertyRegistry r) {
+        r.add("crosstrain.gateway.job-api-url", () -> url(JOB_API));
+        r.add("crosstrain.gateway.inventory-url", () -> url(INVENTORY));
+        r.add("crosstrain.gateway.scheduler-url", () -> url(SCHEDULER));
+    }
+
+    @AfterAll
+    static void stop() {
+        JOB_API.stop(0);
+        INVENTORY.stop(0);
+        SCHEDULER.stop(0);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "/api/v1/jobs, job-api",
+            "/api/v1/jobs/3f1c2a9e-0000-4000-8000-000000000001/report, job-api",
+            "/api/v1/datacenters, inventory",
+            "/api/v1/datacenters/bj/links, inventory",
+            "/api/v1/devices, inventory",
+            "/api/v1/devices/bj-a100-0, inventory",
+            "/api/v1/chips, inventory",
+            "/api/v1/chips/h20, inventory",
+            "/api/v1/plans, scheduler",
+            "/api/v1/plans/3f1c2a9e-0000-4000-8000-000000000001, scheduler"})
+    void getReachesTheOwningServiceWithQueryIntact(String path, String upstream) throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(gateway(path + "?limit=5&state=RUNNING")).GET());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(upstream + " GET " + path + "?limit=5&state=RUNNING\n");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "/api/v1/jobs, job-api",
+            "/api/v1/jobs/abc/cancel, job-api",
+            "/api/v1/datacenters, inventory",
+            "/api/v1/devices/d1/profile, inventory",
+            "/api/v1/chips, inventory",
+            "/api/v1/plans/abc/simulate, scheduler"})
+    void postReachesTheOwningServiceWithBodyIntact(String path, String upstream) throws Exception {
+        String body = "{\"name\":\"tiny\",\"steps\":3,\"note\":\"ünïcode ✓\"}";
+        HttpResponse<String> response = send(HttpRequest.newBuilder(gateway(path + "?dryRun=true"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(upstream + " POST " + path + "?dryRun=true\n" + body);
+    }
+
+    @Test
+    void unknownPathsAreNotForwarded() throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(gateway("/api/v1/jobsx")).GET());
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.body()).doesNotContain("job-api GET");
+    }
+
+    @Test
+    void servesTheIndexPageAndHealth() throws Exception {
+        HttpResponse<String> index = send(HttpRequest.newBuilder(gateway("/")).GET());
+        assertThat(index.statusCode()).isEqualTo(200);
+        assertThat(index.body()).contains("CrossTrain", "/api/v1/jobs", "/api/v1/plans/{jobId}");
+
+        HttpResponse<String> health = send(HttpRequest.newBuilder(gateway("/actuator/health")).GET());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"status\":\"UP\"");
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    private URI gateway(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + port + pathAndQuery);
+    }
+
+    private static String url(HttpServer server) {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** An upstream stand-in that answers "name METHOD path?query\nbody". */
+    private static HttpServer echo(String name) {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/", exchange -> answer(name, exchange));
+            server.start();
+            return server;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void answer(String name, HttpExchange exchange) throws IOException {
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readAllBytes();
+        }
+        URI uri = exchange.getRequestURI();
+        String target = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        byte[] head = (name + " " + exchange.getRequestMethod() + " " + target + "\n").getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(200, head.length + body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(head);
+            out.write(body);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.crosstrain.contracts;
+
+/** Kafka topic names (ARCHITECTURE.md §3). Every name carries the {@code crosstrain.} prefix. */
+public final class Topics {
+    public static final String PREFIX = "crosstrain.";
+    public static final String JOB_COMMANDS = PREFIX + "job-commands";
+    public static final String JOB_EVENTS = PREFIX + "job-events";
+    public static final String DEVICE_HEARTBEATS = PREFIX + "device-heartbeats";
+    public static final String PLANS = PREFIX + "plans";
+    public static final String STEP_METRICS = PREFIX + "step-metrics";
+    public static final String GRAD_WAN = PREFIX + "grad-wan";
+    public static final String MODEL_STATE = PREFIX + "model-state";
+    public static final String DLT_SUFFIX = ".DLT";
+
+    private Topics() {
+    }
+
+    /** Worker to its datacenter's relay. */
+    public static String gradUp(String datacenter) {
+        return PREFIX + "grad-up." + datacenter;
+    }
+
+    /** Relay to the workers of its datacenter. */
+    public static String gradDown(String datacenter) {
+        return PREFIX + "grad-down." + datacenter;
+    }
+
+    public static String deadLetter(String topic) {
+        return topic + DLT_SUFFIX;
+    }
+}

@@ -1,0 +1,25 @@
+package io.crosstrain.kafka;
+
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.kafka.config.TopicBuilder;
+
+import io.crosstrain.contracts.Topics;
+
+/** Topic declarations with the settings CrossTrain relies on. */
+public final class KafkaTopics {
+    private KafkaTopics() {
+    }
+
+    public static NewTopic topic(String name, int partitions) {
+        return TopicBuilder.name(name).partitions(partitions).replicas(1).build();
+    }
+
+    public static NewTopic deadLetter(String name) {
+        return topic(Topics.deadLetter(name), 1);
+    }
+
+    /** A log-compacted topic: only the newest record per key matters (model state, heartbeats). */
+    public static NewTopic compacted(String name, int partitions) {
+        return TopicBuilder.name(name).partitions(partitions).replicas(1).compact().build();
+    }
+}

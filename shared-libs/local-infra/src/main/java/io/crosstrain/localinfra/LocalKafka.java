@@ -1,0 +1,46 @@
+package io.crosstrain.localinfra;
+
+import java.util.Map;
+
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * A real single-node Kafka broker in KRaft mode, started in this JVM from Kafka's own jars. Used by tests and by
+ * {@code ./crosstrain up|demo}, so nothing needs Docker or a separately installed Kafka.
+ */
+public final class LocalKafka implements AutoCloseable {
+
+    private final EmbeddedKafkaKraftBroker broker;
+
+    private LocalKafka(EmbeddedKafkaKraftBroker broker) {
+        this.broker = broker;
+    }
+
+    /** Starts a broker on {@code port} (0 = any free port) on the loopback interface. */
+    public static LocalKafka start(int port) {
+        EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 1);
+        if (port > 0) {
+            broker.kafkaPorts(port);
+        }
+        broker.brokerProperties(Map.of(
+                "auto.create.topics.enable", "true",
+                "group.initial.rebalance.delay.ms", "0",
+                "offsets.topic.replication.factor", "1",
+                "transaction.state.log.replication.factor", "1",
+                "transaction.state.log.min.isr", "1",
+                // gradient chunks are at most 512 KiB; leave head-room for batching
+                "message.max.bytes", String.valueOf(4 * 1024 * 1024),
+                "replica.fetch.max.bytes", String.valueOf(4 * 1024 * 1024)));
+        broker.afterPropertiesSet();
+        return new LocalKafka(broker);
+    }
+
+    public String bootstrapServers() {
+        return broker.getBrokersAsString();
+    }
+
+    @Override
+    public void close() {
+        broker.destroy();
+    }
+}
