@@ -1,0 +1,134 @@
+package io.crosstrain.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.JsonNode;
+
+/** {@code ./crosstrain up | demo}: the whole platform on one machine, no Docker. */
+@Command(name = "crosstrain", mixinStandardHelpOptions = true, version = "crosstrain 0.1.0",
+        description = "Train one model across datacenters and accelerator types.",
+        subcommands = {CrossTrainCli.Up.class, CrossTrainCli.Demo.class})
+public final class CrossTrainCli implements Callable<Integer> {
+
+    @Option(names = "--home", description = "repository root (where the service jars are built)",
+            defaultValue = "${sys:crosstrain.home:-.}")
+    Path home;
+
+    @Option(names = "--port-base", defaultValue = "8080",
+            description = "gateway port; inventory +1, job-api +2, scheduler +3, relays +10.., workers +20..")
+    int portBase;
+
+    @Option(names = "--database", defaultValue = "crosstrain", description = "PostgreSQL database to use (created if missing)")
+    String database;
+
+    @Override
+    public Integer call() {
+        new CommandLine(this).usage(System.out);
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new CrossTrainCli())
+                .setExecutionExceptionHandler((ex, cmd, parsed) -> {
+                    cmd.getErr().println("crosstrain: " + ex.getMessage());
+                    return 1;
+                })
+                .execute(args);
+        System.exit(code);
+    }
+
+    LocalStack.Options options(int kafkaPort) {
+        Path root = home.toAbsolutePath().normalize();
+        return new LocalStack.Options(root, kafkaPort, portBase, database, root.resolve(".crosstrain"),
+                DemoCluster.standard());
+    }
+
+    @Command(name = "up", description = "Start Kafka, PostgreSQL and every service, and keep them running.")
+    static final class Up implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        CrossTrainCli parent;
+
+        @Option(names = "--kafka-port", defaultValue = "9092")
+        int kafkaPort;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = System.out;
+            out.println("CrossTrain: starting the local stack (emulated devices)");
+            LocalStack stack = new LocalStack(parent.options(kafkaPort), out);
+            Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-stack"));
+            stack.start(Duration.ofMinutes(4));
+            out.println("  gateway     http://127.0.0.1:" + stack.options().gateway() + "/");
+            for (ServiceProcess s : stack.services()) {
+                out.println(String.format(Locale.ROOT, "  %-22s http://127.0.0.1:%d  log %s", s.name(), s.port(),
+                        s.log()));
+            }
+            out.println("Everything is up. Ctrl-C stops it.");
+            new CountDownLatch(1).await();
+            return 0;
+        }
+    }
+
+    @Command(name = "demo", description = "Train the demo model on 3 emulated datacenters and report its efficiency.")
+    static final class Demo implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        CrossTrainCli parent;
+
+        @Option(names = "--steps", defaultValue = "150", description = "training steps of the balanced run")
+        int steps;
+
+        @Option(names = "--baseline-steps", description = "steps of the equal-split baseline (default: min(steps, 50))")
+        Integer baselineSteps;
+
+        @Option(names = "--global-batch", defaultValue = "88")
+        int globalBatch;
+
+        @Option(names = "--lr", defaultValue = "0.003")
+        double learningRate;
+
+        @Option(names = "--seed", defaultValue = "42")
+        long seed;
+
+        @Option(names = "--data", description = "a UTF-8 text file to train on instead of the bundled corpus")
+        Path data;
+
+        @Option(names = "--report", description = "report JSON (a PNG plot is written beside it)",
+                defaultValue = "target/demo/report.json")
+        Path report;
+
+        @Option(names = "--kafka-port", defaultValue = "0", description = "0 = any free port")
+        int kafkaPort;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = System.out;
+            long t0 = System.nanoTime();
+            out.println("CrossTrain demo: 3 datacenters (bj 4x A100-80G, sh 4x H20, gy 4x Ascend-910B), "
+                    + "devices emulated on this CPU");
+            try (LocalStack stack = new LocalStack(parent.options(kafkaPort), out)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-stack"));
+                stack.start(Duration.ofMinutes(4));
+                out.println(String.format(Locale.ROOT, "  %d services healthy after %.0f s", stack.services().size(),
+                        (System.nanoTime() - t0) / 1e9));
+                Path reportPath = report.isAbsolute() ? report : stack.options().home().resolve(report);
+                int baseline = baselineSteps != null ? baselineSteps : Math.min(steps, 50);
+                DemoRunner.Outcome outcome = new DemoRunner(stack, new DemoRunner.Settings(steps, baseline,
+                        globalBatch, learningRate, seed, data, reportPath, Duration.ofMinutes(30)), out).run();
+                Summary.print(out, outcome, (System.nanoTime() - t0) / 1e9);
+                JsonNode replicas = outcome.report().path("replicas");
+                if (!replicas.path("identical").asBoolean(false)) {
+                    throw new IllegalStateException("replicas diverged: " + replicas);
+                }
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package io.crosstrain.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The first real run: register the cluster, train the demo model on it with a balanced plan, run the same job with
+ * an equal split as the baseline, and write the report and its plot.
+ */
+final class DemoRunner {
+
+    record Settings(int steps, int baselineSteps, int globalBatch, double learningRate, long seed, Path data,
+                    Path report, Duration jobTimeout) {
+    }
+
+    /** What a finished demo produced. */
+    record Outcome(UUID jobId, UUID baselineJobId, JsonNode report, Path reportFile, Path plotFile, String sample) {
+    }
+
+    private final LocalStack stack;
+    private final Settings settings;
+    private final PrintStream out;
+    private final JsonMapper mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    private final ApiClient api;
+
+    DemoRunner(LocalStack stack, Settings settings, PrintStream out) {
+        this.stack = stack;
+        this.settings = settings;
+        this.out = out;
+        this.api = new ApiClient("http://127.0.0.1:" + stack.options().gateway(), mapper);
+    }
+
+    Outcome run() throws IOException, InterruptedException {
+        DemoCluster cluster = stack.options().cluster();
+        registerCluster(cluster);
+        awaitDevicesHealthy(cluster, Duration.ofSeconds(180));
+
+        Map<String, Object> dataset = dataset();
+        UUID jobId = submit("demo-balanced", "balanced", settings.steps(), dataset, null);
+        out.println("  job " + jobId + ": balanced plan, " + settings.steps() + " steps, global batch "
+                + settings.globalBatch());
+        printPlan(jobId);
+        follow(jobId, "balanced   ", settings.steps());
+
+        UUID baselineId = submit("demo-equal-split", "equal", settings.baselineSteps(), dataset, jobId);
+        out.println("  job " + baselineId + ": the same job with an equal split (baseline), "
+                + settings.baselineSteps() + " steps");
+        follow(baselineId, "equal split", settings.baselineSteps());
+
+        JsonNode report = api.ok(api.get("/api/v1/jobs/" + jobId + "/report"), "report");
+        Path reportFile = settings.report().toAbsolutePath();
+        Files.createDirectories(reportFile.getParent());
+        Files.writeString(reportFile, mapper.writeValueAsString(report));
+        Path png = reportFile.resolveSibling(stripJson(reportFile.getFileName().toString()) + ".png");
+        ReportPlot.write(report, png);
+        String sample = fetchSample(jobId, cluster);
+        return new Outcome(jobId, baselineId, report, reportFile, png, sample);
+    }
+
+    private void registerCluster(DemoCluster cluster) {
+        for (DemoCluster.Datacenter dc : cluster.datacenters()) {
+            accept(api.post("/api/v1/datacenters", Map.of("id", dc.id(), "name", dc.name())), "datacenter " + dc.id());
+            for (DemoCluster.Device d : dc.devices()) {
+                accept(api.post("/api/v1/devices", Map.of("id", d.id(), "nodeId", dc.nodeId(), "datacenter", dc.id(),
+                        "chip", d.chip())), "device " + d.id());
+            }
+        }
+        out.println("  registered " + cluster.datacenters().size() + " datacenters, " + cluster.deviceCount()
+                + " devices through the gateway");
+    }
+
+    /** 201 is new, 409 is "already registered by an earlier run" — both fine. */
+    private void accept(ApiClient.Response r, String what) {
+        if (r.status() != 201 && r.status() != 409) {
+            api.ok(r, "registering " + what);
+        }
+    }
+
+    private void awaitDevicesHealthy(DemoCluster cluster, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ProgressBar bar = new ProgressBar(out, "devices    ");
+        int total = cluster.deviceCount();
+        while (true) {
+            JsonNode devices = api.ok(api.get("/api/v1/devices"), "listing devices");
+            int ready = 0;
+            for (JsonNode d : devices) {
+                if ("HEALTHY".equals(d.path("status").asString()) && d.path("cpuFlopsPerSec").asDouble() > 0) {
+                    ready++;
+                }
+            }
+            bar.update(Math.min(ready, total), total, "healthy and calibrated");
+            if (ready >= total) {
+                bar.finish();
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                bar.finish();
+                throw new IllegalStateException("only " + ready + " of " + total + " devices became healthy within "
+                        + timeout.toSeconds() + " s (see worker logs in " + stack.options().workDir().resolve("logs")
+                        + ")");
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    private Map<String, Object> dataset() throws IOException {
+        if (settings.data() == null) {
+            return Map.of("kind", "bundled", "name", "grammar-en");
+        }
+        Path dataDir = stack.options().workDir().resolve("data");
+        Path target = dataDir.resolve(settings.data().getFileName());
+        Files.copy(settings.data(), target, StandardCopyOption.REPLACE_EXISTING);
+        return Map.of("kind", "path", "path", target.getFileName().toString());
+    }
+
+    private UUID submit(String name, String allocation, int steps, Map<String, Object> dataset, UUID baselineFor) {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("name", name);
+        spec.put("model", Map.of("layers", 2, "dModel", 96, "heads", 4, "seqLen", 64, "vocabSize", 0));
+        spec.put("dataset", dataset);
+        spec.put("steps", steps);
+        spec.put("globalBatch", settings.globalBatch());
+        spec.put("learningRate", settings.learningRate());
+        spec.put("seed", settings.seed());
+        spec.put("strategy", "sync-dp");
+        spec.put("allocation", allocation);
+        spec.put("devices", List.of());
+        if (baselineFor != null) {
+            spec.put("baselineFor", baselineFor.toString());
+        }
+        spec.put("hashEvery", 10);
+        JsonNode job = api.ok(api.post("/api/v1/jobs", spec), "submitting " + name);
+        return UUID.fromString(job.path("id").asString());
+    }
+
+    private void printPlan(UUID jobId) throws InterruptedException {
+        JsonNode plan = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (plan == null && System.nanoTime() < deadline) {
+            ApiClient.Response r = api.get("/api/v1/jobs/" + jobId + "/plan");
+            if (r.status() == 200) {
+                plan = r.body();
+            } else {
+                failIfTerminal(jobId);
+                Thread.sleep(300);
+            }
+        }
+        if (plan == null) {
+            throw new IllegalStateException("job " + jobId + " was not planned within 60 s");
+        }
+        Map<String, List<String>> byChip = new LinkedHashMap<>();
+        for (JsonNode d : plan.path("devices")) {
+            byChip.computeIfAbsent(d.path("chip").asString() + "@" + d.path("datacenter").asString(),
+                    k -> new ArrayList<>()).add(String.valueOf(d.path("batch").asInt()));
+        }
+        JsonNode p = plan.path("predicted");
+        out.println(String.format(Locale.ROOT, "  plan: %s  time scale k=%.3g  predicted eta %.3f (equal split %.3f)",
+                byChip, plan.path("timeScale").asDouble(), p.path("eta").asDouble(),
+                p.path("equalSplitEta").asDouble()));
+    }
+
+    private void follow(UUID jobId, String label, int steps) throws InterruptedException {
+        ProgressBar bar = new ProgressBar(out, label);
+        long deadline = System.nanoTime() + settings.jobTimeout().toNanos();
+        while (true) {
+            JsonNode job = api.ok(api.get("/api/v1/jobs/" + jobId), "job status");
+            String state = job.path("state").asString();
+            bar.update(job.path("step").asInt(0), steps, state);
+            switch (state) {
+                case "SUCCEEDED" -> {
+                    bar.update(steps, steps, state);
+                    bar.finish();
+                    return;
+                }
+                case "FAILED", "CANCELLED" -> {
+                    bar.finish();
+                    throw new IllegalStateException("job " + jobId + " " + state + ": "
+                            + job.path("reason").asString("no reason given"));
+                }
+                default -> {
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                bar.finish();
+                throw new IllegalStateException("job " + jobId + " still " + state + " after "
+                        + settings.jobTimeout().toSeconds() + " s");
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private void failIfTerminal(UUID jobId) {
+        JsonNode job = api.ok(api.get("/api/v1/jobs/" + jobId), "job status");
+        String state = job.path("state").asString();
+        if ("FAILED".equals(state) || "CANCELLED".equals(state)) {
+            throw new IllegalStateException("job " + jobId + " " + state + ": " + job.path("reason").asString());
+        }
+    }
+
+    /** The node that hosted rank 0 (the first device by datacenter, id) keeps a sample of the trained model. */
+    private String fetchSample(UUID jobId, DemoCluster cluster) {
+        HttpClient http = HttpClient.newHttpClient();
+        for (int i = 0; i < cluster.datacenters().size(); i++) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                + stack.options().worker(i) + "/api/v1/worker/samples/" + jobId))
+                        .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return mapper.readTree(r.body()).path("text").asString();
+                }
+            } catch (IOException e) {
+                // try the next node
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static String stripJson(String name) {
+        return name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
+    }
+}

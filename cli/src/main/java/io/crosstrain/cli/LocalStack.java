@@ -1,0 +1,202 @@
+package io.crosstrain.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.http.HttpClient;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.crosstrain.localinfra.LocalKafka;
+import io.crosstrain.localinfra.LocalPostgres;
+
+/**
+ * Everything of ARCHITECTURE.md §8's all-in-one mode: a real KRaft broker in this JVM, PostgreSQL (configured, local
+ * or embedded), and every service as a child JVM from its own jar.
+ */
+final class LocalStack implements AutoCloseable {
+
+    record Options(Path home, int kafkaPort, int portBase, String database, Path workDir, DemoCluster cluster) {
+        int gateway() {
+            return portBase;
+        }
+
+        int inventory() {
+            return portBase + 1;
+        }
+
+        int jobApi() {
+            return portBase + 2;
+        }
+
+        int scheduler() {
+            return portBase + 3;
+        }
+
+        int relay(int i) {
+            return portBase + 10 + i;
+        }
+
+        int worker(int i) {
+            return portBase + 20 + i;
+        }
+    }
+
+    private static final List<String> LIGHT_JVM = List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1", "-Xss512k");
+    private static final List<String> HOT_JVM = List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-Xss1m");
+
+    private final Options options;
+    private final PrintStream out;
+    private final List<ServiceProcess> services = new ArrayList<>();
+    private LocalKafka kafka;
+    private LocalPostgres postgres;
+
+    LocalStack(Options options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    Options options() {
+        return options;
+    }
+
+    String kafkaBootstrap() {
+        return kafka.bootstrapServers();
+    }
+
+    LocalPostgres postgres() {
+        return postgres;
+    }
+
+    List<ServiceProcess> services() {
+        return List.copyOf(services);
+    }
+
+    void start(Duration timeout) throws IOException, InterruptedException {
+        requireFreePorts();
+        postgres = LocalPostgres.resolve(System.getenv("DB_URL"), envOr("DB_USER", "postgres"),
+                envOr("DB_PASSWORD", ""), options.database());
+        out.println("  PostgreSQL  " + postgres.source() + " -> " + postgres.jdbcUrl());
+        kafka = LocalKafka.start(options.kafkaPort());
+        out.println("  Kafka       KRaft broker at " + kafka.bootstrapServers());
+        Files.createDirectories(options.workDir().resolve("data"));
+
+        Map<String, String> env = new HashMap<>();
+        env.put("KAFKA_BOOTSTRAP", kafka.bootstrapServers());
+        env.put("DB_URL", postgres.jdbcUrl());
+        env.put("DB_USER", postgres.username());
+        env.put("DB_PASSWORD", postgres.password());
+        env.put("CROSSTRAIN_DATA_DIR", options.workDir().resolve("data").toString());
+        env.put("INVENTORY_URL", "http://127.0.0.1:" + options.inventory());
+        env.put("JOB_API_URL", "http://127.0.0.1:" + options.jobApi());
+        env.put("SCHEDULER_URL", "http://127.0.0.1:" + options.scheduler());
+        env.put("OMP_NUM_THREADS", "1");
+        Path logs = options.workDir().resolve("logs");
+
+        // workers first: their calibration is the longest part of start-up
+        List<DemoCluster.Datacenter> dcs = options.cluster().datacenters();
+        for (int i = 0; i < dcs.size(); i++) {
+            DemoCluster.Datacenter dc = dcs.get(i);
+            List<String> jvm = new ArrayList<>(HOT_JVM);
+            jvm.addAll(List.of("-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
+                    "-Dai.djl.pytorch.num_interop_threads=1"));
+            services.add(ServiceProcess.start("worker-" + dc.nodeId(), jar("services/gpu-worker"), options.worker(i),
+                    jvm, env, List.of("--crosstrain.worker.node-id=" + dc.nodeId(),
+                            "--crosstrain.worker.datacenter=" + dc.id(),
+                            "--crosstrain.worker.devices=" + String.join(",",
+                                    dc.devices().stream().map(DemoCluster.Device::spec).toList())), logs));
+        }
+        for (int i = 0; i < dcs.size(); i++) {
+            services.add(ServiceProcess.start("relay-" + dcs.get(i).id(), jar("services/gradient-relay"),
+                    options.relay(i), HOT_JVM, env,
+                    List.of("--crosstrain.relay.datacenter=" + dcs.get(i).id()), logs));
+        }
+        services.add(ServiceProcess.start("device-inventory", jar("services/device-inventory"), options.inventory(),
+                LIGHT_JVM, env, List.of(), logs));
+        services.add(ServiceProcess.start("job-api", jar("services/job-api"), options.jobApi(), LIGHT_JVM, env,
+                List.of(), logs));
+        services.add(ServiceProcess.start("scheduler", jar("services/scheduler"), options.scheduler(), LIGHT_JVM, env,
+                List.of(), logs));
+        services.add(ServiceProcess.start("gateway", jar("gateway"), options.gateway(), LIGHT_JVM, env, List.of(),
+                logs));
+        awaitHealthy(timeout);
+    }
+
+    private void awaitHealthy(Duration timeout) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<ServiceProcess> pending = new ArrayList<>(services);
+        while (!pending.isEmpty()) {
+            pending.removeIf(s -> s.healthy(http));
+            if (pending.isEmpty()) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not healthy after " + timeout.toSeconds() + " s: "
+                        + pending.stream().map(s -> s.name() + " (" + s.log() + ")").toList());
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private void requireFreePorts() {
+        List<Integer> ports = new ArrayList<>(List.of(options.gateway(), options.inventory(), options.jobApi(),
+                options.scheduler()));
+        for (int i = 0; i < options.cluster().datacenters().size(); i++) {
+            ports.add(options.relay(i));
+            ports.add(options.worker(i));
+        }
+        if (options.kafkaPort() > 0) {
+            ports.add(options.kafkaPort());
+        }
+        for (int port : ports) {
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                s.setReuseAddress(true);
+            } catch (IOException e) {
+                throw new IllegalStateException("port " + port + " is in use: stop what runs there (another "
+                        + "./crosstrain up?) or pass --port-base");
+            }
+        }
+    }
+
+    Path jar(String module) throws IOException {
+        Path target = options.home().resolve(module).resolve("target");
+        if (Files.isDirectory(target)) {
+            try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, "*-exec.jar")) {
+                for (Path p : jars) {
+                    return p;
+                }
+            }
+        }
+        throw new IllegalStateException("no executable jar in " + target + ": run ./mvnw -B -DskipTests package");
+    }
+
+    private static String envOr(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null ? fallback : v;
+    }
+
+    @Override
+    public void close() {
+        for (ServiceProcess s : services) {
+            s.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (postgres != null) {
+            try {
+                postgres.close();
+            } catch (IOException e) {
+                out.println("could not stop embedded PostgreSQL: " + e.getMessage());
+            }
+        }
+    }
+}

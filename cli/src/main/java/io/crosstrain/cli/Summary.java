@@ -1,0 +1,55 @@
+package io.crosstrain.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+import tools.jackson.databind.JsonNode;
+
+/** The table a demo ends with. */
+final class Summary {
+    private Summary() {
+    }
+
+    static void print(PrintStream out, DemoRunner.Outcome o, double wallSeconds) {
+        JsonNode r = o.report();
+        JsonNode eff = r.path("efficiency");
+        JsonNode wan = r.path("wan");
+        String mode = r.path("mode").asString();
+        out.println();
+        out.println("Result (" + mode + ")");
+        out.println(String.format(Locale.ROOT, "  %-14s %-6s %-12s %6s %12s %8s", "device", "dc", "chip", "batch",
+                "samples/s", "busy"));
+        for (JsonNode d : r.path("devices")) {
+            out.println(String.format(Locale.ROOT, "  %-14s %-6s %-12s %6d %12.1f %7.1f%%", d.path("id").asString(),
+                    d.path("datacenter").asString(), d.path("chip").asString(), d.path("batch").asInt(),
+                    d.path("samplesPerSec").asDouble(), 100 * d.path("busyFraction").asDouble()));
+        }
+        out.println(String.format(Locale.ROOT, "  efficiency eta          %.3f  (achieved %.1f of %.1f samples/s, %s)",
+                eff.path("eta").asDouble(), eff.path("achievedSamplesPerSec").asDouble(),
+                eff.path("idealSamplesPerSec").asDouble(), mode));
+        out.println(String.format(Locale.ROOT, "  equal-split eta         %.3f  (%s, job %s)",
+                eff.path("equalSplitEta").asDouble(), eff.path("equalSplitEtaSource").asString(),
+                eff.path("equalSplitJobId").asString("-")));
+        out.println(String.format(Locale.ROOT, "  predicted eta           %.3f", eff.path("predictedEta").asDouble()));
+        out.println(String.format(Locale.ROOT, "  communication fraction  %.3f",
+                eff.path("communicationFraction").asDouble()));
+        out.println(String.format(Locale.ROOT, "  loss                    %.3f -> %.3f over %d steps, %d samples",
+                r.path("loss").path("first").asDouble(), r.path("loss").path("last").asDouble(),
+                r.path("steps").asInt(), r.path("samples").asLong()));
+        out.println(String.format(Locale.ROOT, "  WAN bytes               %,d (sync DP fp32 would send %,d)",
+                wan.path("bytes").asLong(), wan.path("syncDpBytes").asLong()));
+        out.println(String.format(Locale.ROOT, "  replicas identical      %s (%d checks)",
+                r.path("replicas").path("identical").asBoolean(), r.path("replicas").path("checkedSteps").asInt()));
+        if (r.has("emulation")) {
+            out.println(String.format(Locale.ROOT, "  emulation time scale k  %.4g",
+                    r.path("emulation").path("timeScale").asDouble()));
+        }
+        out.println("  report                  " + o.reportFile());
+        out.println("  plot                    " + o.plotFile());
+        if (o.sample() != null) {
+            out.println("  sample from the trained model:");
+            out.println("    " + o.sample().replace("\n", "\n    "));
+        }
+        out.println(String.format(Locale.ROOT, "  demo wall time          %.0f s", wallSeconds));
+    }
+}

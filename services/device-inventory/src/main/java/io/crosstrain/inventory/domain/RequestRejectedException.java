@@ -1,0 +1,43 @@
+package io.crosstrain.inventory.domain;
+
+import java.util.List;
+
+/**
+ * A request that cannot be carried out because of the named fields. {@code status} is the HTTP status it maps to
+ * (400 malformed, 404 not found, 409 conflict, 422 refers to something that does not exist).
+ */
+public class RequestRejectedException extends RuntimeException {
+
+    private final int status;
+    private final List<FieldError> errors;
+
+    public RequestRejectedException(int status, String message, List<FieldError> errors) {
+        super(message);
+        this.status = status;
+        this.errors = List.copyOf(errors);
+    }
+
+    public static RequestRejectedException invalid(List<FieldError> errors) {
+        return new RequestRejectedException(400, "invalid request", errors);
+    }
+
+    public static RequestRejectedException conflict(String field, String message) {
+        return new RequestRejectedException(409, message, List.of(new FieldError(field, message)));
+    }
+
+    public static RequestRejectedException unprocessable(String field, String message) {
+        return new RequestRejectedException(422, message, List.of(new FieldError(field, message)));
+    }
+
+    public static RequestRejectedException notFound(String message) {
+        return new RequestRejectedException(404, message, List.of());
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public List<FieldError> errors() {
+        return errors;
+    }
+}

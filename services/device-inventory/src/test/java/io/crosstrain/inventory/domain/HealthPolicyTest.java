@@ -1,0 +1,35 @@
+package io.crosstrain.inventory.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import org.junit.jupiter.api.Test;
+
+class HealthPolicyTest {
+
+    private final HealthPolicy policy = new HealthPolicy(Duration.ofSeconds(15), Duration.ofSeconds(60));
+    private final Instant now = Instant.parse("2025-01-01T12:00:00Z");
+
+    @Test
+    void neverHeardFromIsUnknown() {
+        assertThat(policy.status(null, now)).isEqualTo(DeviceStatus.UNKNOWN);
+    }
+
+    @Test
+    void statusFollowsTheSilence() {
+        assertThat(policy.status(now, now)).isEqualTo(DeviceStatus.HEALTHY);
+        assertThat(policy.status(now.minusSeconds(15), now)).isEqualTo(DeviceStatus.HEALTHY);
+        assertThat(policy.status(now.minusSeconds(16), now)).isEqualTo(DeviceStatus.SUSPECT);
+        assertThat(policy.status(now.minusSeconds(60), now)).isEqualTo(DeviceStatus.SUSPECT);
+        assertThat(policy.status(now.minusSeconds(61), now)).isEqualTo(DeviceStatus.DOWN);
+    }
+
+    @Test
+    void downMustNotComeBeforeSuspect() {
+        assertThatThrownBy(() -> new HealthPolicy(Duration.ofSeconds(30), Duration.ofSeconds(10)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}

@@ -1,0 +1,100 @@
+package io.crosstrain.worker.config;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.CommonErrorHandler;
+
+import io.crosstrain.contracts.Topics;
+import io.crosstrain.kafka.KafkaTopics;
+
+/** Binary gradient traffic gets its own low-latency producer and consumer; JSON uses Boot's defaults. */
+@Configuration(proxyBeanMethods = false)
+class WorkerKafkaConfig {
+
+    @Bean
+    KafkaTemplate<String, byte[]> gradientTemplate(KafkaProperties kafka) {
+        Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
+        config.put(ProducerConfig.BATCH_SIZE_CONFIG, 1024 * 1024);
+        return new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(config, new StringSerializer(),
+                new ByteArraySerializer()));
+    }
+
+    /** Declaring the gradient template makes Boot back off its own, so the JSON one is declared here too. */
+    @Bean
+    KafkaTemplate<String, String> kafkaTemplate(KafkaProperties kafka) {
+        Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(config, new StringSerializer(),
+                new StringSerializer()));
+    }
+
+    @Bean
+    ConcurrentKafkaListenerContainerFactory<String, byte[]> gradientListenerFactory(KafkaProperties kafka,
+                                                                                  CommonErrorHandler errorHandler) {
+        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        var factory = new ConcurrentKafkaListenerContainerFactory<String, byte[]>();
+        factory.setConsumerFactory(new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(),
+                new ByteArrayDeserializer()));
+        factory.setCommonErrorHandler(errorHandler);
+        return factory;
+    }
+
+    @Bean
+    NewTopic gradUpTopic(WorkerProperties props) {
+        return KafkaTopics.topic(Topics.gradUp(props.datacenter()), 1);
+    }
+
+    @Bean
+    NewTopic gradDownTopic(WorkerProperties props) {
+        return KafkaTopics.topic(Topics.gradDown(props.datacenter()), 1);
+    }
+
+    @Bean
+    NewTopic gradDownDeadLetters(WorkerProperties props) {
+        return KafkaTopics.deadLetter(Topics.gradDown(props.datacenter()));
+    }
+
+    @Bean
+    NewTopic plansTopic() {
+        return KafkaTopics.topic(Topics.PLANS, 1);
+    }
+
+    @Bean
+    NewTopic plansDeadLetters() {
+        return KafkaTopics.deadLetter(Topics.PLANS);
+    }
+
+    @Bean
+    NewTopic stepMetricsTopic() {
+        return KafkaTopics.topic(Topics.STEP_METRICS, 1);
+    }
+
+    @Bean
+    NewTopic heartbeatsTopic() {
+        return KafkaTopics.topic(Topics.DEVICE_HEARTBEATS, 1);
+    }
+}

@@ -1,0 +1,71 @@
+package io.crosstrain.worker.domain;
+
+import java.util.List;
+
+import io.crosstrain.codec.ChunkMeta;
+import io.crosstrain.codec.Codec;
+import io.crosstrain.codec.TensorCodec;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.training.DeviceTrainer;
+
+/**
+ * The per-step work of one device, without any waiting: sample its shard, forward + backward, export the gradient
+ * through the tensor codec, apply the averaged update. The service and the worker benchmark both run exactly this.
+ */
+public final class DeviceStepPath implements AutoCloseable {
+
+    /** Loss of a step and the CPU (or GPU) time its forward + backward took. */
+    public record Computed(double loss, long computeNanos) {
+    }
+
+    private final Plan plan;
+    private final PlanDevice device;
+    private final int[] corpusTokens;
+    private final DeviceTrainer trainer;
+    private final float[] gradient;
+
+    public DeviceStepPath(Plan plan, PlanDevice device, int[] corpusTokens, int vocab) {
+        this.plan = plan;
+        this.device = device;
+        this.corpusTokens = corpusTokens;
+        this.trainer = new DeviceTrainer(plan.model(), vocab, plan.seed(), plan.learningRate());
+        this.gradient = new float[trainer.parameterCount()];
+    }
+
+    public Computed compute(long step) {
+        long t0 = System.nanoTime();
+        DeviceTrainer.Batch batch = DeviceTrainer.sample(corpusTokens, plan.seed(), step, device.rank(),
+                device.batch(), plan.model().seqLen());
+        double loss = trainer.forwardBackwardInto(batch, gradient);
+        return new Computed(loss, System.nanoTime() - t0);
+    }
+
+    /** The gradient of the last {@link #compute}, already weighted by this device's batch, as wire chunks. */
+    public List<byte[]> exportGradient(long round) {
+        ChunkMeta meta = new ChunkMeta(plan.jobId(), round, plan.planVersion(), device.deviceId(), device.batch(),
+                Codec.FP32);
+        return TensorCodec.encode(meta, gradient);
+    }
+
+    public void apply(float[] averaged) {
+        trainer.applyUpdate(averaged);
+    }
+
+    public String weightsHash() {
+        return trainer.weightsHash();
+    }
+
+    public int parameterCount() {
+        return trainer.parameterCount();
+    }
+
+    public DeviceTrainer trainer() {
+        return trainer;
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+    }
+}

@@ -1,0 +1,73 @@
+package io.crosstrain.worker.messaging;
+
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+import ai.djl.engine.Engine;
+import io.crosstrain.contracts.Heartbeat;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.Topics;
+import io.crosstrain.worker.config.WorkerProperties;
+import io.crosstrain.worker.domain.Calibration;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Heartbeats for each device of the node. They start only once the CPU calibration is done, so a device the
+ * inventory reports HEALTHY is ready to be planned.
+ */
+@Component
+class HeartbeatPublisher {
+
+    private static final Logger log = LoggerFactory.getLogger(HeartbeatPublisher.class);
+
+    private final WorkerProperties props;
+    private final KafkaTemplate<String, String> kafka;
+    private final JsonMapper mapper;
+    private final AtomicReference<Calibration> calibration = new AtomicReference<>();
+    private volatile String mode = Plan.EMULATED;
+
+    HeartbeatPublisher(WorkerProperties props, KafkaTemplate<String, String> kafka, JsonMapper mapper) {
+        this.props = props;
+        this.kafka = kafka;
+        this.mapper = mapper;
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void calibrate() {
+        Thread t = new Thread(() -> {
+            mode = Engine.getInstance().getGpuCount() > 0 ? Plan.MEASURED : Plan.EMULATED;
+            Calibration c = Calibration.measure();
+            log.info("node {}: {} mode, calibrated {} GFLOP/s per CPU thread on {} cores", props.nodeId(), mode,
+                    String.format("%.2f", c.cpuFlopsPerSec() / 1e9), c.hostCores());
+            calibration.set(c);
+            beat();
+        }, "calibration");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Scheduled(fixedDelayString = "${crosstrain.worker.heartbeat-interval:2s}")
+    void beat() {
+        Calibration c = calibration.get();
+        if (c == null) {
+            return;
+        }
+        for (WorkerProperties.Device d : props.parsedDevices()) {
+            Heartbeat hb = new Heartbeat(d.id(), props.nodeId(), props.datacenter(), d.chip(), mode,
+                    c.cpuFlopsPerSec(), c.hostCores(), Instant.now());
+            kafka.send(Topics.DEVICE_HEARTBEATS, d.id(), mapper.writeValueAsString(hb));
+        }
+    }
+
+    Calibration calibration() {
+        return calibration.get();
+    }
+}

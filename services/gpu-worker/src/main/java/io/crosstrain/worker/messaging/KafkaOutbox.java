@@ -1,0 +1,34 @@
+package io.crosstrain.worker.messaging;
+
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+
+import io.crosstrain.contracts.StepMetric;
+import io.crosstrain.contracts.Topics;
+import io.crosstrain.worker.domain.JobRun;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Sends a run's gradients and metrics. Idempotent producers: a retried send is written once. */
+@Component
+class KafkaOutbox implements JobRun.Outbox {
+
+    private final KafkaTemplate<String, byte[]> gradients;
+    private final KafkaTemplate<String, String> json;
+    private final JsonMapper mapper;
+
+    KafkaOutbox(KafkaTemplate<String, byte[]> gradientTemplate, KafkaTemplate<String, String> json, JsonMapper mapper) {
+        this.gradients = gradientTemplate;
+        this.json = json;
+        this.mapper = mapper;
+    }
+
+    @Override
+    public void sendGradient(String topic, String key, byte[] chunk) {
+        gradients.send(topic, key, chunk);
+    }
+
+    @Override
+    public void publishMetric(StepMetric metric) {
+        json.send(Topics.STEP_METRICS, metric.jobId().toString(), mapper.writeValueAsString(metric));
+    }
+}

@@ -1,0 +1,50 @@
+package io.crosstrain.scheduler.api;
+
+import java.net.URI;
+import java.util.UUID;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.crosstrain.scheduler.persistence.SchedulerStore;
+
+/** Read access to the plans the scheduler made. */
+@RestController
+@RequestMapping("/api/v1/plans")
+class PlanController {
+
+    private final SchedulerStore store;
+
+    PlanController(SchedulerStore store) {
+        this.store = store;
+    }
+
+    /** The newest plan version of a job; 404 problem+json while the job has none. */
+    @GetMapping("/{jobId}")
+    ResponseEntity<?> latest(@PathVariable("jobId") String jobId) {
+        UUID id;
+        try {
+            id = UUID.fromString(jobId);
+        } catch (IllegalArgumentException e) {
+            return problem(HttpStatus.BAD_REQUEST, "Invalid job id", "jobId is not a UUID: " + jobId, jobId);
+        }
+        return store.latestPlan(id)
+                .<ResponseEntity<?>>map(ResponseEntity::ok)
+                .orElseGet(() -> problem(HttpStatus.NOT_FOUND, "No plan",
+                        "the scheduler has no plan for job " + id, jobId));
+    }
+
+    private static ResponseEntity<ProblemDetail> problem(HttpStatus status, String title, String detail,
+                                                         String jobId) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setTitle(title);
+        problem.setInstance(URI.create("/api/v1/plans/" + jobId.replaceAll("[^A-Za-z0-9-]", "_")));
+        problem.setProperty("field", "jobId");
+        return ResponseEntity.status(status).body(problem);
+    }
+}

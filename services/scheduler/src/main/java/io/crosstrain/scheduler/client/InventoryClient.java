@@ -1,0 +1,64 @@
+package io.crosstrain.scheduler.client;
+
+import java.util.Arrays;
+import java.util.List;
+
+import org.springframework.http.MediaType;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestClientException;
+
+import io.crosstrain.scheduler.domain.InventoryDevice;
+import io.github.resilience4j.retry.Retry;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads the device list from device-inventory over REST. Transient failures (connection refused, 5xx, timeouts)
+ * are retried a few times by {@link Retry}; whatever still fails surfaces as {@link InventoryUnavailableException}.
+ */
+public class InventoryClient {
+
+    static final String DEVICES_PATH = "/api/v1/devices";
+
+    private final RestClient rest;
+    private final Retry retry;
+    private final JsonMapper json;
+    private final String baseUrl;
+
+    public InventoryClient(RestClient rest, Retry retry, JsonMapper json, String baseUrl) {
+        this.rest = rest;
+        this.retry = retry;
+        this.json = json;
+        this.baseUrl = baseUrl;
+    }
+
+    public List<InventoryDevice> devices() {
+        String body;
+        try {
+            body = retry.executeSupplier(() -> rest.get()
+                    .uri(DEVICES_PATH)
+                    .accept(MediaType.APPLICATION_JSON)
+                    .retrieve()
+                    .body(String.class));
+        } catch (RestClientException e) {
+            throw new InventoryUnavailableException(
+                    "device-inventory at " + baseUrl + " did not answer " + DEVICES_PATH + ": " + e.getMessage(), e);
+        }
+        if (body == null || body.isBlank()) {
+            throw new InventoryUnavailableException("device-inventory at " + baseUrl + " sent an empty device list", null);
+        }
+        try {
+            InventoryDevice[] devices = json.readValue(body, InventoryDevice[].class);
+            return Arrays.stream(devices).filter(d -> d != null && d.id() != null).toList();
+        } catch (JacksonException e) {
+            throw new InventoryUnavailableException(
+                    "device-inventory at " + baseUrl + " sent an unreadable device list: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    public static class InventoryUnavailableException extends RuntimeException {
+        public InventoryUnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.crosstrain.scheduler.config;
+
+import java.net.http.HttpClient;
+import java.time.Duration;
+
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.web.client.HttpClientErrorException;
+import org.springframework.web.client.RestClient;
+
+import io.crosstrain.contracts.Topics;
+import io.crosstrain.kafka.KafkaTopics;
+import io.crosstrain.planner.ChipCatalogue;
+import io.crosstrain.planner.Planner;
+import io.crosstrain.scheduler.client.InventoryClient;
+import io.crosstrain.scheduler.domain.PlanAssembler;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import tools.jackson.databind.json.JsonMapper;
+
+@Configuration(proxyBeanMethods = false)
+class SchedulerConfig {
+
+    static final int PARTITIONS = 3;
+
+    @Bean
+    Planner planner() {
+        return new Planner(ChipCatalogue.defaults());
+    }
+
+    @Bean
+    PlanAssembler planAssembler(Planner planner, SchedulerProperties props) {
+        return new PlanAssembler(planner, props.defaultVocab());
+    }
+
+    @Bean
+    InventoryClient inventoryClient(SchedulerProperties props, JsonMapper json) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(http);
+        factory.setReadTimeout(Duration.ofSeconds(5));
+        RestClient rest = RestClient.builder().baseUrl(props.inventoryUrl()).requestFactory(factory).build();
+        return new InventoryClient(rest, inventoryRetry(), json, props.inventoryUrl());
+    }
+
+    /** Three attempts, 200 ms then 400 ms apart; a 4xx answer will not improve by asking again. */
+    static Retry inventoryRetry() {
+        RetryConfig config = RetryConfig.custom()
+                .maxAttempts(3)
+                .intervalFunction(IntervalFunction.ofExponentialBackoff(Duration.ofMillis(200), 2.0))
+                .retryOnException(e -> !(e instanceof HttpClientErrorException))
+                .build();
+        return Retry.of("device-inventory", config);
+    }
+
+    @Bean
+    NewTopic jobEventsTopic() {
+        return KafkaTopics.topic(Topics.JOB_EVENTS, PARTITIONS);
+    }
+
+    @Bean
+    NewTopic jobEventsDeadLetterTopic() {
+        return KafkaTopics.deadLetter(Topics.JOB_EVENTS);
+    }
+
+    @Bean
+    NewTopic plansTopic() {
+        return KafkaTopics.topic(Topics.PLANS, PARTITIONS);
+    }
+
+    @Bean
+    NewTopic jobCommandsTopic() {
+        return KafkaTopics.topic(Topics.JOB_COMMANDS, PARTITIONS);
+    }
+}

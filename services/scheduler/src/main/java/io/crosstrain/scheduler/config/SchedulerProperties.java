@@ -1,0 +1,25 @@
+package io.crosstrain.scheduler.config;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * @param inventoryUrl    base URL of device-inventory's REST API
+ * @param deviceWait      how long a submitted job may wait for its devices to be HEALTHY and calibrated
+ * @param devicePoll      pause between two looks at the inventory while waiting
+ * @param defaultVocab    vocabulary size assumed by the cost model when the spec leaves it to the corpus (0); the
+ *                        workers derive the real one, so this only affects predicted speeds and WAN bytes
+ * @param republishAfter  an unpublished plan or failure older than this is published again by the outbox sweep
+ * @param publishTimeout  how long to wait for the broker to acknowledge a plan or command
+ */
+@ConfigurationProperties("crosstrain.scheduler")
+public record SchedulerProperties(
+        @DefaultValue("http://127.0.0.1:8081") String inventoryUrl,
+        @DefaultValue("60s") Duration deviceWait,
+        @DefaultValue("1s") Duration devicePoll,
+        @DefaultValue("64") int defaultVocab,
+        @DefaultValue("10s") Duration republishAfter,
+        @DefaultValue("10s") Duration publishTimeout) {
+}

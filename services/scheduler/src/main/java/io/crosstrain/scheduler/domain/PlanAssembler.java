@@ -1,0 +1,131 @@
+package io.crosstrain.scheduler.domain;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+
+import io.crosstrain.contracts.JobSpec;
+import io.crosstrain.contracts.ModelSpec;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.planner.ModelProfile;
+import io.crosstrain.planner.Planner;
+
+/**
+ * Turns a job spec and the devices chosen for it into a planner request, and the planner's answer into the
+ * {@link Plan} workers and relays execute. Plain Java: no I/O, so every rule here is unit-tested directly.
+ */
+public final class PlanAssembler {
+
+    /** First version of every job's plan; a re-plan (later issue) bumps it. */
+    public static final int FIRST_VERSION = 1;
+    static final int DEFAULT_HASH_EVERY = 10;
+
+    private final Planner planner;
+    private final int defaultVocab;
+
+    public PlanAssembler(Planner planner, int defaultVocab) {
+        if (defaultVocab <= 0) {
+            throw new IllegalArgumentException("defaultVocab must be positive, was " + defaultVocab);
+        }
+        this.planner = planner;
+        this.defaultVocab = defaultVocab;
+    }
+
+    /**
+     * The vocabulary the cost model assumes. Workers derive the real size from the corpus when the spec says 0, and
+     * the scheduler cannot know it before they do; a character corpus has a few dozen symbols, so a configured
+     * default of that order only shifts predicted speeds and WAN bytes slightly. The plan keeps the spec's model
+     * unchanged so that workers still derive the real vocabulary.
+     */
+    public int assumedVocab(ModelSpec model) {
+        return model.vocabSize() > 0 ? model.vocabSize() : defaultVocab;
+    }
+
+    public SchedulingDecision assemble(UUID jobId, JobSpec spec, List<InventoryDevice> devices) {
+        String invalid = problemWith(spec);
+        if (invalid != null) {
+            return new SchedulingDecision.Rejected(jobId, invalid);
+        }
+        if (devices.isEmpty()) {
+            return new SchedulingDecision.Rejected(jobId, "no device available for the job");
+        }
+        Planner.Request request = request(spec, devices);
+        Planner.Result result;
+        try {
+            result = planner.plan(request);
+        } catch (IllegalArgumentException e) {
+            // the planner refuses inputs it cannot price, e.g. a chip missing from its catalogue
+            return new SchedulingDecision.Rejected(jobId, "planner rejected the job: " + e.getMessage());
+        }
+        if (!result.feasible()) {
+            return new SchedulingDecision.Rejected(jobId, "no feasible plan: " + result.reason());
+        }
+        return new SchedulingDecision.Planned(toPlan(jobId, spec, result, request.emulated()));
+    }
+
+    Planner.Request request(JobSpec spec, List<InventoryDevice> devices) {
+        double flopsPerSample = spec.model().flopsPerSample(assumedVocab(spec.model()));
+        List<Planner.DeviceInput> inputs = new ArrayList<>();
+        for (InventoryDevice d : devices) {
+            inputs.add(new Planner.DeviceInput(d.id(), d.nodeId(), d.datacenter(), d.chip(), null, null,
+                    cpuSecondsPerSample(flopsPerSample, d)));
+        }
+        int hostCores = devices.stream().mapToInt(InventoryDevice::cores).max().orElse(0);
+        boolean emulated = devices.stream().allMatch(InventoryDevice::emulated);
+        return new Planner.Request(inputs, ModelProfile.of(spec.model(), assumedVocab(spec.model())),
+                spec.globalBatch(), allocation(spec), false, spec.timeScale(), hostCores, emulated);
+    }
+
+    /** CPU time one sample costs on the device's host; 0 on a real accelerator, which is never paced. */
+    static double cpuSecondsPerSample(double flopsPerSample, InventoryDevice d) {
+        Double cpu = d.cpuFlopsPerSec();
+        return cpu == null || cpu <= 0 ? 0.0 : flopsPerSample / cpu;
+    }
+
+    Plan toPlan(UUID jobId, JobSpec spec, Planner.Result result, boolean emulated) {
+        List<PlanDevice> devices = result.devices().stream()
+                .sorted(Comparator.comparingInt(Planner.DevicePlan::rank))
+                .map(Planner.DevicePlan::toPlanDevice)
+                .toList();
+        List<String> datacenters = result.datacenters().stream().distinct().sorted().toList();
+        long parameters = spec.model().parameters(assumedVocab(spec.model()));
+        Plan.Prediction prediction = new Plan.Prediction(result.predictedStepSeconds(), result.predictedEta(),
+                result.predictedEqualSplitEta(), wanBytesPerStep(datacenters.size(), parameters));
+        return new Plan(jobId, FIRST_VERSION, spec.strategy(), allocation(spec),
+                emulated ? Plan.EMULATED : Plan.MEASURED, result.timeScale(), spec.model(), spec.dataset(),
+                spec.steps(), spec.globalBatch(), spec.learningRate(), spec.seed(),
+                spec.hashEvery() > 0 ? spec.hashEvery() : DEFAULT_HASH_EVERY, datacenters, devices, prediction);
+    }
+
+    /**
+     * Bytes crossing the WAN per synchronised step if every datacenter sent its full fp32 gradient to every other
+     * one: the sync-DP figure the report compares DiLoCo against.
+     */
+    static long wanBytesPerStep(int datacenters, long parameters) {
+        return (long) datacenters * (datacenters - 1) * parameters * 4L;
+    }
+
+    private static String allocation(JobSpec spec) {
+        return spec.allocation() == null || spec.allocation().isBlank() ? JobSpec.BALANCED : spec.allocation();
+    }
+
+    /** Why the spec cannot be planned whatever the devices, or null when it can. */
+    public String problemWith(JobSpec spec) {
+        if (spec.model() == null) {
+            return "spec.model is missing";
+        }
+        ModelSpec m = spec.model();
+        if (m.layers() <= 0 || m.dModel() <= 0 || m.heads() <= 0 || m.seqLen() <= 0 || m.vocabSize() < 0) {
+            return "spec.model has a non-positive dimension: " + m;
+        }
+        if (spec.globalBatch() <= 0) {
+            return "spec.globalBatch must be positive, was " + spec.globalBatch();
+        }
+        if (spec.steps() <= 0) {
+            return "spec.steps must be positive, was " + spec.steps();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,77 @@
+package io.crosstrain.scheduler.messaging;
+
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+
+import io.crosstrain.contracts.JobCommand;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.Topics;
+import io.crosstrain.scheduler.config.SchedulerProperties;
+import io.crosstrain.scheduler.persistence.SchedulerStore;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Publishes stored decisions: plans on {@code crosstrain.plans}, failures as a {@code fail} command on
+ * {@code crosstrain.job-commands}. Called only after the decision is committed; a row is marked published once the
+ * broker acknowledged it, and a failed send leaves it for {@link OutboxSweeper}.
+ */
+@Component
+public class DecisionPublisher {
+
+    private static final Logger log = LoggerFactory.getLogger(DecisionPublisher.class);
+
+    private final KafkaTemplate<String, String> kafka;
+    private final JsonMapper json;
+    private final SchedulerStore store;
+    private final SchedulerProperties props;
+
+    DecisionPublisher(KafkaTemplate<String, String> kafka, JsonMapper json, SchedulerStore store,
+                      SchedulerProperties props) {
+        this.kafka = kafka;
+        this.json = json;
+        this.store = store;
+        this.props = props;
+    }
+
+    public boolean publishPlan(Plan plan) {
+        if (send(Topics.PLANS, plan.jobId(), json.writeValueAsString(plan))) {
+            store.markPlanPublished(plan.jobId(), plan.planVersion());
+            log.info("published plan v{} of job {} over {} devices", plan.planVersion(), plan.jobId(),
+                    plan.devices().size());
+            return true;
+        }
+        return false;
+    }
+
+    public boolean publishFailure(UUID jobId, String reason) {
+        JobCommand command = new JobCommand(JobCommand.FAIL, jobId, null, reason);
+        if (send(Topics.JOB_COMMANDS, jobId, json.writeValueAsString(command))) {
+            store.markFailurePublished(jobId);
+            log.info("asked job-api to fail job {}: {}", jobId, reason);
+            return true;
+        }
+        return false;
+    }
+
+    private boolean send(String topic, UUID jobId, String value) {
+        try {
+            kafka.send(topic, jobId.toString(), value)
+                    .get(props.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("could not publish to {} for job {} (will retry from the outbox): {}", topic, jobId,
+                    e.getMessage());
+            return false;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package io.crosstrain.scheduler.persistence;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Transactional;
+
+import io.crosstrain.contracts.Plan;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The scheduler's tables (schema {@code scheduler}). Recording a decision and marking its event as processed happen
+ * in one transaction, so a redelivered event is recognised and a decision is never lost between the database and
+ * Kafka: rows stay {@code published = false} until the broker has acknowledged them.
+ */
+@Repository
+public class SchedulerStore {
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+
+    public SchedulerStore(JdbcClient jdbc, JsonMapper json) {
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    /** A job whose plan failed to publish: the row to send again. */
+    public record PendingFailure(UUID jobId, String reason) {
+    }
+
+    public boolean isProcessed(UUID eventId) {
+        return jdbc.sql("SELECT count(*) FROM scheduler.processed_events WHERE event_id = :id")
+                .param("id", eventId).query(Long.class).single() > 0;
+    }
+
+    /** Whether the job already has a plan or a failure, e.g. from an earlier SUBMITTED event with another id. */
+    public boolean hasDecision(UUID jobId) {
+        return jdbc.sql("""
+                        SELECT (SELECT count(*) FROM scheduler.plans WHERE job_id = :job)
+                             + (SELECT count(*) FROM scheduler.job_failures WHERE job_id = :job)""")
+                .param("job", jobId).query(Long.class).single() > 0;
+    }
+
+    /** Records an event that needs no new decision. */
+    @Transactional
+    public void markProcessed(UUID eventId, UUID jobId) {
+        insertProcessed(eventId, jobId);
+    }
+
+    /**
+     * Stores the plan and marks the event processed, atomically.
+     *
+     * @return false when the event was already processed or the job already has this plan version: nothing to publish
+     */
+    @Transactional
+    public boolean recordPlan(UUID eventId, Plan plan) {
+        if (!insertProcessed(eventId, plan.jobId())) {
+            return false;
+        }
+        int rows = jdbc.sql("""
+                        INSERT INTO scheduler.plans (job_id, plan_version, plan)
+                        VALUES (:job, :version, CAST(:plan AS jsonb))
+                        ON CONFLICT (job_id, plan_version) DO NOTHING""")
+                .param("job", plan.jobId())
+                .param("version", plan.planVersion())
+                .param("plan", json.writeValueAsString(plan))
+                .update();
+        return rows == 1;
+    }
+
+    /** Stores why a job cannot be placed and marks the event processed, atomically; false if nothing is new. */
+    @Transactional
+    public boolean recordFailure(UUID eventId, UUID jobId, String reason) {
+        if (!insertProcessed(eventId, jobId)) {
+            return false;
+        }
+        int rows = jdbc.sql("""
+                        INSERT INTO scheduler.job_failures (job_id, reason) VALUES (:job, :reason)
+                        ON CONFLICT (job_id) DO NOTHING""")
+                .param("job", jobId)
+                .param("reason", reason)
+                .update();
+        return rows == 1;
+    }
+
+    public void markPlanPublished(UUID jobId, int planVersion) {
+        jdbc.sql("""
+                        UPDATE scheduler.plans SET published = true, published_at = now()
+                        WHERE job_id = :job AND plan_version = :version""")
+                .param("job", jobId).param("version", planVersion).update();
+    }
+
+    public void markFailurePublished(UUID jobId) {
+        jdbc.sql("UPDATE scheduler.job_failures SET published = true, published_at = now() WHERE job_id = :job")
+                .param("job", jobId).update();
+    }
+
+    public Optional<Plan> latestPlan(UUID jobId) {
+        return jdbc.sql("""
+                        SELECT plan::text FROM scheduler.plans WHERE job_id = :job
+                        ORDER BY plan_version DESC LIMIT 1""")
+                .param("job", jobId)
+                .query(String.class)
+                .optional()
+                .map(this::readPlan);
+    }
+
+    /** Plans not yet acknowledged by Kafka that were stored more than {@code olderThan} ago, oldest first. */
+    public List<Plan> unpublishedPlans(Duration olderThan) {
+        return jdbc.sql("""
+                        SELECT plan::text FROM scheduler.plans
+                        WHERE NOT published AND created_at <= now() - :ageMillis * interval '1 millisecond'
+                        ORDER BY created_at, job_id, plan_version""")
+                .param("ageMillis", olderThan.toMillis())
+                .query(String.class)
+                .list().stream().map(this::readPlan).toList();
+    }
+
+    public List<PendingFailure> unpublishedFailures(Duration olderThan) {
+        return jdbc.sql("""
+                        SELECT job_id, reason FROM scheduler.job_failures
+                        WHERE NOT published AND created_at <= now() - :ageMillis * interval '1 millisecond'
+                        ORDER BY created_at, job_id""")
+                .param("ageMillis", olderThan.toMillis())
+                .query((rs, n) -> new PendingFailure(rs.getObject("job_id", UUID.class), rs.getString("reason")))
+                .list();
+    }
+
+    private boolean insertProcessed(UUID eventId, UUID jobId) {
+        return jdbc.sql("""
+                        INSERT INTO scheduler.processed_events (event_id, job_id) VALUES (:event, :job)
+                        ON CONFLICT (event_id) DO NOTHING""")
+                .param("event", eventId).param("job", jobId).update() == 1;
+    }
+
+    private Plan readPlan(String text) {
+        return json.readValue(text, Plan.class);
+    }
+}

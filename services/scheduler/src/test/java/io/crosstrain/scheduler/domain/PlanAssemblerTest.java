@@ -1,0 +1,168 @@
+package io.crosstrain.scheduler.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import io.crosstrain.contracts.DatasetSpec;
+import io.crosstrain.contracts.JobSpec;
+import io.crosstrain.contracts.ModelSpec;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.planner.ChipCatalogue;
+import io.crosstrain.planner.Planner;
+
+class PlanAssemblerTest {
+
+    static final int DEFAULT_VOCAB = 64;
+    final PlanAssembler assembler = new PlanAssembler(new Planner(ChipCatalogue.defaults()), DEFAULT_VOCAB);
+    final UUID jobId = UUID.randomUUID();
+
+    static JobSpec spec(ModelSpec model, int globalBatch, String allocation, Double timeScale, int hashEvery) {
+        return new JobSpec("t", model, DatasetSpec.bundled(), 20, globalBatch, 3e-3, 7L, "diloco", allocation,
+                List.of(), null, timeScale, hashEvery);
+    }
+
+    static InventoryDevice emulated(String id, String dc, String chip, double cpuFlops, int cores) {
+        return new InventoryDevice(id, dc + "-node", dc, chip, "HEALTHY", Plan.EMULATED, cpuFlops, cores);
+    }
+
+    final List<InventoryDevice> threeDatacenters = List.of(
+            emulated("sh-0", "sh", "H20", 3e9, 4),
+            emulated("bj-0", "bj", "A100-80G", 2e9, 8),
+            emulated("gy-0", "gy", "Ascend-910B", 2e9, 2));
+
+    @Test
+    void balancedEmulatedPlanSplitsTheGlobalBatchAcrossSortedDatacenters() {
+        JobSpec spec = spec(ModelSpec.demo(), 48, JobSpec.BALANCED, null, 0);
+
+        Plan plan = planned(assembler.assemble(jobId, spec, threeDatacenters));
+
+        assertThat(plan.jobId()).isEqualTo(jobId);
+        assertThat(plan.planVersion()).isEqualTo(1);
+        assertThat(plan.mode()).isEqualTo(Plan.EMULATED);
+        assertThat(plan.strategy()).isEqualTo("diloco");
+        assertThat(plan.allocation()).isEqualTo(JobSpec.BALANCED);
+        assertThat(plan.datacenters()).containsExactly("bj", "gy", "sh");
+        assertThat(plan.devices()).extracting(PlanDevice::batch).allSatisfy(b -> assertThat(b).isPositive());
+        assertThat(plan.devices().stream().mapToInt(PlanDevice::batch).sum()).isEqualTo(48);
+        assertThat(plan.devices()).extracting(PlanDevice::rank).containsExactly(0, 1, 2);
+        assertThat(plan.devices()).allSatisfy(d -> assertThat(d.pacedStepSeconds()).isPositive());
+        assertThat(plan.timeScale()).isPositive();
+        assertThat(plan.predicted().stepSeconds()).isPositive();
+        assertThat(plan.predicted().eta()).isGreaterThanOrEqualTo(plan.predicted().equalSplitEta());
+        // the A100 is about twice as fast as the H20 on this model, so it gets the bigger share
+        assertThat(batchOf(plan, "bj-0")).isGreaterThan(batchOf(plan, "sh-0"));
+    }
+
+    @Test
+    void specFieldsPassThroughAndHashEveryDefaultsToTen() {
+        JobSpec spec = spec(ModelSpec.demo(), 12, JobSpec.EQUAL, 0.25, 0);
+
+        Plan plan = planned(assembler.assemble(jobId, spec, threeDatacenters));
+
+        assertThat(plan.model()).isEqualTo(ModelSpec.demo()); // vocab stays 0: workers derive it from the corpus
+        assertThat(plan.dataset()).isEqualTo(DatasetSpec.bundled());
+        assertThat(plan.steps()).isEqualTo(20);
+        assertThat(plan.globalBatch()).isEqualTo(12);
+        assertThat(plan.learningRate()).isEqualTo(3e-3);
+        assertThat(plan.seed()).isEqualTo(7L);
+        assertThat(plan.hashEvery()).isEqualTo(10);
+        assertThat(plan.timeScale()).isEqualTo(0.25);
+        assertThat(plan.devices()).extracting(PlanDevice::batch).containsExactly(4, 4, 4);
+        assertThat(planned(assembler.assemble(jobId, spec(ModelSpec.demo(), 12, null, null, 5), threeDatacenters))
+                .hashEvery()).isEqualTo(5);
+    }
+
+    @Test
+    void wanBytesCountEveryOrderedPairOfDatacentersWithTheAssumedVocabulary() {
+        Plan plan = planned(assembler.assemble(jobId, spec(ModelSpec.demo(), 24, null, null, 0), threeDatacenters));
+
+        long parameters = ModelSpec.demo().parameters(DEFAULT_VOCAB);
+        assertThat(plan.predicted().wanBytesPerStep()).isEqualTo(3L * 2L * parameters * 4L);
+        assertThat(PlanAssembler.wanBytesPerStep(1, parameters)).isZero();
+    }
+
+    @Test
+    void theSpecsVocabularyWinsOverTheDefault() {
+        ModelSpec withVocab = new ModelSpec(2, 96, 4, 64, 80);
+
+        assertThat(assembler.assumedVocab(withVocab)).isEqualTo(80);
+        assertThat(assembler.assumedVocab(ModelSpec.demo())).isEqualTo(DEFAULT_VOCAB);
+        Plan plan = planned(assembler.assemble(jobId, spec(withVocab, 24, null, null, 0), threeDatacenters));
+        assertThat(plan.model()).isEqualTo(withVocab);
+        assertThat(plan.predicted().wanBytesPerStep()).isEqualTo(24L * withVocab.parameters(80));
+    }
+
+    @Test
+    void requestCarriesCpuCostPerSampleHostCoresAndEmulation() {
+        JobSpec spec = spec(ModelSpec.demo(), 24, null, 0.5, 0);
+
+        Planner.Request request = assembler.request(spec, threeDatacenters);
+
+        double flops = ModelSpec.demo().flopsPerSample(DEFAULT_VOCAB);
+        assertThat(request.devices()).extracting(Planner.DeviceInput::cpuSecondsPerSample)
+                .containsExactly(flops / 3e9, flops / 2e9, flops / 2e9);
+        assertThat(request.devices()).allSatisfy(d -> {
+            assertThat(d.measuredSamplesPerSec()).isNull();
+            assertThat(d.maxMicroBatch()).isNull();
+        });
+        assertThat(request.hostCores()).isEqualTo(8);
+        assertThat(request.emulated()).isTrue();
+        assertThat(request.allowAccumulation()).isFalse();
+        assertThat(request.timeScale()).isEqualTo(0.5);
+        assertThat(request.globalBatch()).isEqualTo(24);
+        assertThat(request.allocation()).isEqualTo(JobSpec.BALANCED);
+    }
+
+    @Test
+    void oneRealAcceleratorMakesThePlanMeasuredAndUnpaced() {
+        List<InventoryDevice> devices = List.of(
+                new InventoryDevice("g0", "n0", "bj", "A100-80G", "HEALTHY", Plan.MEASURED, 0.0, 16),
+                emulated("e0", "sh", "H20", 2e9, 4));
+
+        assertThat(assembler.request(spec(ModelSpec.demo(), 8, null, null, 0), devices).emulated()).isFalse();
+        Plan plan = planned(assembler.assemble(jobId, spec(ModelSpec.demo(), 8, null, null, 0), devices));
+        assertThat(plan.mode()).isEqualTo(Plan.MEASURED);
+        assertThat(plan.timeScale()).isNull();
+        assertThat(PlanAssembler.cpuSecondsPerSample(1e8, devices.get(0))).isZero();
+    }
+
+    @Test
+    void anUnknownChipRejectsTheJobNamingTheChip() {
+        List<InventoryDevice> devices = List.of(emulated("x0", "bj", "TPU-v9", 2e9, 4));
+
+        SchedulingDecision d = assembler.assemble(jobId, spec(ModelSpec.demo(), 8, null, null, 0), devices);
+
+        assertThat(d).isInstanceOf(SchedulingDecision.Rejected.class);
+        assertThat(((SchedulingDecision.Rejected) d).reason()).contains("x0", "TPU-v9");
+    }
+
+    @Test
+    void badSpecsAreRejectedWithTheFieldAtFault() {
+        assertThat(reason(spec(null, 8, null, null, 0))).isEqualTo("spec.model is missing");
+        assertThat(reason(spec(ModelSpec.demo(), 0, null, null, 0))).contains("spec.globalBatch");
+        assertThat(reason(spec(new ModelSpec(0, 96, 4, 64, 0), 8, null, null, 0))).contains("spec.model");
+        assertThat(reason(spec(ModelSpec.demo(), 8, "fastest", null, 0))).contains("allocation", "fastest");
+        assertThat(((SchedulingDecision.Rejected) assembler.assemble(jobId, spec(ModelSpec.demo(), 8, null, null, 0),
+                List.of())).reason()).isEqualTo("no device available for the job");
+    }
+
+    private String reason(JobSpec spec) {
+        SchedulingDecision d = assembler.assemble(jobId, spec, threeDatacenters);
+        assertThat(d).isInstanceOf(SchedulingDecision.Rejected.class);
+        return ((SchedulingDecision.Rejected) d).reason();
+    }
+
+    static Plan planned(SchedulingDecision d) {
+        assertThat(d).isInstanceOf(SchedulingDecision.Planned.class);
+        return ((SchedulingDecision.Planned) d).plan();
+    }
+
+    static int batchOf(Plan plan, String deviceId) {
+        return plan.devices().stream().filter(d -> d.deviceId().equals(deviceId)).findFirst().orElseThrow().batch();
+    }
+}

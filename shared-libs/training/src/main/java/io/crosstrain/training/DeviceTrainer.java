@@ -1,0 +1,454 @@
+package io.crosstrain.training;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import io.crosstrain.contracts.ModelSpec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * One emulated device's model replica: its own {@link NDManager}, a {@link TinyTransformer} and DJL's AdamW.
+ *
+ * <p>The worker's data-parallel step is {@link #forwardBackwardInto} (export the local gradient, scaled by the local
+ * batch so a relay can sum contributions and divide by the global batch), then {@link #applyUpdate} with the global
+ * mean gradient. {@link #bareStep} is the same math without the export/import, as the benchmark's baseline.
+ *
+ * <p>The inner optimizer is DJL's {@code Optimizer.adamW()} (Adam with decoupled weight decay, the inner optimizer of
+ * ARCHITECTURE.md §4) called standalone through {@code Optimizer.update(name, weight, gradient)}; with
+ * {@code weightDecay = 0} it is plain Adam. Everything runs on the CPU with one thread, so the same inputs give the
+ * same bits: two trainers with the same seed fed the same averaged gradients hold identical weights.
+ *
+ * <p>Not thread-safe: one trainer belongs to one worker thread. Trainers in the same JVM take turns for the
+ * forward/backward pass because DJL allows only one open gradient collector per JVM. Do not call the update
+ * methods inside an {@link NDScope} of your own (the optimizer creates its state arrays on first use).
+ */
+public final class DeviceTrainer implements AutoCloseable {
+
+    /** AdamW's default decoupled weight decay here. */
+    public static final double DEFAULT_WEIGHT_DECAY = 0.01;
+
+    /**
+     * A micro-batch of {@code batchSize} windows of {@code seqLen} tokens, row-major; {@code targets} are the inputs
+     * shifted by one token.
+     */
+    public record Batch(int[] inputs, int[] targets, int batchSize, int seqLen) {
+        public Batch {
+            if (batchSize <= 0 || seqLen <= 0) {
+                throw new IllegalArgumentException("batchSize and seqLen must be positive");
+            }
+            if (inputs.length != batchSize * seqLen || targets.length != inputs.length) {
+                throw new IllegalArgumentException("inputs/targets must hold batchSize*seqLen = "
+                        + batchSize * seqLen + " tokens, got " + inputs.length + "/" + targets.length);
+            }
+        }
+    }
+
+    /** Mean next-token cross-entropy of a batch and all parameter gradients (flattened, multiplied by the batch). */
+    public record StepResult(double loss, float[] gradient) {
+    }
+
+    private final ModelSpec spec;
+    private final int vocab;
+    private final NDManager manager;
+    private final Engine engine;
+    private final TinyTransformer model;
+    private final Optimizer optimizer;
+    private final String[] names;
+    private final NDArray[] params;
+    private final int[] offsets;
+    private final int[] sizes;
+    private final int total;
+    /** Our own gradient tensors for {@link #applyUpdate}, with live float views onto their memory. */
+    private final NDArray[] importGradients;
+    private final FloatBuffer[] importViews;
+    private boolean closed;
+
+    public DeviceTrainer(ModelSpec spec, int vocab, long seed, double learningRate) {
+        this(spec, vocab, seed, learningRate, DEFAULT_WEIGHT_DECAY);
+    }
+
+    public DeviceTrainer(ModelSpec spec, int vocab, long seed, double learningRate, double weightDecay) {
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be positive and finite: " + learningRate);
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weightDecay must be >= 0 and finite: " + weightDecay);
+        }
+        TinyTransformer.validate(spec, vocab);
+        DjlSetup.configureCpu();
+        this.spec = spec;
+        this.vocab = vocab;
+        this.engine = Engine.getEngine("PyTorch");
+        this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        this.model = new TinyTransformer(manager, spec, vocab, seed);
+        this.optimizer = Optimizer.adamW()
+                .optLearningRateTracker(Tracker.fixed((float) learningRate))
+                .optWeightDecays((float) weightDecay)
+                .build();
+
+        Map<String, NDArray> map = model.parameters();
+        int n = map.size();
+        names = new String[n];
+        params = new NDArray[n];
+        offsets = new int[n];
+        sizes = new int[n];
+        importGradients = new NDArray[n];
+        importViews = new FloatBuffer[n];
+        int offset = 0;
+        int i = 0;
+        for (Map.Entry<String, NDArray> e : map.entrySet()) {
+            names[i] = e.getKey();
+            params[i] = e.getValue();
+            offsets[i] = offset;
+            sizes[i] = Math.toIntExact(e.getValue().size());
+            offset = Math.addExact(offset, sizes[i]);
+            importGradients[i] = manager.zeros(e.getValue().getShape(), DataType.FLOAT32);
+            importViews[i] = importGradients[i].toByteBuffer(true).asFloatBuffer();
+            i++;
+        }
+        total = offset;
+    }
+
+    // ---- batches ----------------------------------------------------------------------------------------------
+
+    /**
+     * Deterministic random windows: the generator is seeded from {@code (seed, step, rank)}, so each rank of each
+     * step reads its own windows and a replay reads the same ones.
+     */
+    public static Batch sample(int[] corpusTokens, long seed, long step, int rank, int batchSize, int seqLen) {
+        if (batchSize <= 0 || seqLen <= 0) {
+            throw new IllegalArgumentException("batchSize and seqLen must be positive");
+        }
+        if (corpusTokens.length < seqLen + 1) {
+            throw new IllegalArgumentException("corpus of " + corpusTokens.length + " tokens is shorter than one "
+                    + "window of " + (seqLen + 1));
+        }
+        Rng rng = Rng.of(seed, step, rank);
+        int starts = corpusTokens.length - seqLen; // valid starts: 0 .. length-seqLen-1
+        int[] inputs = new int[batchSize * seqLen];
+        int[] targets = new int[batchSize * seqLen];
+        for (int b = 0; b < batchSize; b++) {
+            int start = rng.nextInt(starts);
+            System.arraycopy(corpusTokens, start, inputs, b * seqLen, seqLen);
+            System.arraycopy(corpusTokens, start + 1, targets, b * seqLen, seqLen);
+        }
+        return new Batch(inputs, targets, batchSize, seqLen);
+    }
+
+    // ---- the worker's step ---------------------------------------------------------------------------------
+
+    /** Loss and a fresh gradient array; see {@link #forwardBackwardInto}. */
+    public StepResult forwardBackward(Batch batch) {
+        float[] gradient = new float[total];
+        double loss = forwardBackwardInto(batch, gradient);
+        return new StepResult(loss, gradient);
+    }
+
+    /**
+     * Forward and backward pass; writes every parameter's gradient of the mean loss, in parameter order and
+     * multiplied by {@code batch.batchSize()}, into {@code out} (length {@link #parameterCount()}).
+     *
+     * @return the mean next-token cross-entropy of the batch
+     */
+    public double forwardBackwardInto(Batch batch, float[] out) {
+        ensureOpen();
+        if (out.length != total) {
+            throw new IllegalArgumentException("gradient buffer has " + out.length + " floats, model has " + total);
+        }
+        float scale = batch.batchSize();
+        try (NDScope scope = new NDScope()) {
+            float loss = backward(batch);
+            for (int i = 0; i < params.length; i++) {
+                // a direct view of the gradient tensor: one copy, straight into the caller's buffer
+                FloatBuffer view = params[i].getGradient().toByteBuffer(true).asFloatBuffer();
+                int off = offsets[i];
+                int end = off + sizes[i];
+                view.get(out, off, sizes[i]);
+                for (int j = off; j < end; j++) {
+                    out[j] *= scale;
+                }
+            }
+            return loss;
+        }
+    }
+
+    /**
+     * Applies one optimizer step with the given global mean gradient (parameter order, length
+     * {@link #parameterCount()}). Deterministic: equal weights and equal gradients give equal weights.
+     */
+    public void applyUpdate(float[] averagedGradient) {
+        ensureOpen();
+        if (averagedGradient.length != total) {
+            throw new IllegalArgumentException("gradient has " + averagedGradient.length + " floats, model has "
+                    + total);
+        }
+        for (int i = 0; i < params.length; i++) {
+            FloatBuffer view = importViews[i];
+            view.clear();
+            view.put(averagedGradient, offsets[i], sizes[i]);
+            optimizer.update(names[i], params[i], importGradients[i]);
+        }
+    }
+
+    /**
+     * The plain DJL step without export: forward, backward, optimizer update straight from the parameters' own
+     * gradients. Same math as {@code forwardBackward} + {@code applyUpdate(gradient / batchSize)}.
+     *
+     * @return the batch loss
+     */
+    public double bareStep(Batch batch) {
+        ensureOpen();
+        float loss;
+        NDArray[] gradients = new NDArray[params.length];
+        try (NDScope scope = new NDScope()) {
+            loss = backward(batch);
+            for (int i = 0; i < params.length; i++) {
+                gradients[i] = params[i].getGradient();
+            }
+            NDScope.unregister(gradients);
+        }
+        // outside the scope: the optimizer creates its state arrays on the first update and must keep them
+        try {
+            for (int i = 0; i < params.length; i++) {
+                optimizer.update(names[i], params[i], gradients[i]);
+            }
+        } finally {
+            for (NDArray g : gradients) {
+                g.close();
+            }
+        }
+        return loss;
+    }
+
+    /** Zeroes the gradients, runs forward and backward; the caller holds an {@link NDScope}. */
+    private float backward(Batch batch) {
+        checkBatch(batch);
+        DjlSetup.GRADIENT_LOCK.lock();
+        try (GradientCollector collector = engine.newGradientCollector()) {
+            for (NDArray p : params) {
+                JniUtils.zeroGrad((PtNDArray) p);
+            }
+            NDArray loss = loss(batch);
+            collector.backward(loss);
+            return loss.getFloat();
+        } finally {
+            DjlSetup.GRADIENT_LOCK.unlock();
+        }
+    }
+
+    private NDArray loss(Batch batch) {
+        Shape shape = new Shape(batch.batchSize(), batch.seqLen());
+        NDArray inputs = manager.create(batch.inputs(), shape);
+        NDArray targets = manager.create(batch.targets(), new Shape(batch.batchSize(), batch.seqLen(), 1))
+                .toType(DataType.INT64, false);
+        NDArray logProbs = model.forward(inputs).logSoftmax(-1);
+        return logProbs.gather(targets, 2).mean().neg();
+    }
+
+    private void checkBatch(Batch batch) {
+        if (batch.seqLen() > spec.seqLen()) {
+            throw new IllegalArgumentException("batch seqLen " + batch.seqLen() + " exceeds the model's "
+                    + spec.seqLen());
+        }
+        for (int t : batch.inputs()) {
+            checkToken(t);
+        }
+        for (int t : batch.targets()) {
+            checkToken(t);
+        }
+    }
+
+    private void checkToken(int t) {
+        if (t < 0 || t >= vocab) {
+            throw new IllegalArgumentException("token " + t + " outside vocabulary of " + vocab);
+        }
+    }
+
+    // ---- evaluation and sampling ------------------------------------------------------------------------------
+
+    /** Mean next-token cross-entropy of a batch without building a graph or touching gradients. */
+    public double evaluate(Batch batch) {
+        ensureOpen();
+        checkBatch(batch);
+        return withoutGradients(() -> {
+            try (NDScope scope = new NDScope()) {
+                return (double) loss(batch).getFloat();
+            }
+        });
+    }
+
+    /**
+     * Samples {@code chars} characters after {@code prompt} (the model sees at most the last {@code seqLen}
+     * tokens). {@code temperature <= 0} picks the most likely character. Deterministic for a given seed.
+     *
+     * @return the continuation only, without the prompt
+     */
+    public String generate(CharTokenizer tok, String prompt, int chars, double temperature, long seed) {
+        ensureOpen();
+        if (tok.vocabSize() != vocab) {
+            throw new IllegalArgumentException("tokenizer has " + tok.vocabSize() + " symbols, model " + vocab);
+        }
+        if (chars < 0) {
+            throw new IllegalArgumentException("chars must be >= 0: " + chars);
+        }
+        int[] promptTokens = prompt.isEmpty() ? new int[] {0} : tok.encode(prompt);
+        int window = spec.seqLen();
+        int[] context = new int[promptTokens.length + chars];
+        System.arraycopy(promptTokens, 0, context, 0, promptTokens.length);
+        int length = promptTokens.length;
+        int[] generated = new int[chars];
+        Rng rng = new Rng(Rng.mix(seed ^ 0x6A09E667F3BCC909L));
+        double[] probs = new double[vocab];
+        for (int c = 0; c < chars; c++) {
+            int from = Math.max(0, length - window);
+            int len = length - from;
+            int[] slice = java.util.Arrays.copyOfRange(context, from, length);
+            float[] logits = withoutGradients(() -> {
+                try (NDScope scope = new NDScope()) {
+                    NDArray out = model.forward(manager.create(slice, new Shape(1, len)));
+                    return out.get(0, len - 1).toFloatArray();
+                }
+            });
+            int next = pick(logits, temperature, rng, probs);
+            generated[c] = next;
+            context[length++] = next;
+        }
+        return tok.decode(generated);
+    }
+
+    private static int pick(float[] logits, double temperature, Rng rng, double[] probs) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        if (temperature <= 0) {
+            return best;
+        }
+        double sum = 0;
+        for (int i = 0; i < logits.length; i++) {
+            probs[i] = StrictMath.exp((logits[i] - logits[best]) / temperature);
+            sum += probs[i];
+        }
+        double r = rng.nextDouble() * sum;
+        for (int i = 0; i < logits.length; i++) {
+            r -= probs[i];
+            if (r < 0) {
+                return i;
+            }
+        }
+        return best;
+    }
+
+    private static <T> T withoutGradients(Supplier<T> body) {
+        // grad mode is a per-thread libtorch flag; restore whatever the caller had
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        try {
+            return body.get();
+        } finally {
+            JniUtils.setGradMode(previous);
+        }
+    }
+
+    // ---- weights ----------------------------------------------------------------------------------------------
+
+    /** SHA-256 (hex) of every parameter's float32 values, little-endian, in parameter order. */
+    public String weightsHash() {
+        ensureOpen();
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+        boolean littleEndian = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+        for (NDArray p : params) {
+            ByteBuffer raw = p.toByteBuffer(true);
+            if (littleEndian) {
+                sha.update(raw);
+            } else {
+                FloatBuffer floats = raw.order(ByteOrder.nativeOrder()).asFloatBuffer();
+                ByteBuffer le = ByteBuffer.allocate(floats.remaining() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                le.asFloatBuffer().put(floats);
+                sha.update(le);
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    /** A copy of all weights, flattened in parameter order. */
+    public float[] weights() {
+        ensureOpen();
+        float[] out = new float[total];
+        for (int i = 0; i < params.length; i++) {
+            params[i].toByteBuffer(true).asFloatBuffer().get(out, offsets[i], sizes[i]);
+        }
+        return out;
+    }
+
+    /** Overwrites all weights (parameter order). The optimizer's moment estimates are kept. */
+    public void loadWeights(float[] w) {
+        ensureOpen();
+        if (w.length != total) {
+            throw new IllegalArgumentException("weights have " + w.length + " floats, model has " + total);
+        }
+        for (int i = 0; i < params.length; i++) {
+            params[i].toByteBuffer(true).asFloatBuffer().put(w, offsets[i], sizes[i]);
+        }
+    }
+
+    /** Number of trainable scalars, the length of every gradient and weight vector. */
+    public int parameterCount() {
+        return total;
+    }
+
+    /** Parameter names in order, with the offset of each in the flattened vectors. */
+    public Map<String, Integer> parameterOffsets() {
+        java.util.LinkedHashMap<String, Integer> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < names.length; i++) {
+            m.put(names[i], offsets[i]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public int vocab() {
+        return vocab;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("trainer is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            model.close();
+            manager.close();
+        }
+    }
+}

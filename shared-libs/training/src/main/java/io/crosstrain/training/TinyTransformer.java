@@ -1,0 +1,226 @@
+package io.crosstrain.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.internal.NDArrayEx;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import io.crosstrain.contracts.ModelSpec;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A decoder-only character transformer written directly with NDArray operations (GPT-2 layout, pre-norm):
+ * <pre>
+ * x = tok_emb[tokens] + pos_emb[0..L)
+ * per layer i:  x += proj(causal_multihead_attention(qkv(ln1(x))))
+ *               x += mlp.proj(gelu(mlp.fc(ln2(x))))        (hidden width 4·d)
+ * logits = head(ln_f(x))
+ * </pre>
+ * The parameters, in this fixed order, are exactly those counted by {@link ModelSpec#parameters(int)}: token and
+ * position embeddings; per layer two layer norms (gain and bias), the fused q/k/v projection and the output
+ * projection (weights and biases), the MLP's two linear layers; the final layer norm; the untied output head with
+ * bias. Linear weights are stored PyTorch-style as {@code [out, in]}.
+ *
+ * <p>Initial values depend only on {@code seed} and the parameter's name (our own SplitMix64 stream per parameter,
+ * Box–Muller on {@link StrictMath}), never on the engine's RNG, so replicas built in different JVMs are
+ * bit-identical: weights ~ N(0, 0.02²), residual output projections ~ N(0, (0.02/√(2·layers))²), biases 0,
+ * layer-norm gains 1.
+ */
+public final class TinyTransformer implements AutoCloseable {
+
+    private static final float INIT_STD = 0.02f;
+    private static final float LN_EPS = 1e-5f;
+    private static final float MASKED = -1e9f;
+
+    private final ModelSpec spec;
+    private final int vocab;
+    private final int d;
+    private final int heads;
+    private final LinkedHashMap<String, NDArray> parameters = new LinkedHashMap<>();
+    private final NDArray causalMask;
+
+    /**
+     * Builds the model in {@code manager} (which the caller owns and closes).
+     *
+     * @param vocab vocabulary size; must match {@code spec.vocabSize()} unless that is 0 ("derive from corpus")
+     */
+    public TinyTransformer(NDManager manager, ModelSpec spec, int vocab, long seed) {
+        validate(spec, vocab);
+        this.spec = spec;
+        this.vocab = vocab;
+        this.d = spec.dModel();
+        this.heads = spec.heads();
+        int seq = spec.seqLen();
+
+        add(manager, seed, "tok_emb", new Shape(vocab, d), Init.NORMAL);
+        add(manager, seed, "pos_emb", new Shape(seq, d), Init.NORMAL);
+        for (int i = 0; i < spec.layers(); i++) {
+            String p = "h" + i + ".";
+            add(manager, seed, p + "ln1.gamma", new Shape(d), Init.ONES);
+            add(manager, seed, p + "ln1.beta", new Shape(d), Init.ZEROS);
+            add(manager, seed, p + "attn.qkv.weight", new Shape(3L * d, d), Init.NORMAL);
+            add(manager, seed, p + "attn.qkv.bias", new Shape(3L * d), Init.ZEROS);
+            add(manager, seed, p + "attn.proj.weight", new Shape(d, d), Init.RESIDUAL);
+            add(manager, seed, p + "attn.proj.bias", new Shape(d), Init.ZEROS);
+            add(manager, seed, p + "ln2.gamma", new Shape(d), Init.ONES);
+            add(manager, seed, p + "ln2.beta", new Shape(d), Init.ZEROS);
+            add(manager, seed, p + "mlp.fc.weight", new Shape(4L * d, d), Init.NORMAL);
+            add(manager, seed, p + "mlp.fc.bias", new Shape(4L * d), Init.ZEROS);
+            add(manager, seed, p + "mlp.proj.weight", new Shape(d, 4L * d), Init.RESIDUAL);
+            add(manager, seed, p + "mlp.proj.bias", new Shape(d), Init.ZEROS);
+        }
+        add(manager, seed, "ln_f.gamma", new Shape(d), Init.ONES);
+        add(manager, seed, "ln_f.beta", new Shape(d), Init.ZEROS);
+        add(manager, seed, "head.weight", new Shape(vocab, d), Init.NORMAL);
+        add(manager, seed, "head.bias", new Shape(vocab), Init.ZEROS);
+
+        float[] mask = new float[seq * seq];
+        for (int r = 0; r < seq; r++) {
+            for (int c = r + 1; c < seq; c++) {
+                mask[r * seq + c] = MASKED; // position r may not look at later positions
+            }
+        }
+        causalMask = manager.create(mask, new Shape(seq, seq));
+    }
+
+    static void validate(ModelSpec spec, int vocab) {
+        if (spec.layers() <= 0 || spec.dModel() <= 0 || spec.heads() <= 0 || spec.seqLen() <= 0) {
+            throw new IllegalArgumentException("model dimensions must be positive: " + spec);
+        }
+        if (spec.dModel() % spec.heads() != 0) {
+            throw new IllegalArgumentException("dModel " + spec.dModel() + " is not divisible by heads "
+                    + spec.heads());
+        }
+        if (vocab <= 0) {
+            throw new IllegalArgumentException("vocab must be positive: " + vocab);
+        }
+        if (spec.vocabSize() != 0 && spec.vocabSize() != vocab) {
+            throw new IllegalArgumentException("spec says vocabSize " + spec.vocabSize() + " but the tokenizer has "
+                    + vocab);
+        }
+    }
+
+    private enum Init { NORMAL, RESIDUAL, ONES, ZEROS }
+
+    private void add(NDManager manager, long seed, String name, Shape shape, Init init) {
+        float[] values = new float[Math.toIntExact(shape.size())];
+        switch (init) {
+            case ONES -> java.util.Arrays.fill(values, 1f);
+            case ZEROS -> { }
+            case NORMAL, RESIDUAL -> {
+                double std = init == Init.NORMAL ? INIT_STD : INIT_STD / Math.sqrt(2.0 * spec.layers());
+                Rng rng = Rng.of(seed, Rng.hash(name));
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) (rng.nextGaussian() * std);
+                }
+            }
+        }
+        NDArray array = manager.create(values, shape);
+        array.setName(name);
+        array.setRequiresGradient(true);
+        parameters.put(name, array);
+    }
+
+    /**
+     * Logits for a batch of token ids.
+     *
+     * @param tokens int32 or int64 array {@code [B, L]} with {@code L <= seqLen}
+     * @return float32 logits {@code [B, L, V]}; intermediate arrays are released, the result is attached to the
+     *     tokens' manager (and to the caller's {@link NDScope}, if any)
+     */
+    public NDArray forward(NDArray tokens) {
+        Shape shape = tokens.getShape();
+        if (shape.dimension() != 2) {
+            throw new IllegalArgumentException("tokens must be [batch, length], got " + shape);
+        }
+        long batch = shape.get(0);
+        long len = shape.get(1);
+        if (len < 1 || len > spec.seqLen()) {
+            throw new IllegalArgumentException("sequence length " + len + " outside 1.." + spec.seqLen());
+        }
+        NDArray logits;
+        try (NDScope scope = new NDScope()) {
+            NDArray ids = tokens.getDataType() == DataType.INT64 || tokens.getDataType() == DataType.INT32
+                    ? tokens : tokens.toType(DataType.INT64, false);
+            NDArray x = ex(ids).embedding(ids, p("tok_emb"), SparseFormat.DENSE).singletonOrThrow();
+            NDArray pos = len == spec.seqLen() ? p("pos_emb") : p("pos_emb").get(new NDIndex(":{}", len));
+            x = x.add(pos);
+            NDArray mask = len == spec.seqLen() ? causalMask : causalMask.get(new NDIndex(":{}, :{}", len, len));
+            int headDim = d / heads;
+            float scale = (float) (1.0 / Math.sqrt(headDim));
+            for (int i = 0; i < spec.layers(); i++) {
+                String pre = "h" + i + ".";
+                NDArray h = layerNorm(x, pre + "ln1");
+                NDList qkv = linear(h, pre + "attn.qkv").split(3, 2);
+                NDArray q = splitHeads(qkv.get(0), batch, len).mul(scale);
+                NDArray k = splitHeads(qkv.get(1), batch, len);
+                NDArray v = splitHeads(qkv.get(2), batch, len);
+                NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).add(mask).softmax(-1);
+                NDArray mixed = attention.matMul(v).transpose(0, 2, 1, 3).reshape(batch, len, d);
+                x = x.add(linear(mixed, pre + "attn.proj"));
+                NDArray m = linear(layerNorm(x, pre + "ln2"), pre + "mlp.fc");
+                m = linear(ex(m).gelu(), pre + "mlp.proj");
+                x = x.add(m);
+            }
+            logits = linear(layerNorm(x, "ln_f"), "head");
+            NDScope.unregister(logits);
+        }
+        NDScope.register(logits);
+        return logits;
+    }
+
+    private NDArray splitHeads(NDArray t, long batch, long len) {
+        return t.reshape(batch, len, heads, d / heads).transpose(0, 2, 1, 3);
+    }
+
+    private NDArray layerNorm(NDArray x, String name) {
+        return ex(x).layerNorm(x, new Shape(d), p(name + ".gamma"), p(name + ".beta"), LN_EPS).singletonOrThrow();
+    }
+
+    private NDArray linear(NDArray x, String name) {
+        return ex(x).linear(x, p(name + ".weight"), p(name + ".bias")).singletonOrThrow();
+    }
+
+    private static NDArrayEx ex(NDArray a) {
+        return a.getNDArrayInternal();
+    }
+
+    private NDArray p(String name) {
+        return parameters.get(name);
+    }
+
+    /** Number of trainable scalars; equals {@code spec.parameters(vocab)}. */
+    public long parameterCount() {
+        long n = 0;
+        for (NDArray a : parameters.values()) {
+            n += a.size();
+        }
+        return n;
+    }
+
+    /** The parameters in their fixed order (read-only view; the arrays themselves are live). */
+    public Map<String, NDArray> parameters() {
+        return Collections.unmodifiableMap(parameters);
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public int vocab() {
+        return vocab;
+    }
+
+    /** Releases the parameters and constants; the manager stays with its owner. */
+    @Override
+    public void close() {
+        parameters.values().forEach(NDArray::close);
+        causalMask.close();
+    }
+}
