@@ -92,8 +92,9 @@ class BatchAllocatorTest {
 
     @Test
     void etaCountsIdleDevicesInTheIdealThroughput() {
-        // 4 samples in 2 time units = 2 samples/s, against 1 + 3 = 4 samples/s ideal
-        assertThat(BatchAllocator.eta(new int[] {2, 0}, new double[] {1, 3})).isEqualTo(0.5);
+        // 2 samples in 2 s on the slow device = 1 sample/s, against 1 + 3 = 4 samples/s if both worked
+        assertThat(BatchAllocator.eta(new int[] {2, 0}, new double[] {1, 3})).isEqualTo(0.25);
+        assertThat(BatchAllocator.eta(new int[] {1, 3}, new double[] {1, 3})).isEqualTo(1.0);
         assertThat(BatchAllocator.eta(new int[] {0, 0}, new double[] {1, 3})).isZero();
     }
 

@@ -11,7 +11,10 @@ import io.crosstrain.planner.Planner.Request;
 import io.crosstrain.planner.Planner.Result;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class PlannerTest {
@@ -186,12 +189,12 @@ class PlannerTest {
         }
         // every device is paced to at most the step, and the step is reached by a device that could not give any
         // sample away without another device exceeding it (checked through the allocator's certificate)
+        Map<String, DeviceInput> inputs = devices.stream()
+                .collect(Collectors.toMap(DeviceInput::deviceId, Function.identity()));
         double kStep = r.predictedStepSeconds() * r.timeScale();
         double strictlyFaster = 0;
-        for (int i = 0; i < devices.size(); i++) {
-            DevicePlan d = r.devices().get(i);
-            DeviceInput in = devices.stream().filter(x -> x.deviceId().equals(d.deviceId())).findFirst()
-                    .orElseThrow();
+        for (DevicePlan d : r.devices()) {
+            DeviceInput in = inputs.get(d.deviceId());
             assertThat(d.batch()).isBetween(0, in.maxMicroBatch());
             assertThat(d.pacedStepSeconds()).isLessThanOrEqualTo(r.predictedStepSeconds());
             long k = Math.min(in.maxMicroBatch(), (long) Math.floor(kStep * d.chipSamplesPerSec()) + 1);

@@ -21,8 +21,8 @@ import java.util.Locale;
  * compound   := clause ", " ("and"|"but"|"so"|"yet") " " clause "."
  * subordinate:= ("When"|"Because"|"Although"|"While"|"Before"|"After"|"Until") clause ", " clause "."
  * question   := ("Did"|"Does"|"Do") subject verb object "?" | wh-word ... "?"
- * dialogue   := '"' (statement|question|command) '," said ' Name "." | Name ' asked, "' question '"'
- * inventory  := "In the " place ", there " ("were"|"are") count adj? plurals (", " count plurals)* " and " ... "."
+ * dialogue   := '"' (statement|command) '," said ' Name "." | Name ' said, "' statement '."' | '"' question '" asked ' Name "."
+ * inventory  := "In the " place " there " ("were"|"are") count adj? plurals (", " count plurals)* " and " ... "."
  * measure    := number facts: heights in feet, years 1700-1999, clock times h:mm, counts and ratios
  * subject    := Name | pronoun (after the character is introduced) | det adj* noun | det adj* plural
  * predicate  := transitive object | intransitive | copula adjective | "had" count plurals
@@ -108,7 +108,10 @@ public final class CorpusGenerator {
     private static final String[] SUBORDINATORS = {"when", "because", "although", "while", "before", "after",
         "until"};
     private static final String[] WH_WORDS = {"where", "why", "how", "when"};
-    private static final String[] SAY_VERBS = {"said", "asked", "called", "replied", "whispered", "answered"};
+    private static final String[] SAY_VERBS = {"said", "called", "replied", "whispered", "answered"};
+    private static final String[] ASK_VERBS = {"asked", "wondered", "said"};
+    private static final String[] PLACES = {"market", "harbour", "workshop", "village", "garden", "station", "valley",
+        "orchard", "tower", "city", "cellar", "square", "library", "kitchen"};
     private static final String[] SMALL_NUMBERS = {"two", "three", "four", "five", "six", "seven", "eight", "nine",
         "ten", "eleven", "twelve"};
     private static final String[] COMMANDS = {"bring", "take", "leave", "hold", "find", "carry", "hide", "open"};
@@ -275,8 +278,13 @@ public final class CorpusGenerator {
     private String nounPhrase(boolean plural, boolean subject) {
         StringBuilder adjs = new StringBuilder();
         int adjCount = rng.chance(0.45) ? (rng.chance(0.2) ? 2 : 1) : 0;
+        String previous = "";
         for (int i = 0; i < adjCount; i++) {
-            adjs.append(rng.pick(ADJECTIVES)).append(' ');
+            String adj = rng.pick(ADJECTIVES);
+            if (!adj.equals(previous)) {
+                adjs.append(adj).append(' ');
+            }
+            previous = adj;
         }
         String noun = rng.pick(NOUNS)[plural ? 1 : 0];
         String rest = adjs + noun;
@@ -326,7 +334,6 @@ public final class CorpusGenerator {
 
     private String dialogue() {
         String speaker = rng.pick(rng.chance(0.5) ? NAMES_F : NAMES_M);
-        String say = rng.pick(SAY_VERBS);
         double r = rng.nextDouble();
         String spoken;
         boolean isQuestion = false;
@@ -342,8 +349,9 @@ public final class CorpusGenerator {
         }
         past = savedPast;
         if (isQuestion) {
-            return "\"" + spoken + "\" " + say + " " + speaker + ".";
+            return "\"" + spoken + "\" " + rng.pick(ASK_VERBS) + " " + speaker + ".";
         }
+        String say = rng.pick(SAY_VERBS);
         if (rng.chance(0.3)) {
             return speaker + " " + say + ", \"" + spoken + ".\"";
         }
@@ -352,7 +360,7 @@ public final class CorpusGenerator {
 
     private String inventory() {
         String be = past ? "were" : "are";
-        StringBuilder s = new StringBuilder("In the ").append(rng.pick(NOUNS)[0]).append(" there ").append(be)
+        StringBuilder s = new StringBuilder("In the ").append(rng.pick(PLACES)).append(" there ").append(be)
                 .append(' ');
         int items = 2 + rng.nextInt(3);
         for (int i = 0; i < items; i++) {

@@ -34,11 +34,8 @@ public final class Pacer {
         if (Double.isNaN(seconds) || seconds < 0) {
             throw new IllegalArgumentException("seconds must be >= 0: " + seconds);
         }
-        long budget = seconds >= Long.MAX_VALUE / 1e9 ? Long.MAX_VALUE : Math.round(seconds * 1e9);
-        long deadline = startNanos + budget;
-        if (budget > 0 && deadline < startNanos) {
-            deadline = Long.MAX_VALUE; // saturate on overflow
-        }
+        // nanoTime values are compared by difference (they may wrap), as System.nanoTime requires
+        long deadline = startNanos + Math.round(seconds * 1e9);
         long entered = nanoTime.getAsLong();
         long now = entered;
         while (now - deadline < 0) {

@@ -1,14 +1,18 @@
 package io.crosstrain.scheduler.client;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
 import org.springframework.http.MediaType;
+import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
 
 import io.crosstrain.scheduler.domain.InventoryDevice;
+import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -30,6 +34,19 @@ public class InventoryClient {
         this.retry = retry;
         this.json = json;
         this.baseUrl = baseUrl;
+    }
+
+    /**
+     * The retry policy for inventory calls: {@code attempts} tries with exponential back-off from {@code firstWait};
+     * a 4xx answer will not improve by asking again, so only I/O errors and 5xx are retried.
+     */
+    public static Retry retry(int attempts, Duration firstWait) {
+        RetryConfig config = RetryConfig.custom()
+                .maxAttempts(attempts)
+                .intervalFunction(IntervalFunction.ofExponentialBackoff(firstWait, 2.0))
+                .retryOnException(e -> !(e instanceof HttpClientErrorException))
+                .build();
+        return Retry.of("device-inventory", config);
     }
 
     public List<InventoryDevice> devices() {

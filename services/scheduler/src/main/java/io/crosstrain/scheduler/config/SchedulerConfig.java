@@ -7,7 +7,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
-import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.RestClient;
 
 import io.crosstrain.contracts.Topics;
@@ -16,9 +15,6 @@ import io.crosstrain.planner.ChipCatalogue;
 import io.crosstrain.planner.Planner;
 import io.crosstrain.scheduler.client.InventoryClient;
 import io.crosstrain.scheduler.domain.PlanAssembler;
-import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
@@ -42,17 +38,8 @@ class SchedulerConfig {
         JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(http);
         factory.setReadTimeout(Duration.ofSeconds(5));
         RestClient rest = RestClient.builder().baseUrl(props.inventoryUrl()).requestFactory(factory).build();
-        return new InventoryClient(rest, inventoryRetry(), json, props.inventoryUrl());
-    }
-
-    /** Three attempts, 200 ms then 400 ms apart; a 4xx answer will not improve by asking again. */
-    static Retry inventoryRetry() {
-        RetryConfig config = RetryConfig.custom()
-                .maxAttempts(3)
-                .intervalFunction(IntervalFunction.ofExponentialBackoff(Duration.ofMillis(200), 2.0))
-                .retryOnException(e -> !(e instanceof HttpClientErrorException))
-                .build();
-        return Retry.of("device-inventory", config);
+        // three attempts, 200 ms then 400 ms apart, inside each look at the inventory
+        return new InventoryClient(rest, InventoryClient.retry(3, Duration.ofMillis(200)), json, props.inventoryUrl());
     }
 
     @Bean

@@ -1,0 +1,33 @@
+package io.crosstrain.jobapi.config;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * @param topicPartitions partitions of the topics this service creates
+ * @param outbox          how the outbox publisher runs
+ */
+@ConfigurationProperties("crosstrain.job-api")
+public record JobApiProperties(Integer topicPartitions, Outbox outbox) {
+
+    public JobApiProperties {
+        topicPartitions = topicPartitions == null ? 3 : topicPartitions;
+        outbox = outbox == null ? new Outbox(null, null, null, null) : outbox;
+    }
+
+    /**
+     * @param intervalMs    pause between two publishing rounds
+     * @param batchSize     rows locked and sent per round
+     * @param sendTimeout   how long to wait for the broker's acknowledgement
+     * @param keepPublished how long published rows stay for inspection before they are deleted
+     */
+    public record Outbox(Long intervalMs, Integer batchSize, Duration sendTimeout, Duration keepPublished) {
+        public Outbox {
+            intervalMs = intervalMs == null ? 100L : intervalMs;
+            batchSize = batchSize == null ? 200 : batchSize;
+            sendTimeout = sendTimeout == null ? Duration.ofSeconds(15) : sendTimeout;
+            keepPublished = keepPublished == null ? Duration.ofDays(7) : keepPublished;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.crosstrain.jobapi.domain;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+import io.crosstrain.contracts.DatasetSpec;
+import io.crosstrain.contracts.JobSpec;
+import io.crosstrain.contracts.ModelSpec;
+
+/**
+ * Checks a submitted {@link JobSpec} and fills in defaults. Every field at fault is reported at once, named by its
+ * JSON path, so a client can fix a request in one round trip. Framework-free so the same rules apply to REST and
+ * to Kafka {@code submit} commands.
+ */
+public final class JobSpecValidator {
+
+    public static final int DEFAULT_HASH_EVERY = 10;
+    static final Pattern DEVICE_ID = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
+    static final int MAX_DEVICES = 1024;
+
+    private JobSpecValidator() {
+    }
+
+    /**
+     * @param jobExists tells whether a job id is known (for {@code baselineFor})
+     * @return the spec with defaults applied: strategy {@code sync-dp}, allocation {@code balanced},
+     *         hashEvery 10 when 0, bundled dataset name {@code grammar-en}, devices an empty list when absent
+     * @throws RequestRejectedException 400 listing every field at fault
+     */
+    public static JobSpec validate(JobSpec spec, Predicate<UUID> jobExists) {
+        List<FieldError> errors = new ArrayList<>();
+        if (spec == null) {
+            throw RequestRejectedException.invalid(List.of(new FieldError("spec", "a job specification is required")));
+        }
+        String name = spec.name();
+        if (name == null || name.isBlank()) {
+            errors.add(new FieldError("name", "is required"));
+        } else if (name.length() > 100) {
+            errors.add(new FieldError("name", "must be 1-100 characters"));
+        }
+
+        ModelSpec model = spec.model();
+        if (model == null) {
+            errors.add(new FieldError("model", "is required"));
+        } else {
+            range(errors, "model.layers", model.layers(), 1, 8);
+            range(errors, "model.dModel", model.dModel(), 16, 512);
+            range(errors, "model.heads", model.heads(), 1, 16);
+            range(errors, "model.seqLen", model.seqLen(), 8, 512);
+            if (model.heads() >= 1 && model.dModel() >= 16 && model.dModel() % model.heads() != 0) {
+                errors.add(new FieldError("model.dModel", "must be divisible by model.heads"));
+            }
+            if (model.vocabSize() < 0) {
+                errors.add(new FieldError("model.vocabSize", "must be 0 (derive from the corpus) or positive"));
+            }
+        }
+
+        DatasetSpec dataset = normaliseDataset(spec.dataset(), errors);
+        range(errors, "steps", spec.steps(), 1, 100_000);
+        range(errors, "globalBatch", spec.globalBatch(), 1, 1_000_000);
+        double lr = spec.learningRate();
+        if (!(lr > 0 && lr <= 1)) {
+            errors.add(new FieldError("learningRate", "must be in (0, 1]"));
+        }
+
+        String strategy = spec.strategy() == null ? JobSpec.SYNC_DP : spec.strategy();
+        if (!JobSpec.SYNC_DP.equals(strategy)) {
+            errors.add(new FieldError("strategy", "only \"" + JobSpec.SYNC_DP + "\" is supported"));
+        }
+        String allocation = spec.allocation() == null ? JobSpec.BALANCED : spec.allocation();
+        if (!JobSpec.BALANCED.equals(allocation) && !JobSpec.EQUAL.equals(allocation)) {
+            errors.add(new FieldError("allocation", "must be \"balanced\" or \"equal\""));
+        }
+        int hashEvery = spec.hashEvery() == 0 ? DEFAULT_HASH_EVERY : spec.hashEvery();
+        if (hashEvery < 1) {
+            errors.add(new FieldError("hashEvery", "must be at least 1 (0 means the default, 10)"));
+        }
+
+        List<String> devices = spec.devices() == null ? List.of() : spec.devices();
+        if (devices.size() > MAX_DEVICES) {
+            errors.add(new FieldError("devices", "at most " + MAX_DEVICES + " devices"));
+        }
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < devices.size(); i++) {
+            String id = devices.get(i);
+            if (id == null || !DEVICE_ID.matcher(id).matches()) {
+                errors.add(new FieldError("devices[" + i + "]", "must be a device id matching " + DEVICE_ID));
+            } else if (!seen.add(id)) {
+                errors.add(new FieldError("devices[" + i + "]", "device '" + id + "' is listed twice"));
+            }
+        }
+
+        Double timeScale = spec.timeScale();
+        if (timeScale != null && !(timeScale > 0 && !timeScale.isInfinite())) {
+            errors.add(new FieldError("timeScale", "must be positive (or absent to calibrate automatically)"));
+        }
+        if (spec.baselineFor() != null && !jobExists.test(spec.baselineFor())) {
+            errors.add(new FieldError("baselineFor", "no job with id " + spec.baselineFor()));
+        }
+
+        if (!errors.isEmpty()) {
+            throw RequestRejectedException.invalid(errors);
+        }
+        return new JobSpec(name.strip(), model, dataset, spec.steps(), spec.globalBatch(), lr, spec.seed(), strategy,
+                allocation, List.copyOf(devices), spec.baselineFor(), timeScale, hashEvery);
+    }
+
+    private static DatasetSpec normaliseDataset(DatasetSpec dataset, List<FieldError> errors) {
+        if (dataset == null) {
+            errors.add(new FieldError("dataset", "is required"));
+            return null;
+        }
+        if (DatasetSpec.BUNDLED.equals(dataset.kind())) {
+            String name = dataset.name() == null ? DatasetSpec.DEFAULT_CORPUS : dataset.name();
+            if (!DatasetSpec.DEFAULT_CORPUS.equals(name)) {
+                errors.add(new FieldError("dataset.name", "the only bundled corpus is \""
+                        + DatasetSpec.DEFAULT_CORPUS + "\""));
+            }
+            if (dataset.path() != null) {
+                errors.add(new FieldError("dataset.path", "must be absent for a bundled dataset"));
+            }
+            return new DatasetSpec(DatasetSpec.BUNDLED, name, null);
+        }
+        if (DatasetSpec.PATH.equals(dataset.kind())) {
+            if (dataset.path() == null || dataset.path().isBlank()) {
+                errors.add(new FieldError("dataset.path", "is required for a dataset of kind \"path\""));
+            }
+            return dataset;
+        }
+        errors.add(new FieldError("dataset.kind", "must be \"bundled\" or \"path\""));
+        return dataset;
+    }
+
+    private static void range(List<FieldError> errors, String field, int value, int min, int max) {
+        if (value < min || value > max) {
+            errors.add(new FieldError(field, "must be between " + min + " and " + max));
+        }
+    }
+}

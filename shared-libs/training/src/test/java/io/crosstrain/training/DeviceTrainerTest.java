@@ -1,0 +1,189 @@
+package io.crosstrain.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.crosstrain.contracts.ModelSpec;
+import java.util.Arrays;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class DeviceTrainerTest {
+
+    private static final ModelSpec SMALL = new ModelSpec(2, 32, 4, 24, 0);
+    private static Corpus corpus;
+
+    @BeforeAll
+    static void load() {
+        corpus = Corpus.bundled("grammar-en");
+    }
+
+    private static DeviceTrainer small(long seed) {
+        return new DeviceTrainer(SMALL, corpus.vocabSize(), seed, 3e-3);
+    }
+
+    @Test
+    void sameSeedSameWeightsDifferentSeedDifferentWeights() {
+        try (DeviceTrainer a = small(5); DeviceTrainer b = small(5); DeviceTrainer c = small(6)) {
+            assertThat(a.weightsHash()).isEqualTo(b.weightsHash()).hasSize(64);
+            assertThat(c.weightsHash()).isNotEqualTo(a.weightsHash());
+            assertThat(a.parameterCount()).isEqualTo((int) SMALL.parameters(corpus.vocabSize()));
+            assertThat(a.weights()).isEqualTo(b.weights());
+        }
+    }
+
+    @Test
+    void samplingIsDeterministicAndShiftsTargets() {
+        int[] tokens = corpus.tokens();
+        DeviceTrainer.Batch b1 = DeviceTrainer.sample(tokens, 1, 10, 2, 4, 16);
+        DeviceTrainer.Batch b2 = DeviceTrainer.sample(tokens, 1, 10, 2, 4, 16);
+        DeviceTrainer.Batch other = DeviceTrainer.sample(tokens, 1, 10, 3, 4, 16);
+        assertThat(b1.inputs()).isEqualTo(b2.inputs());
+        assertThat(b1.targets()).isEqualTo(b2.targets());
+        assertThat(other.inputs()).isNotEqualTo(b1.inputs());
+        for (int row = 0; row < 4; row++) {
+            assertThat(Arrays.copyOfRange(b1.targets(), row * 16, row * 16 + 15))
+                    .isEqualTo(Arrays.copyOfRange(b1.inputs(), row * 16 + 1, row * 16 + 16));
+        }
+        assertThatThrownBy(() -> DeviceTrainer.sample(new int[5], 1, 0, 0, 1, 5))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void gradientsAreWeightedByBatchSoHalvesSumToTheWhole() {
+        DeviceTrainer.Batch whole = DeviceTrainer.sample(corpus.tokens(), 3, 0, 0, 4, SMALL.seqLen());
+        DeviceTrainer.Batch first = half(whole, 0);
+        DeviceTrainer.Batch second = half(whole, 1);
+        try (DeviceTrainer t = small(11)) {
+            DeviceTrainer.StepResult all = t.forwardBackward(whole);
+            DeviceTrainer.StepResult h1 = t.forwardBackward(first);
+            DeviceTrainer.StepResult h2 = t.forwardBackward(second);
+            // losses are means, so the whole batch is the average of its halves
+            assertThat(all.loss()).isCloseTo((h1.loss() + h2.loss()) / 2, org.assertj.core.data.Offset.offset(1e-5));
+            // scaled gradients add up: 4·g(whole) = 2·g(first) + 2·g(second), i.e. gradient sums divided by the
+            // global batch give the global mean gradient
+            double diff = 0;
+            double norm = 0;
+            for (int i = 0; i < all.gradient().length; i++) {
+                double sum = (double) h1.gradient()[i] + h2.gradient()[i];
+                diff += (all.gradient()[i] - sum) * (all.gradient()[i] - sum);
+                norm += (double) all.gradient()[i] * all.gradient()[i];
+            }
+            assertThat(Math.sqrt(norm)).isGreaterThan(0.0);
+            assertThat(Math.sqrt(diff) / Math.sqrt(norm)).isLessThan(1e-4);
+            // and a repeated computation gives the same bits (no stale gradient accumulation)
+            assertThat(t.forwardBackward(whole).gradient()).isEqualTo(all.gradient());
+        }
+    }
+
+    @Test
+    void applyUpdateIsBitDeterministicAcrossInstances() {
+        try (DeviceTrainer worker = small(21); DeviceTrainer a = small(1); DeviceTrainer b = small(1)) {
+            for (int step = 0; step < 3; step++) {
+                DeviceTrainer.Batch batch = DeviceTrainer.sample(corpus.tokens(), 9, step, 0, 4, SMALL.seqLen());
+                float[] g = worker.forwardBackward(batch).gradient();
+                for (int i = 0; i < g.length; i++) {
+                    g[i] /= 4;
+                }
+                worker.applyUpdate(g);
+                a.applyUpdate(g);
+                b.applyUpdate(g);
+            }
+            assertThat(a.weightsHash()).isEqualTo(b.weightsHash());
+            assertThat(a.weightsHash()).isNotEqualTo(small(1).weightsHash());
+        }
+    }
+
+    @Test
+    void bareStepDoesTheSameMathAsTheExportedPath() {
+        try (DeviceTrainer bare = small(4); DeviceTrainer exported = small(4)) {
+            float[] gradient = new float[exported.parameterCount()];
+            for (int step = 0; step < 3; step++) {
+                // batch 8 is a power of two, so scaling by it and dividing again is exact
+                DeviceTrainer.Batch batch = DeviceTrainer.sample(corpus.tokens(), 2, step, 0, 8, SMALL.seqLen());
+                double bareLoss = bare.bareStep(batch);
+                double loss = exported.forwardBackwardInto(batch, gradient);
+                for (int i = 0; i < gradient.length; i++) {
+                    gradient[i] /= 8;
+                }
+                exported.applyUpdate(gradient);
+                assertThat(loss).isEqualTo(bareLoss);
+            }
+            assertThat(exported.weightsHash()).isEqualTo(bare.weightsHash());
+        }
+    }
+
+    @Test
+    void weightsRoundTripAndLoadedWeightsAreUsed() {
+        try (DeviceTrainer a = small(1); DeviceTrainer b = small(2)) {
+            DeviceTrainer.Batch batch = DeviceTrainer.sample(corpus.tokens(), 1, 0, 0, 2, SMALL.seqLen());
+            assertThat(b.evaluate(batch)).isNotEqualTo(a.evaluate(batch));
+            b.loadWeights(a.weights());
+            assertThat(b.weightsHash()).isEqualTo(a.weightsHash());
+            assertThat(b.evaluate(batch)).isEqualTo(a.evaluate(batch));
+            assertThatThrownBy(() -> b.loadWeights(new float[3])).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void trainingTheDemoModelLowersTheLossClearly() {
+        ModelSpec demo = ModelSpec.demo();
+        int[] tokens = corpus.tokens();
+        double[] losses = new double[60];
+        try (DeviceTrainer t = new DeviceTrainer(demo, corpus.vocabSize(), 17, 3e-3)) {
+            float[] gradient = new float[t.parameterCount()];
+            for (int step = 0; step < losses.length; step++) {
+                DeviceTrainer.Batch batch = DeviceTrainer.sample(tokens, 17, step, 0, 16, demo.seqLen());
+                losses[step] = t.forwardBackwardInto(batch, gradient);
+                for (int i = 0; i < gradient.length; i++) {
+                    gradient[i] /= 16;
+                }
+                t.applyUpdate(gradient);
+            }
+            double first = Arrays.stream(losses, 0, 5).average().orElseThrow();
+            double last = Arrays.stream(losses, 50, 60).average().orElseThrow();
+            System.out.printf("demo model: loss first-5 mean %.3f, last-10 mean %.3f%n", first, last);
+            assertThat(first).isGreaterThan(Math.log(corpus.vocabSize()) - 0.5);
+            assertThat(last).isLessThan(first - 0.5);
+
+            String sample = t.generate(corpus.tokenizer(), "The ", 80, 0.8, 3);
+            System.out.println("sample after 60 steps: The " + sample.replace('\n', ' '));
+            assertThat(sample).hasSize(80);
+            assertThat(t.generate(corpus.tokenizer(), "The ", 80, 0.8, 3)).isEqualTo(sample);
+            assertThat(corpus.tokenizer().canEncode(sample)).isTrue();
+        }
+    }
+
+    @Test
+    void cpuCostPerSampleOfTheDemoModel() {
+        double seconds = CpuCalibration.cpuSecondsPerSample(ModelSpec.demo(), corpus.vocabSize(), 8, 4);
+        System.out.printf("cpuSecondsPerSample(ModelSpec.demo(), vocab %d, batch 8) = %.5f s (%.1f samples/s, "
+                        + "%.2f GFLOP/s)%n", corpus.vocabSize(), seconds, 1 / seconds,
+                ModelSpec.demo().flopsPerSample(corpus.vocabSize()) / seconds / 1e9);
+        assertThat(seconds).isPositive().isLessThan(5.0);
+    }
+
+    @Test
+    void rejectsMismatchedInputs() {
+        try (DeviceTrainer t = small(1)) {
+            assertThatThrownBy(() -> t.forwardBackwardInto(
+                    DeviceTrainer.sample(corpus.tokens(), 1, 0, 0, 2, SMALL.seqLen()), new float[10]))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> t.applyUpdate(new float[10])).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> t.evaluate(DeviceTrainer.sample(corpus.tokens(), 1, 0, 0, 1, 100)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("seqLen");
+            int[] bad = new int[SMALL.seqLen()];
+            bad[0] = 1_000;
+            assertThatThrownBy(() -> t.evaluate(new DeviceTrainer.Batch(bad, bad, 1, SMALL.seqLen())))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("vocabulary");
+            assertThatThrownBy(() -> new DeviceTrainer(SMALL, 10, 1, -1))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    private static DeviceTrainer.Batch half(DeviceTrainer.Batch b, int which) {
+        int n = b.batchSize() / 2 * b.seqLen();
+        return new DeviceTrainer.Batch(Arrays.copyOfRange(b.inputs(), which * n, which * n + n),
+                Arrays.copyOfRange(b.targets(), which * n, which * n + n), b.batchSize() / 2, b.seqLen());
+    }
+}
