@@ -169,7 +169,12 @@ public final class BatchAllocator {
         }
         double guess = Math.floor(t * s);
         long k = guess >= limit ? limit : guess <= 0 ? 0 : (long) guess;
-        
+        while (k > 0 && k / s > t) {
+            k--;
+        }
+        while (k < limit && (k + 1) / s <= t) {
+            k++;
+        }
         return k;
     }
 

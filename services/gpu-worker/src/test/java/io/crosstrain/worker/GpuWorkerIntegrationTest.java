@@ -1,0 +1,156 @@
+package io.crosstrain.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.crosstrain.codec.Chunk;
+import io.crosstrain.codec.ChunkHeaders;
+import io.crosstrain.codec.ChunkMeta;
+import io.crosstrain.codec.Codec;
+import io.crosstrain.codec.TensorCodec;
+import io.crosstrain.contracts.DatasetSpec;
+import io.crosstrain.contracts.Heartbeat;
+import io.crosstrain.contracts.ModelSpec;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.contracts.StepMetric;
+import io.crosstrain.contracts.Topics;
+import io.crosstrain.testsupport.RealInfra;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The worker against a real KRaft broker. The test plays the datacenter's relay over Kafka: it sums the devices'
+ * gradient chunks and sends the average back, as the relay would.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "crosstrain.worker.node-id=t-node-0",
+        "crosstrain.worker.datacenter=t",
+        "crosstrain.worker.devices=t-0:A100-80G,t-1:H20",
+        "crosstrain.worker.heartbeat-interval=500ms"})
+class GpuWorkerIntegrationTest {
+
+    static {
+        io.crosstrain.training.DjlSetup.configureCpu();
+    }
+
+    @DynamicPropertySource
+    static void props(DynamicPropertyRegistry r) {
+        RealInfra.registerKafka(r);
+    }
+
+    @Autowired
+    JsonMapper mapper;
+
+    @Test
+    void trainsItsDevicesInLockstepAndReportsEveryStep() throws Exception {
+        String bootstrap = RealInfra.kafkaBootstrap();
+        UUID jobId = UUID.randomUUID();
+        int steps = 3;
+        ModelSpec model = new ModelSpec(1, 32, 2, 16, 0);
+        List<PlanDevice> devices = List.of(
+                new PlanDevice("t-0", "t-node-0", "t", "A100-80G", 0, 3, 1, 1000, 0.05),
+                new PlanDevice("t-1", "t-node-0", "t", "H20", 1, 2, 1, 500, 0.05));
+        Plan plan = new Plan(jobId, 1, "sync-dp", "balanced", Plan.EMULATED, 1e-4, model, DatasetSpec.bundled(),
+                steps, 5, 0.01, 11, 1, List.of("t"), devices, new Plan.Prediction(0.05, 1, 0.5, 0));
+
+        Map<String, Object> consumerConfig = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "test-" + jobId, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (var up = new KafkaConsumer<String, byte[]>(consumerConfig, new StringDeserializer(),
+                new ByteArrayDeserializer());
+             var json = new KafkaConsumer<String, String>(consumerConfig, new StringDeserializer(),
+                     new StringDeserializer());
+             var bytesOut = new KafkaProducer<String, byte[]>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     bootstrap, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024), new StringSerializer(),
+                     new ByteArraySerializer());
+             var jsonOut = new KafkaProducer<String, String>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     bootstrap), new StringSerializer(), new StringSerializer())) {
+            up.subscribe(List.of(Topics.gradUp("t")));
+            json.subscribe(List.of(Topics.STEP_METRICS, Topics.DEVICE_HEARTBEATS));
+            jsonOut.send(new ProducerRecord<>(Topics.PLANS, jobId.toString(), mapper.writeValueAsString(plan))).get();
+
+            Map<String, List<Chunk>> pending = new HashMap<>();
+            List<StepMetric> metrics = new ArrayList<>();
+            List<Heartbeat> heartbeats = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (metrics.size() < devices.size() * steps && System.currentTimeMillis() < deadline) {
+                for (var rec : up.poll(Duration.ofMillis(100))) {
+                    Chunk c = TensorCodec.decode(rec.value());
+                    String key = c.meta().round() + ":" + c.chunkIndex();
+                    List<Chunk> parts = pending.computeIfAbsent(key, k -> new ArrayList<>());
+                    parts.add(c);
+                    if (parts.size() == devices.size()) {
+                        bytesOut.send(averaged(jobId, parts)).get();
+                    }
+                }
+                for (var rec : json.poll(Duration.ofMillis(10))) {
+                    if (rec.topic().equals(Topics.STEP_METRICS)) {
+                        StepMetric m = mapper.readValue(rec.value(), StepMetric.class);
+                        assertThat(m.error()).as("device error").isNull();
+                        metrics.add(m);
+                    } else {
+                        heartbeats.add(mapper.readValue(rec.value(), Heartbeat.class));
+                    }
+                }
+            }
+
+            assertThat(metrics).hasSize(devices.size() * steps);
+            for (StepMetric m : metrics) {
+                assertThat(m.loss()).isFinite().isPositive();
+                assertThat(m.busyMs()).as("paced to the emulated chip").isGreaterThanOrEqualTo(50.0);
+                assertThat(m.wanBytes()).isEqualTo(123L * TensorCodec.chunkCount(Codec.FP32, "relay-t",
+                        m.parameters()));
+                assertThat(m.mode()).isEqualTo("emulated");
+            }
+            List<String> finalHashes = metrics.stream().filter(StepMetric::last).map(StepMetric::weightsHash).toList();
+            assertThat(finalHashes).hasSize(2).doesNotContainNull();
+            assertThat(finalHashes.get(0)).as("replicas identical").isEqualTo(finalHashes.get(1));
+            assertThat(heartbeats).extracting(Heartbeat::deviceId).contains("t-0", "t-1");
+            assertThat(heartbeats).allSatisfy(h -> assertThat(h.cpuFlopsPerSec()).isPositive());
+        }
+    }
+
+    /** What the relay does for one datacenter alone: Σ batch-weighted gradients / Σ batch, in rank order. */
+    private static ProducerRecord<String, byte[]> averaged(UUID jobId, List<Chunk> parts) {
+        parts.sort((a, b) -> a.meta().sender().compareTo(b.meta().sender()));
+        Chunk first = parts.get(0);
+        float[] sum = new float[first.values().length];
+        int samples = 0;
+        for (Chunk c : parts) {
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += c.values()[i];
+            }
+            samples += c.meta().sampleCount();
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] /= samples;
+        }
+        ChunkMeta meta = new ChunkMeta(jobId, first.meta().round(), 1, "relay-t", samples, Codec.FP32);
+        byte[] bytes = TensorCodec.encodeChunk(meta, first.chunkIndex(), first.chunkCount(), first.totalElements(),
+                first.elementOffset(), sum, 0, sum.length);
+        var record = new ProducerRecord<>(Topics.gradDown("t"), jobId + ":" + meta.round() + ":" + first.chunkIndex(),
+                bytes);
+        record.headers().add("wan-bytes", ChunkHeaders.encodeLong(123));
+        return record;
+    }
+}

@@ -1,0 +1,96 @@
+package io.crosstrain.relay.config;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.CommonErrorHandler;
+
+import io.crosstrain.contracts.Topics;
+import io.crosstrain.kafka.KafkaTopics;
+import io.crosstrain.relay.messaging.GradientPublisher;
+
+/**
+ * Kafka wiring of the gradient path. The byte[] producer and consumer factories are deliberately NOT beans: a
+ * ProducerFactory / ConsumerFactory / KafkaTemplate bean would make Boot's String-typed defaults (used for plans and
+ * by the shared dead-letter handler) back off.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(RelayProperties.class)
+class KafkaConfig {
+
+    /** Gradient chunks are ≤ 512 KiB; leave room for a few per fetch and per request. */
+    static final int MAX_REQUEST_BYTES = 2 * 1024 * 1024;
+    static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
+
+    @Bean
+    KafkaAdmin.NewTopics relayTopics(RelayProperties relay) {
+        String dc = relay.datacenter();
+        return new KafkaAdmin.NewTopics(
+                KafkaTopics.topic(Topics.PLANS, 1), KafkaTopics.deadLetter(Topics.PLANS),
+                KafkaTopics.topic(Topics.gradUp(dc), 1), KafkaTopics.deadLetter(Topics.gradUp(dc)),
+                KafkaTopics.topic(Topics.GRAD_WAN, 1), KafkaTopics.deadLetter(Topics.GRAD_WAN),
+                KafkaTopics.topic(Topics.gradDown(dc), 1), KafkaTopics.deadLetter(Topics.gradDown(dc)));
+    }
+
+    /** Listener container factory for byte[] chunk topics, tuned for latency. */
+    @Bean
+    ConcurrentKafkaListenerContainerFactory<String, byte[]> gradListenerFactory(KafkaProperties boot,
+            KafkaConnectionDetails connection, ObjectProvider<CommonErrorHandler> errorHandler) {
+        Map<String, Object> props = new HashMap<>(boot.buildConsumerProperties());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getConsumer().getBootstrapServers());
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+        props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // a relay that joins late must still see the chunks sent before it was assigned
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        ConcurrentKafkaListenerContainerFactory<String, byte[]> factory =
+                new ConcurrentKafkaListenerContainerFactory<>();
+        factory.setConsumerFactory(new DefaultKafkaConsumerFactory<>(props, new StringDeserializer(),
+                new ByteArrayDeserializer()));
+        factory.setConcurrency(1);
+        // last resort only: the listeners dead-letter the records they reject themselves
+        errorHandler.ifAvailable(factory::setCommonErrorHandler);
+        return factory;
+    }
+
+    @Bean
+    GradientPublisher gradientPublisher(KafkaProperties boot, KafkaConnectionDetails connection,
+                                        RelayProperties relay) {
+        Map<String, Object> props = new HashMap<>(boot.buildProducerProperties());
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getProducer().getBootstrapServers());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "relay-" + relay.datacenter() + "-grad");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_REQUEST_BYTES);
+        // lets chunks that queue up behind an in-flight request share one batch
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, MAX_REQUEST_BYTES);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        props.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+        DefaultKafkaProducerFactory<String, byte[]> factory = new DefaultKafkaProducerFactory<>(props,
+                new StringSerializer(), new ByteArraySerializer());
+        return new GradientPublisher(new KafkaTemplate<>(factory), factory);
+    }
+}

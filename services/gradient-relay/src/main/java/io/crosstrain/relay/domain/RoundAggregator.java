@@ -1,0 +1,425 @@
+package io.crosstrain.relay.domain;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+import io.crosstrain.codec.Chunk;
+import io.crosstrain.codec.ChunkMeta;
+import io.crosstrain.codec.CorruptChunkException;
+import io.crosstrain.codec.TensorCodec;
+import io.crosstrain.contracts.GradientHeaders;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.PlanDevice;
+
+/**
+ * Per-round chunk bookkeeping and summation of one relay stage.
+ * <ul>
+ * <li>{@link Stage#INTRA_DC}: contributions are the chunks of this datacenter's devices; once every device of the
+ * plan delivered chunk {@code i} of a round, their sum (the DC partial) is emitted, weighted by the summed sample
+ * counts.</li>
+ * <li>{@link Stage#CROSS_DC}: contributions are the partials of every datacenter of the plan; once all delivered,
+ * their sum divided by the total sample count (the global batch) is emitted.</li>
+ * </ul>
+ * Determinism: contributions are added in a fixed order (plan rank order, resp. {@code plan.datacenters()} order),
+ * accumulating in float32: {@code s = ((c0 + c1) + c2) + ...}, element by element. Contributions that arrive early
+ * wait until every lower-ordered one is folded in, so arrival order never changes a single bit of the result, and
+ * every relay that sees the same partials computes the same average.
+ * <p>
+ * Exactly once: a contribution is identified by (job, plan version, round, chunk, sender). A second copy while the
+ * chunk is open, or after it completed (a bounded memory of completed chunks is kept), is reported as duplicate and
+ * ignored. Chunks of an older plan version are dead-lettered; chunks of a plan not seen yet (or a newer version)
+ * are buffered, bounded in bytes, until the plan arrives. State of a chunk is freed the moment it is emitted.
+ * <p>
+ * Thread-safe: every public method is synchronized; the {@link Sink} is called while the lock is held, in
+ * processing order.
+ *
+ * @param <R> what the caller attaches to an inbound record (e.g. the Kafka record, for dead letters)
+ */
+public final class RoundAggregator<R> {
+
+    public enum Stage {
+        INTRA_DC, CROSS_DC
+    }
+
+    /** Why a record was dead-lettered. */
+    public enum Rejection {
+        /** Not a valid chunk (bad magic, truncated, CRC mismatch ...). */
+        CORRUPT,
+        /** Built under an older plan version than the current one. */
+        STALE_PLAN,
+        /** The sender is not a contributor of this stage in the plan. */
+        UNKNOWN_SENDER,
+        /** Chunk layout (count, offset, size, codec) differs from the other contributions of the same chunk. */
+        LAYOUT_MISMATCH,
+        /** The record key does not name the chunk the record holds. */
+        KEY_MISMATCH,
+        /** Waited for its plan while the buffer was full. */
+        BUFFER_OVERFLOW
+    }
+
+    /** Receives the outcomes. */
+    public interface Sink<R> {
+        /** A finished chunk, ready to publish. */
+        void publish(Output output);
+
+        /** A copy of a contribution already counted; it was ignored. */
+        void duplicate(String key, R origin);
+
+        void deadLetter(String key, byte[] value, R origin, Rejection reason, String message);
+
+        /** The contribution waits for its plan. */
+        default void buffered(String key, R origin) {
+        }
+
+        /** A valid chunk of a job this stage takes no part in (cross-DC stage of a datacenter outside the plan). */
+        default void ignored(String key, R origin) {
+        }
+
+        /** Open chunks of an older plan version were dropped because a newer plan arrived. */
+        default void abandoned(UUID jobId, int planVersion, int chunks) {
+        }
+    }
+
+    /**
+     * A finished chunk.
+     *
+     * @param key      Kafka key for it (wanKey for the intra-DC stage, downKey for the cross-DC one)
+     * @param record   the encoded chunk
+     * @param wanBytes cross-DC stage: bytes of other datacenters' partials consumed for this chunk; else 0
+     */
+    public record Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes) {
+    }
+
+    public record Settings(int completedMemory, long maxBufferedBytes) {
+        public Settings {
+            if (completedMemory < 1 || maxBufferedBytes < 0) {
+                throw new IllegalArgumentException("completedMemory ≥ 1 and maxBufferedBytes ≥ 0 required");
+            }
+        }
+    }
+
+    private record SlotId(UUID jobId, int planVersion, long round, int chunkIndex) {
+    }
+
+    private record Pending<R>(String key, byte[] value, R origin, UUID jobId, int planVersion) {
+    }
+
+    private final Stage stage;
+    private final String datacenter;
+    private final String downSender;
+    private final Settings settings;
+    private final Sink<R> sink;
+
+    private final Map<UUID, JobPlan> plans = new HashMap<>();
+    private final Map<SlotId, Slot> open = new HashMap<>();
+    private final LinkedHashMap<SlotId, Boolean> completed;
+    private final ArrayDeque<Pending<R>> buffer = new ArrayDeque<>();
+    private long bufferedBytes;
+
+    public RoundAggregator(Stage stage, String datacenter, Settings settings, Sink<R> sink) {
+        this.stage = Objects.requireNonNull(stage);
+        this.datacenter = Objects.requireNonNull(datacenter);
+        this.downSender = relaySender(datacenter);
+        this.settings = Objects.requireNonNull(settings);
+        this.sink = Objects.requireNonNull(sink);
+        int limit = settings.completedMemory();
+        this.completed = new LinkedHashMap<>(Math.min(limit, 1 << 16), 0.75f) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<SlotId, Boolean> eldest) {
+                return size() > limit;
+            }
+        };
+    }
+
+    /** The sender name a relay puts on the averaged chunks it sends down. */
+    public static String relaySender(String datacenter) {
+        return "relay-" + datacenter;
+    }
+
+    /**
+     * Takes a plan. Only a newer version than the one held replaces it; open chunks of older versions are dropped and
+     * buffered contributions that now have their plan are processed.
+     */
+    public synchronized void onPlan(Plan plan) {
+        Objects.requireNonNull(plan, "plan");
+        JobPlan current = plans.get(plan.jobId());
+        if (current != null && current.version >= plan.planVersion()) {
+            return;
+        }
+        plans.put(plan.jobId(), new JobPlan(plan));
+
+        int dropped = 0;
+        for (Iterator<SlotId> it = open.keySet().iterator(); it.hasNext(); ) {
+            SlotId id = it.next();
+            if (id.jobId().equals(plan.jobId()) && id.planVersion() < plan.planVersion()) {
+                it.remove();
+                dropped++;
+            }
+        }
+        if (dropped > 0) {
+            sink.abandoned(plan.jobId(), current.version, dropped);
+        }
+
+        List<Pending<R>> ready = new ArrayList<>();
+        for (Iterator<Pending<R>> it = buffer.iterator(); it.hasNext(); ) {
+            Pending<R> p = it.next();
+            if (p.jobId().equals(plan.jobId()) && p.planVersion() <= plan.planVersion()) {
+                it.remove();
+                bufferedBytes -= p.value().length;
+                ready.add(p);
+            }
+        }
+        for (Pending<R> p : ready) { // in arrival order
+            process(p.key(), p.value(), p.origin());
+        }
+    }
+
+    /** Takes one inbound record: a chunk of a device (intra-DC stage) or a DC partial (cross-DC stage). */
+    public synchronized void offer(String key, byte[] value, R origin) {
+        process(key, value, origin);
+    }
+
+    public synchronized int openChunks() {
+        return open.size();
+    }
+
+    public synchronized int bufferedRecords() {
+        return buffer.size();
+    }
+
+    public synchronized long bufferedBytes() {
+        return bufferedBytes;
+    }
+
+    /** The plan version this stage works under for a job, or -1 when none arrived yet. */
+    public synchronized int planVersion(UUID jobId) {
+        JobPlan p = plans.get(jobId);
+        return p == null ? -1 : p.version;
+    }
+
+    private void process(String key, byte[] value, R origin) {
+        Chunk chunk;
+        try {
+            chunk = TensorCodec.decode(value);
+        } catch (CorruptChunkException e) {
+            sink.deadLetter(key, value, origin, Rejection.CORRUPT, e.getMessage());
+            return;
+        }
+        ChunkMeta meta = chunk.meta();
+        // up and WAN keys share the layout job:round:sender:chunk
+        if (key != null && !key.equals(GradientHeaders.upKey(meta.jobId(), meta.round(), meta.sender(),
+                chunk.chunkIndex()))) {
+            sink.deadLetter(key, value, origin, Rejection.KEY_MISMATCH, "record key " + key + " does not name "
+                    + chunk);
+            return;
+        }
+        SlotId id = new SlotId(meta.jobId(), meta.planVersion(), meta.round(), chunk.chunkIndex());
+        if (completed.containsKey(id)) {
+            sink.duplicate(key, origin);
+            return;
+        }
+        JobPlan plan = plans.get(meta.jobId());
+        if (plan == null || meta.planVersion() > plan.version) {
+            buffer(key, value, origin, meta);
+            return;
+        }
+        if (meta.planVersion() < plan.version) {
+            sink.deadLetter(key, value, origin, Rejection.STALE_PLAN, "chunk of plan version "
+                    + meta.planVersion() + ", the current plan of job " + meta.jobId() + " is " + plan.version);
+            return;
+        }
+        if (!plan.participating) {
+            sink.ignored(key, origin);
+            return;
+        }
+        Integer position = plan.positions.get(meta.sender());
+        if (position == null) {
+            sink.deadLetter(key, value, origin, Rejection.UNKNOWN_SENDER, "sender " + meta.sender() + " is not "
+                    + (stage == Stage.INTRA_DC ? "a device of datacenter " + datacenter : "a datacenter")
+                    + " in plan version " + plan.version + " of job " + meta.jobId());
+            return;
+        }
+
+        Slot slot = open.get(id);
+        if (slot == null) {
+            slot = new Slot(chunk, plan.contributors.size());
+            open.put(id, slot);
+        } else if (!slot.sameLayout(chunk)) {
+            sink.deadLetter(key, value, origin, Rejection.LAYOUT_MISMATCH, chunk + " does not match the layout "
+                    + slot.describe() + " of the other contributions");
+            return;
+        }
+        if (slot.has(position)) {
+            if (slot.output != null) {
+                // it completed but publishing failed: a redelivery is the chance to try again
+                emit(id, slot);
+            } else {
+                sink.duplicate(key, origin);
+            }
+            return;
+        }
+        boolean foreign = stage == Stage.CROSS_DC && !datacenter.equals(meta.sender());
+        slot.add(position, chunk.values(), meta.sampleCount(), foreign ? value.length : 0);
+        if (slot.complete()) {
+            slot.output = finish(meta, chunk, slot);
+            emit(id, slot);
+        }
+    }
+
+    private void emit(SlotId id, Slot slot) {
+        sink.publish(slot.output);
+        open.remove(id);
+        completed.put(id, Boolean.TRUE);
+    }
+
+    private void buffer(String key, byte[] value, R origin, ChunkMeta meta) {
+        int size = value.length;
+        if (size > settings.maxBufferedBytes()) {
+            sink.deadLetter(key, value, origin, Rejection.BUFFER_OVERFLOW, "no plan version " + meta.planVersion()
+                    + " of job " + meta.jobId() + " yet and the chunk exceeds the buffer");
+            return;
+        }
+        while (bufferedBytes + size > settings.maxBufferedBytes()) {
+            Pending<R> oldest = buffer.removeFirst();
+            bufferedBytes -= oldest.value().length;
+            sink.deadLetter(oldest.key(), oldest.value(), oldest.origin(), Rejection.BUFFER_OVERFLOW,
+                    "plan version " + oldest.planVersion() + " of job " + oldest.jobId()
+                            + " did not arrive before the buffer filled up");
+        }
+        buffer.addLast(new Pending<>(key, value, origin, meta.jobId(), meta.planVersion()));
+        bufferedBytes += size;
+        sink.buffered(key, origin);
+    }
+
+    private Output finish(ChunkMeta meta, Chunk chunk, Slot slot) {
+        float[] sum = slot.acc;
+        long weight = slot.weight;
+        if (weight > Integer.MAX_VALUE) {
+            throw new IllegalStateException("sample count " + weight + " overflows");
+        }
+        String key;
+        ChunkMeta out;
+        if (stage == Stage.INTRA_DC) {
+            out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), datacenter, (int) weight,
+                    meta.codec());
+            key = GradientHeaders.wanKey(meta.jobId(), meta.round(), datacenter, chunk.chunkIndex());
+        } else {
+            // a round without samples has nothing to average: its (zero) sum goes out as is
+            if (weight > 0) {
+                float g = (float) weight;
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] = sum[i] / g;
+                }
+            }
+            out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), downSender, (int) weight,
+                    meta.codec());
+            key = GradientHeaders.downKey(meta.jobId(), meta.round(), chunk.chunkIndex());
+        }
+        byte[] record = TensorCodec.encodeChunk(out, chunk.chunkIndex(), chunk.chunkCount(), chunk.totalElements(),
+                chunk.elementOffset(), sum, 0, sum.length);
+        return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, slot.foreignBytes);
+    }
+
+    /** A plan as one stage sees it: who contributes, in which summation order. */
+    private final class JobPlan {
+        final int version;
+        final List<String> contributors;
+        final Map<String, Integer> positions = new HashMap<>();
+        final boolean participating;
+
+        JobPlan(Plan plan) {
+            version = plan.planVersion();
+            if (stage == Stage.INTRA_DC) {
+                List<PlanDevice> devices = plan.devices() == null ? List.of() : plan.devices();
+                contributors = devices.stream()
+                        .filter(d -> datacenter.equals(d.datacenter()))
+                        .sorted(Comparator.comparingInt(PlanDevice::rank))
+                        .map(PlanDevice::deviceId)
+                        .toList();
+                participating = !contributors.isEmpty();
+            } else {
+                contributors = plan.datacenters() == null ? List.of() : List.copyOf(plan.datacenters());
+                participating = contributors.contains(datacenter);
+            }
+            for (int i = 0; i < contributors.size(); i++) {
+                positions.putIfAbsent(contributors.get(i), i);
+            }
+        }
+    }
+
+    /** One (job, plan version, round, chunk) in progress. */
+    private static final class Slot {
+        final int chunkCount;
+        final long totalElements;
+        final long elementOffset;
+        final int elementCount;
+        final io.crosstrain.codec.Codec codec;
+        /** Contributions that arrived ahead of a lower-ordered one, by position. */
+        final float[][] waiting;
+        final boolean[] seen;
+        float[] acc;
+        int nextToFold;
+        int received;
+        long weight;
+        long foreignBytes;
+        Output output;
+
+        Slot(Chunk first, int contributors) {
+            chunkCount = first.chunkCount();
+            totalElements = first.totalElements();
+            elementOffset = first.elementOffset();
+            elementCount = first.elementCount();
+            codec = first.meta().codec();
+            waiting = new float[contributors][];
+            seen = new boolean[contributors];
+        }
+
+        boolean sameLayout(Chunk c) {
+            return c.chunkCount() == chunkCount && c.totalElements() == totalElements
+                    && c.elementOffset() == elementOffset && c.elementCount() == elementCount
+                    && c.meta().codec() == codec;
+        }
+
+        String describe() {
+            return "(" + chunkCount + " chunks, " + totalElements + " elements, at " + elementOffset + "+"
+                    + elementCount + ", " + codec + ")";
+        }
+
+        boolean has(int position) {
+            return seen[position];
+        }
+
+        void add(int position, float[] values, int samples, int foreign) {
+            seen[position] = true;
+            received++;
+            weight += samples;
+            foreignBytes += foreign;
+            waiting[position] = values;
+            // fold every contribution whose predecessors are all in: the sum order is the position order
+            while (nextToFold < waiting.length && waiting[nextToFold] != null) {
+                float[] v = waiting[nextToFold];
+                waiting[nextToFold] = null;
+                if (acc == null) {
+                    acc = v; // the decoded array is ours: no copy
+                } else {
+                    for (int i = 0; i < acc.length; i++) {
+                        acc[i] += v[i];
+                    }
+                }
+                nextToFold++;
+            }
+        }
+
+        boolean complete() {
+            return received == seen.length;
+        }
+    }
+}

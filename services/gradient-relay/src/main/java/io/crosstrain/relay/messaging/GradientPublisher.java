@@ -1,0 +1,104 @@
+package io.crosstrain.relay.messaging;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.support.KafkaHeaders;
+
+import io.crosstrain.codec.ChunkHeaders;
+import io.crosstrain.contracts.Topics;
+
+/**
+ * Sends gradient chunks (byte[] values) and dead letters. Sends are asynchronous: the listener thread never waits
+ * for the broker; the idempotent producer (acks=all) retries on its own, and a send that finally fails is logged
+ * and counted.
+ */
+public class GradientPublisher implements DisposableBean {
+
+    /** Short reason code on dead letters (e.g. STALE_PLAN); the message is in {@link KafkaHeaders#DLT_EXCEPTION_MESSAGE}. */
+    public static final String DLT_REASON = "dlt-reason";
+
+    private static final Logger log = LoggerFactory.getLogger(GradientPublisher.class);
+
+    private final KafkaTemplate<String, byte[]> template;
+    private final DefaultKafkaProducerFactory<String, byte[]> factory;
+    private volatile Runnable onFailure = () -> { };
+
+    public GradientPublisher(KafkaTemplate<String, byte[]> template,
+                             DefaultKafkaProducerFactory<String, byte[]> factory) {
+        this.template = template;
+        this.factory = factory;
+    }
+
+    void onFailure(Runnable callback) {
+        this.onFailure = callback;
+    }
+
+    /** Publishes a chunk; {@code wanBytes} ≥ 0 adds the {@link ChunkHeaders#WAN_BYTES} header. */
+    public void send(String topic, String key, byte[] value, long wanBytes) {
+        Headers headers = new RecordHeaders();
+        if (wanBytes >= 0) {
+            headers.add(ChunkHeaders.WAN_BYTES, ChunkHeaders.encodeLong(wanBytes));
+        }
+        send(new ProducerRecord<>(topic, null, key, value, headers));
+    }
+
+    /**
+     * Publishes a rejected record to {@code <topic>.DLT} with its original headers plus Spring Kafka's standard
+     * dead-letter headers and {@link #DLT_REASON}.
+     */
+    public void deadLetter(ConsumerRecord<String, byte[]> origin, String fallbackTopic, String key, byte[] value,
+                           String reason, String exceptionClass, String message) {
+        String topic = origin != null ? origin.topic() : fallbackTopic;
+        Headers headers = new RecordHeaders();
+        if (origin != null) {
+            for (Header h : origin.headers()) {
+                headers.add(h);
+            }
+            headers.add(KafkaHeaders.DLT_ORIGINAL_PARTITION, ByteBuffer.allocate(4).putInt(origin.partition()).array());
+            headers.add(KafkaHeaders.DLT_ORIGINAL_OFFSET, ByteBuffer.allocate(8).putLong(origin.offset()).array());
+        }
+        headers.add(KafkaHeaders.DLT_ORIGINAL_TOPIC, utf8(topic));
+        headers.add(KafkaHeaders.DLT_EXCEPTION_FQCN, utf8(exceptionClass));
+        headers.add(KafkaHeaders.DLT_EXCEPTION_MESSAGE, utf8(message));
+        headers.add(DLT_REASON, utf8(reason));
+        log.warn("dead-lettering {} from {}: {} ({})", key, topic, message, reason);
+        send(new ProducerRecord<>(Topics.deadLetter(topic), null, key, value, headers));
+    }
+
+    private void send(ProducerRecord<String, byte[]> record) {
+        try {
+            template.send(record).whenComplete((result, ex) -> {
+                if (ex != null) {
+                    failed(record, ex);
+                }
+            });
+        } catch (RuntimeException ex) {
+            failed(record, ex);
+        }
+    }
+
+    private void failed(ProducerRecord<String, byte[]> record, Throwable ex) {
+        log.error("could not publish {} to {}: {}", record.key(), record.topic(), ex.toString());
+        onFailure.run();
+    }
+
+    private static byte[] utf8(String s) {
+        return (s == null ? "" : s).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void destroy() {
+        factory.destroy();
+    }
+}

@@ -1,0 +1,75 @@
+package io.crosstrain.relay.messaging;
+
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.crosstrain.codec.CorruptChunkException;
+import io.crosstrain.kafka.InvalidRecordException;
+import io.crosstrain.relay.domain.RoundAggregator;
+import io.crosstrain.relay.domain.RoundAggregator.Output;
+import io.crosstrain.relay.domain.RoundAggregator.Rejection;
+import io.crosstrain.relay.domain.RoundAggregator.Stage;
+
+/** Turns the outcomes of one aggregator stage into Kafka records and metrics. */
+final class StageSink implements RoundAggregator.Sink<ConsumerRecord<String, byte[]>> {
+
+    private static final Logger log = LoggerFactory.getLogger(StageSink.class);
+
+    private final Stage stage;
+    private final String inTopic;
+    private final String outTopic;
+    private final GradientPublisher publisher;
+    private final RelayMetrics.Counters counters;
+    private final RelayMetrics metrics;
+
+    StageSink(Stage stage, String inTopic, String outTopic, GradientPublisher publisher, RelayMetrics metrics) {
+        this.stage = stage;
+        this.inTopic = inTopic;
+        this.outTopic = outTopic;
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.counters = metrics.of(stage);
+    }
+
+    @Override
+    public void publish(Output output) {
+        // only averages going down carry the WAN traffic header
+        publisher.send(outTopic, output.key(), output.record(), stage == Stage.CROSS_DC ? output.wanBytes() : -1);
+        counters.out.increment();
+    }
+
+    @Override
+    public void duplicate(String key, ConsumerRecord<String, byte[]> origin) {
+        log.debug("ignoring duplicate {} on {}", key, inTopic);
+        counters.duplicates.increment();
+    }
+
+    @Override
+    public void deadLetter(String key, byte[] value, ConsumerRecord<String, byte[]> origin, Rejection reason,
+                           String message) {
+        String type = reason == Rejection.CORRUPT ? CorruptChunkException.class.getName()
+                : InvalidRecordException.class.getName();
+        publisher.deadLetter(origin, inTopic, key, value, reason.name(), type, message);
+        metrics.deadLetter(stage, reason);
+    }
+
+    @Override
+    public void buffered(String key, ConsumerRecord<String, byte[]> origin) {
+        counters.buffered.increment();
+    }
+
+    @Override
+    public void ignored(String key, ConsumerRecord<String, byte[]> origin) {
+        counters.ignored.increment();
+    }
+
+    @Override
+    public void abandoned(UUID jobId, int planVersion, int chunks) {
+        log.warn("job {}: dropped {} open {} chunks of superseded plan version {}", jobId, chunks,
+                RelayMetrics.tag(stage), planVersion);
+        counters.abandoned.increment(chunks);
+    }
+}
