@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.sun.net.httpserver.HttpServer;
@@ -86,6 +87,7 @@ class SchedulerFlowTest {
              "catalogue":null}""";
 
     static final AtomicReference<String> DEVICES = new AtomicReference<>("[" + BASE_DEVICES + "]");
+    static final AtomicInteger INVENTORY_CALLS = new AtomicInteger();
     static final HttpServer INVENTORY = inventoryFixture();
 
     @Autowired
@@ -186,8 +188,11 @@ class SchedulerFlowTest {
                  "mode":"emulated","cpuFlopsPerSec":%s,"hostCores":2}""";
         DEVICES.set("[" + BASE_DEVICES + "," + late.formatted("0") + "]");
         UUID jobId = UUID.randomUUID();
+        int before = INVENTORY_CALLS.get();
         send(submitted(jobId, List.of("late-0", "bj-0"), 8));
-        Thread.sleep(800); // the scheduler is now polling the inventory for late-0's calibration
+        // the scheduler has looked twice and found late-0 still calibrating: it must not have planned yet
+        await().atMost(WAIT).until(() -> INVENTORY_CALLS.get() >= before + 2);
+        assertThat(records(Topics.PLANS, jobId)).isEmpty();
         DEVICES.set("[" + BASE_DEVICES + "," + late.formatted("1.0e9") + "]");
 
         Plan plan = awaitPlan(jobId);
@@ -341,6 +346,7 @@ class SchedulerFlowTest {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/api/v1/devices", exchange -> {
+                INVENTORY_CALLS.incrementAndGet();
                 byte[] body = DEVICES.get().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().add("Content-Type", "application/json");
                 exchange.sendResponseHeaders(200, body.length);

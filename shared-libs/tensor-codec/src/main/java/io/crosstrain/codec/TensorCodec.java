@@ -66,6 +66,11 @@ public final class TensorCodec {
         return PAYLOAD_CAPACITY / c.bytesPerElement();
     }
 
+    /** Bytes of an encoded chunk of {@code elementCount} elements from {@code sender}. */
+    public static int encodedSize(Codec c, String sender, int elementCount) {
+        return FIXED_OVERHEAD + senderBytes(sender).length + elementCount * c.bytesPerElement();
+    }
+
     /** Chunks a tensor of {@code totalElements} splits into; an empty tensor still travels as one empty chunk. */
     public static int chunkCount(Codec c, String sender, long totalElements) {
         if (totalElements < 0) {

@@ -58,7 +58,7 @@ class TensorCodecTest {
         // payload little-endian
         assertThat(Float.intBitsToFloat(Integer.reverseBytes(b.getInt(68 + s)))).isEqualTo(1.5f);
         assertThat(Float.intBitsToFloat(Integer.reverseBytes(b.getInt(72 + s)))).isEqualTo(-2f);
-        assertThat(r).hasSize(72 + s + 8);
+        assertThat(r).hasSize(72 + s + 8).hasSize(TensorCodec.encodedSize(Codec.FP32, "bj-gpu-0", 2));
 
         Chunk c = TensorCodec.decode(r);
         assertThat(c).isEqualTo(new Chunk(meta, 1, 3, 10, 4, new float[] {1.5f, -2f}));

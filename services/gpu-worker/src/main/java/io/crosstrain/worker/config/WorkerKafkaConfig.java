@@ -80,7 +80,7 @@ class WorkerKafkaConfig {
 
     @Bean
     NewTopic plansTopic() {
-        return KafkaTopics.topic(Topics.PLANS, 1);
+        return KafkaTopics.topic(Topics.PLANS, 3);
     }
 
     @Bean

@@ -52,7 +52,10 @@ public final class JobSpecValidator {
             range(errors, "model.dModel", model.dModel(), 16, 512);
             range(errors, "model.heads", model.heads(), 1, 16);
             range(errors, "model.seqLen", model.seqLen(), 8, 512);
-            if (model.heads() >= 1 && model.dModel() >= 16 && model.dModel() % model.heads() != 0) {
+            // only meaningful once both are in range; otherwise the range errors say enough
+            boolean inRange = model.heads() >= 1 && model.heads() <= 16 && model.dModel() >= 16
+                    && model.dModel() <= 512;
+            if (inRange && model.dModel() % model.heads() != 0) {
                 errors.add(new FieldError("model.dModel", "must be divisible by model.heads"));
             }
             if (model.vocabSize() < 0) {

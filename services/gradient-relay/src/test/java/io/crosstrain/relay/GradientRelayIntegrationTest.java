@@ -1,0 +1,300 @@
+package io.crosstrain.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.support.KafkaHeaders;
+
+import io.crosstrain.codec.Chunk;
+import io.crosstrain.codec.ChunkHeaders;
+import io.crosstrain.codec.ChunkMeta;
+import io.crosstrain.codec.Codec;
+import io.crosstrain.codec.TensorAssembler;
+import io.crosstrain.codec.TensorCodec;
+import io.crosstrain.contracts.DatasetSpec;
+import io.crosstrain.contracts.GradientHeaders;
+import io.crosstrain.contracts.ModelSpec;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.contracts.Topics;
+import io.crosstrain.relay.messaging.GradientPublisher;
+import io.crosstrain.relay.messaging.RelayMetrics;
+import io.crosstrain.testsupport.RealInfra;
+import io.micrometer.core.instrument.MeterRegistry;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Two relays (datacenters a and b) in one JVM against the real in-process KRaft broker. The test plays the four
+ * workers: it publishes the plan and the workers' gradient chunks and reads what comes down.
+ */
+class GradientRelayIntegrationTest {
+
+    static final int ELEMENTS = 300_000; // three FP32 chunks
+    static final List<PlanDevice> DEVICES = List.of(
+            device("a-0", "a", 0, 3), device("a-1", "a", 1, 5), device("b-0", "b", 2, 6), device("b-1", "b", 3, 2));
+    static final int GLOBAL_BATCH = 16;
+
+    static ConfigurableApplicationContext relayA;
+    static ConfigurableApplicationContext relayB;
+    static KafkaProducer<String, byte[]> chunks;
+    static KafkaProducer<String, String> json;
+    static KafkaConsumer<String, byte[]> observer;
+    static final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        String bootstrap = RealInfra.kafkaBootstrap();
+        relayA = relay("a", bootstrap);
+        relayB = relay("b", bootstrap);
+        chunks = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024,
+                ProducerConfig.LINGER_MS_CONFIG, 0),
+                new StringSerializer(), new ByteArraySerializer());
+        json = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
+        observer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024,
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> watched = List.of(new TopicPartition(Topics.gradDown("a"), 0),
+                new TopicPartition(Topics.gradDown("b"), 0),
+                new TopicPartition(Topics.deadLetter(Topics.gradUp("a")), 0),
+                new TopicPartition(Topics.deadLetter(Topics.gradUp("b")), 0));
+        observer.assign(watched);
+        observer.seekToBeginning(watched);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (observer != null) {
+            observer.close();
+        }
+        if (chunks != null) {
+            chunks.close();
+        }
+        if (json != null) {
+            json.close();
+        }
+        if (relayA != null) {
+            relayA.close();
+        }
+        if (relayB != null) {
+            relayB.close();
+        }
+    }
+
+    static ConfigurableApplicationContext relay(String dc, String bootstrap) {
+        // command-line arguments, so they win over application.yml
+        return new SpringApplicationBuilder(GradientRelayApplication.class).run(
+                "--crosstrain.relay.datacenter=" + dc, "--server.port=0",
+                "--spring.kafka.bootstrap-servers=" + bootstrap);
+    }
+
+    @Test
+    void bothDatacentersReceiveTheSameAverageExactlyOncePerChunk() throws Exception {
+        UUID job = UUID.randomUUID();
+        Plan plan = new Plan(job, 1, "sync-dp", "balanced", Plan.EMULATED, 1.0, ModelSpec.demo(),
+                DatasetSpec.bundled(), 10, GLOBAL_BATCH, 1e-3, 7L, 5, List.of("a", "b"), DEVICES, null);
+        json.send(new ProducerRecord<>(Topics.PLANS, job.toString(),
+                relayA.getBean(JsonMapper.class).writeValueAsString(plan))).get();
+
+        // round 1: every worker streams its weighted gradient; one chunk is delivered twice
+        float[][] round1 = gradients(1);
+        sendRound(job, 1, 1, round1, "a-1", 1);
+
+        float[] expected1 = average(round1);
+        awaitRound(job, 1, expected1);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(counter(relayA, RelayMetrics.DUPLICATES, "intra-dc")).isEqualTo(1.0));
+        assertThat(counter(relayB, RelayMetrics.DUPLICATES, "intra-dc")).isZero();
+
+        // round 2: a corrupt copy of a chunk and a chunk of a stale plan version come first; both are dead-lettered
+        float[][] round2 = gradients(2);
+        byte[] corrupt = TensorCodec.encode(meta(job, 2, 1, "a-0", 3), round2[0]).get(1);
+        corrupt[corrupt.length / 2] ^= 0x40;
+        String corruptKey = GradientHeaders.upKey(job, 2, "a-0", 1);
+        chunks.send(new ProducerRecord<>(Topics.gradUp("a"), corruptKey, corrupt)).get();
+        byte[] stale = TensorCodec.encode(meta(job, 2, 0, "b-1", 2), round2[3]).get(0);
+        String staleKey = GradientHeaders.upKey(job, 2, "b-1", 0);
+        chunks.send(new ProducerRecord<>(Topics.gradUp("b"), staleKey, stale)).get();
+        sendRound(job, 2, 1, round2, null, -1);
+
+        awaitRound(job, 2, average(round2));
+
+        ConsumerRecord<String, byte[]> deadCorrupt = only(Topics.deadLetter(Topics.gradUp("a")), corruptKey);
+        assertThat(deadCorrupt.value()).isEqualTo(corrupt);
+        assertThat(header(deadCorrupt, GradientPublisher.DLT_REASON)).isEqualTo("CORRUPT");
+        assertThat(header(deadCorrupt, KafkaHeaders.DLT_EXCEPTION_MESSAGE)).contains("CRC32C mismatch");
+        ConsumerRecord<String, byte[]> deadStale = only(Topics.deadLetter(Topics.gradUp("b")), staleKey);
+        assertThat(header(deadStale, GradientPublisher.DLT_REASON)).isEqualTo("STALE_PLAN");
+
+        // round 2 went through the same partitions after round 1: had round 1 produced anything twice, it is here
+        poll();
+        for (String dc : List.of("a", "b")) {
+            assertThat(downRecords(dc, job, 1)).hasSize(3);
+            assertThat(downRecords(dc, job, 2)).hasSize(3);
+        }
+        assertThat(counter(relayA, RelayMetrics.OUT, "cross-dc")).isGreaterThanOrEqualTo(6.0);
+    }
+
+    @Test
+    void healthIsExposed() throws Exception {
+        String port = relayA.getEnvironment().getProperty("local.server.port");
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"UP\"");
+    }
+
+    /** Each worker's gradient, already multiplied by its batch, as float32. */
+    static float[][] gradients(long seed) {
+        Random r = new Random(seed);
+        float[][] g = new float[DEVICES.size()][ELEMENTS];
+        for (int d = 0; d < g.length; d++) {
+            int batch = DEVICES.get(d).batch();
+            for (int i = 0; i < ELEMENTS; i++) {
+                g[d][i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(5) - 2)) * batch;
+            }
+        }
+        return g;
+    }
+
+    /** Σ grads / G, summed exactly as documented: devices in rank order within a DC, then DCs in plan order. */
+    static float[] average(float[][] g) {
+        float[] avg = new float[ELEMENTS];
+        for (int i = 0; i < ELEMENTS; i++) {
+            float partA = g[0][i] + g[1][i];
+            float partB = g[2][i] + g[3][i];
+            avg[i] = (partA + partB) / GLOBAL_BATCH;
+        }
+        return avg;
+    }
+
+    static ChunkMeta meta(UUID job, long round, int planVersion, String sender, int samples) {
+        return new ChunkMeta(job, round, planVersion, sender, samples, Codec.FP32);
+    }
+
+    /** Sends chunk by chunk, all workers interleaved, as four streaming workers would. */
+    static void sendRound(UUID job, long round, int planVersion, float[][] g, String dupDevice, int dupChunk)
+            throws ExecutionException, InterruptedException {
+        List<List<byte[]>> perDevice = new ArrayList<>();
+        for (int d = 0; d < DEVICES.size(); d++) {
+            PlanDevice dev = DEVICES.get(d);
+            perDevice.add(TensorCodec.encode(meta(job, round, planVersion, dev.deviceId(), dev.batch()), g[d]));
+        }
+        int n = perDevice.get(0).size();
+        assertThat(n).isEqualTo(3);
+        for (int c = 0; c < n; c++) {
+            for (int d = DEVICES.size() - 1; d >= 0; d--) { // reverse rank order on purpose
+                PlanDevice dev = DEVICES.get(d);
+                ProducerRecord<String, byte[]> rec = new ProducerRecord<>(Topics.gradUp(dev.datacenter()),
+                        GradientHeaders.upKey(job, round, dev.deviceId(), c), perDevice.get(d).get(c));
+                chunks.send(rec);
+                if (dev.deviceId().equals(dupDevice) && c == dupChunk) {
+                    chunks.send(rec);
+                }
+            }
+        }
+        chunks.flush();
+    }
+
+    static void awaitRound(UUID job, long round, float[] expected) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            poll();
+            assertThat(downRecords("a", job, round)).hasSize(3);
+            assertThat(downRecords("b", job, round)).hasSize(3);
+        });
+        for (String dc : List.of("a", "b")) {
+            TensorAssembler tensor = new TensorAssembler();
+            for (ConsumerRecord<String, byte[]> rec : downRecords(dc, job, round)) {
+                Chunk c = TensorCodec.decode(rec.value());
+                assertThat(rec.key()).isEqualTo(GradientHeaders.downKey(job, round, c.chunkIndex()));
+                assertThat(c.meta().sender()).isEqualTo("relay-" + dc);
+                assertThat(c.meta().sampleCount()).isEqualTo(GLOBAL_BATCH);
+                assertThat(c.meta().round()).isEqualTo(round);
+                // the bytes of the other datacenter's partial of this chunk
+                long wan = ChunkHeaders.decodeLong(rec.headers().lastHeader(ChunkHeaders.WAN_BYTES).value());
+                assertThat(wan).isEqualTo(TensorCodec.encodedSize(Codec.FP32, dc.equals("a") ? "b" : "a",
+                        c.elementCount()));
+                assertThat(tensor.accept(c)).as("chunk %d once", c.chunkIndex()).isTrue();
+            }
+            assertThat(tensor.complete()).isTrue();
+            assertThat(bits(tensor.values())).as("average at datacenter %s", dc).isEqualTo(bits(expected));
+        }
+    }
+
+    static void poll() {
+        for (ConsumerRecord<String, byte[]> r : observer.poll(Duration.ofMillis(200))) {
+            seen.add(r);
+        }
+    }
+
+    static List<ConsumerRecord<String, byte[]>> downRecords(String dc, UUID job, long round) {
+        String prefix = job + ":" + round + ":";
+        return seen.stream().filter(r -> r.topic().equals(Topics.gradDown(dc)) && r.key().startsWith(prefix))
+                .toList();
+    }
+
+    static ConsumerRecord<String, byte[]> only(String topic, String key) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            poll();
+            assertThat(seen).filteredOn(r -> r.topic().equals(topic) && key.equals(r.key())).isNotEmpty();
+        });
+        List<ConsumerRecord<String, byte[]>> found = seen.stream()
+                .filter(r -> r.topic().equals(topic) && key.equals(r.key())).toList();
+        assertThat(found).hasSize(1);
+        return found.get(0);
+    }
+
+    static String header(ConsumerRecord<String, byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    static double counter(ConfigurableApplicationContext ctx, String name, String stage) {
+        return ctx.getBean(MeterRegistry.class).counter(name, "stage", stage).count();
+    }
+
+    static PlanDevice device(String id, String dc, int rank, int batch) {
+        return new PlanDevice(id, dc + "-node-0", dc, "A100-80G", rank, batch, 1, 100.0 * batch, 0.05);
+    }
+
+    static int[] bits(float[] v) {
+        int[] b = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            b[i] = Float.floatToRawIntBits(v[i]);
+        }
+        return b;
+    }
+}

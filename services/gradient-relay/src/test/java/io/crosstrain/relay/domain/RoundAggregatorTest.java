@@ -1,0 +1,297 @@
+package io.crosstrain.relay.domain;
+
+import static io.crosstrain.relay.domain.Fixtures.chunks;
+import static io.crosstrain.relay.domain.Fixtures.device;
+import static io.crosstrain.relay.domain.Fixtures.gradient;
+import static io.crosstrain.relay.domain.Fixtures.offer;
+import static io.crosstrain.relay.domain.Fixtures.plan;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import io.crosstrain.codec.Chunk;
+import io.crosstrain.codec.ChunkMeta;
+import io.crosstrain.codec.Codec;
+import io.crosstrain.codec.TensorAssembler;
+import io.crosstrain.codec.TensorCodec;
+import io.crosstrain.contracts.GradientHeaders;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.relay.domain.Fixtures.Rec;
+import io.crosstrain.relay.domain.Fixtures.Recorder;
+import io.crosstrain.relay.domain.RoundAggregator.Output;
+import io.crosstrain.relay.domain.RoundAggregator.Rejection;
+import io.crosstrain.relay.domain.RoundAggregator.Settings;
+import io.crosstrain.relay.domain.RoundAggregator.Stage;
+
+class RoundAggregatorTest {
+
+    static final int TWO_CHUNKS = TensorCodec.elementsPerChunk(Codec.FP32, "") + 1000;
+
+    final UUID job = UUID.randomUUID();
+    // datacenter a: ranks 0, 2, 3 (listed out of order on purpose); datacenter b: rank 1
+    final Plan plan = plan(job, 1, List.of("a", "b"), List.of(
+            device("a-2", "a", 3, 4), device("a-0", "a", 0, 2), device("b-0", "b", 1, 5), device("a-1", "a", 2, 3)));
+    final Recorder sink = new Recorder();
+    final RoundAggregator<String> intra = new RoundAggregator<>(Stage.INTRA_DC, "a", new Settings(1000, 1 << 24),
+            sink);
+
+    @Test
+    void intraDcSumIsExactAndWeighted() {
+        intra.onPlan(plan);
+        float[] g0 = {1f, 2f, 3f};
+        float[] g1 = {10f, 20f, 30f};
+        float[] g2 = {100f, 200f, -300f};
+        Rec.of(chunks(job, 5, 1, "a-2", 4, g2)).forEach(r -> offer(intra, r));
+        Rec.of(chunks(job, 5, 1, "a-0", 2, g0)).forEach(r -> offer(intra, r));
+        assertThat(sink.outputs).isEmpty();
+        Rec.of(chunks(job, 5, 1, "a-1", 3, g1)).forEach(r -> offer(intra, r));
+
+        assertThat(sink.outputs).hasSize(1);
+        Output out = sink.outputs.get(0);
+        assertThat(out.key()).isEqualTo(GradientHeaders.wanKey(job, 5, "a", 0));
+        Chunk c = TensorCodec.decode(out.record());
+        assertThat(c.values()).containsExactly(111f, 222f, -267f);
+        assertThat(c.meta()).isEqualTo(new ChunkMeta(job, 5, 1, "a", 9, Codec.FP32));
+        assertThat(out.wanBytes()).isZero();
+        assertThat(intra.openChunks()).isZero();
+    }
+
+    @Test
+    void sumFollowsRankOrderBitForBitWhateverTheArrivalOrder() {
+        intra.onPlan(plan);
+        float[] g0 = gradient(TWO_CHUNKS, 1);
+        float[] g1 = gradient(TWO_CHUNKS, 2);
+        float[] g2 = gradient(TWO_CHUNKS, 3);
+        float[] expected = new float[TWO_CHUNKS];
+        float[] otherOrder = new float[TWO_CHUNKS];
+        boolean orderMatters = false;
+        for (int i = 0; i < TWO_CHUNKS; i++) {
+            expected[i] = (g0[i] + g1[i]) + g2[i];
+            otherOrder[i] = (g2[i] + g1[i]) + g0[i];
+            orderMatters |= Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(otherOrder[i]);
+        }
+        assertThat(orderMatters).as("the data must be sensitive to summation order").isTrue();
+
+        // reverse rank order, chunks interleaved
+        List<Rec> r2 = Rec.of(chunks(job, 9, 1, "a-2", 4, g2));
+        List<Rec> r1 = Rec.of(chunks(job, 9, 1, "a-1", 3, g1));
+        List<Rec> r0 = Rec.of(chunks(job, 9, 1, "a-0", 2, g0));
+        for (int chunk = 1; chunk >= 0; chunk--) {
+            offer(intra, r2.get(chunk));
+            offer(intra, r1.get(chunk));
+            offer(intra, r0.get(chunk));
+        }
+
+        assertThat(sink.outputs).hasSize(2);
+        TensorAssembler t = new TensorAssembler();
+        sink.outputs.forEach(o -> t.accept(TensorCodec.decode(o.record())));
+        assertThat(t.complete()).isTrue();
+        assertThat(bits(t.values())).isEqualTo(bits(expected));
+    }
+
+    @Test
+    void streamsChunkByChunk() {
+        intra.onPlan(plan);
+        List<List<Rec>> all = List.of(Rec.of(chunks(job, 1, 1, "a-0", 2, gradient(TWO_CHUNKS, 1))),
+                Rec.of(chunks(job, 1, 1, "a-1", 3, gradient(TWO_CHUNKS, 2))),
+                Rec.of(chunks(job, 1, 1, "a-2", 4, gradient(TWO_CHUNKS, 3))));
+        all.forEach(recs -> offer(intra, recs.get(0)));
+        assertThat(sink.outputs).extracting(Output::chunkIndex).containsExactly(0);
+        assertThat(intra.openChunks()).isZero();
+        all.forEach(recs -> offer(intra, recs.get(1)));
+        assertThat(sink.outputs).extracting(Output::chunkIndex).containsExactly(0, 1);
+    }
+
+    @Test
+    void duplicatesAreIgnoredWhileOpenAndAfterCompletion() {
+        intra.onPlan(plan);
+        Rec a0 = Rec.of(chunks(job, 3, 1, "a-0", 2, new float[] {1f})).get(0);
+        Rec a1 = Rec.of(chunks(job, 3, 1, "a-1", 3, new float[] {2f})).get(0);
+        Rec a2 = Rec.of(chunks(job, 3, 1, "a-2", 4, new float[] {4f})).get(0);
+        offer(intra, a0);
+        offer(intra, a0);
+        offer(intra, a1);
+        offer(intra, a2);
+        offer(intra, a1);
+        offer(intra, a2);
+
+        assertThat(sink.duplicates).containsExactly(a0.key(), a1.key(), a2.key());
+        assertThat(sink.outputs).hasSize(1);
+        assertThat(TensorCodec.decode(sink.outputs.get(0).record()).values()).containsExactly(7f);
+        assertThat(sink.dead).isEmpty();
+    }
+
+    @Test
+    void chunksOfAnOlderPlanAreDeadLetteredAndNotCounted() {
+        intra.onPlan(plan);
+        Plan v2 = plan(job, 2, plan.datacenters(), plan.devices());
+        intra.onPlan(v2);
+        intra.onPlan(plan); // an older version arriving late changes nothing
+        assertThat(intra.planVersion(job)).isEqualTo(2);
+
+        Rec stale = Rec.of(chunks(job, 3, 1, "a-0", 2, new float[] {1f})).get(0);
+        offer(intra, stale);
+        assertThat(sink.dead).singleElement().satisfies(d -> {
+            assertThat(d.reason()).isEqualTo(Rejection.STALE_PLAN);
+            assertThat(d.message()).contains("plan version 1").contains("is 2");
+        });
+        for (String dev : List.of("a-0", "a-1", "a-2")) {
+            Rec.of(chunks(job, 3, 2, dev, 1, new float[] {1f})).forEach(r -> offer(intra, r));
+        }
+        assertThat(sink.outputs).singleElement()
+                .satisfies(o -> assertThat(TensorCodec.decode(o.record()).values()).containsExactly(3f));
+    }
+
+    @Test
+    void aNewPlanDropsOpenChunksOfTheOldOne() {
+        intra.onPlan(plan);
+        Rec.of(chunks(job, 3, 1, "a-0", 2, new float[] {1f})).forEach(r -> offer(intra, r));
+        assertThat(intra.openChunks()).isOne();
+        intra.onPlan(plan(job, 2, plan.datacenters(), plan.devices()));
+        assertThat(intra.openChunks()).isZero();
+        assertThat(sink.abandoned).isOne();
+        // the same round can be redone under the new plan
+        for (String dev : List.of("a-0", "a-1", "a-2")) {
+            Rec.of(chunks(job, 3, 2, dev, 1, new float[] {2f})).forEach(r -> offer(intra, r));
+        }
+        assertThat(sink.outputs).hasSize(1);
+    }
+
+    @Test
+    void chunksWaitForTheirPlan() {
+        Rec.of(chunks(job, 1, 1, "a-0", 2, new float[] {1f})).forEach(r -> offer(intra, r));
+        Rec.of(chunks(job, 1, 1, "a-1", 3, new float[] {2f})).forEach(r -> offer(intra, r));
+        Rec.of(chunks(job, 1, 1, "a-2", 4, new float[] {4f})).forEach(r -> offer(intra, r));
+        assertThat(sink.buffered).hasSize(3);
+        assertThat(sink.outputs).isEmpty();
+        assertThat(intra.bufferedRecords()).isEqualTo(3);
+
+        intra.onPlan(plan);
+
+        assertThat(sink.outputs).singleElement()
+                .satisfies(o -> assertThat(TensorCodec.decode(o.record()).values()).containsExactly(7f));
+        assertThat(intra.bufferedRecords()).isZero();
+        assertThat(intra.bufferedBytes()).isZero();
+    }
+
+    @Test
+    void chunksOfANewerPlanWaitForIt() {
+        intra.onPlan(plan);
+        Rec early = Rec.of(chunks(job, 1, 2, "a-0", 2, new float[] {1f})).get(0);
+        offer(intra, early);
+        assertThat(sink.buffered).containsExactly(early.key());
+        intra.onPlan(plan(job, 2, plan.datacenters(), plan.devices()));
+        assertThat(intra.bufferedRecords()).isZero();
+        assertThat(intra.openChunks()).isOne();
+    }
+
+    @Test
+    void theBufferIsBoundedAndOverflowIsDeadLettered() {
+        Rec first = Rec.of(chunks(job, 1, 1, "a-0", 2, new float[100])).get(0);
+        Rec second = Rec.of(chunks(job, 1, 1, "a-1", 2, new float[100])).get(0);
+        RoundAggregator<String> small = new RoundAggregator<>(Stage.INTRA_DC, "a",
+                new Settings(10, first.value().length + 10), sink);
+        offer(small, first);
+        offer(small, second);
+        assertThat(sink.dead).singleElement().satisfies(d -> {
+            assertThat(d.key()).isEqualTo(first.key());
+            assertThat(d.reason()).isEqualTo(Rejection.BUFFER_OVERFLOW);
+        });
+        assertThat(small.bufferedRecords()).isOne();
+    }
+
+    @Test
+    void corruptAndForeignChunksAreDeadLettered() {
+        intra.onPlan(plan);
+        Rec good = Rec.of(chunks(job, 1, 1, "a-0", 2, new float[] {1f, 2f})).get(0);
+        byte[] flipped = good.value().clone();
+        flipped[flipped.length - 7] ^= 0x20;
+        intra.offer(good.key(), flipped, "x");
+        Rec.of(chunks(job, 1, 1, "b-0", 5, new float[] {1f, 2f})).forEach(r -> offer(intra, r));
+        Rec.of(chunks(job, 1, 1, "a-1", 3, new float[] {1f, 2f, 3f})).forEach(r -> offer(intra, r));
+        offer(intra, good);
+        Rec.of(chunks(job, 1, 1, "a-1", 3, new float[] {1f, 2f, 3f})).forEach(r -> offer(intra, r));
+        intra.offer("wrong-key", good.value(), "x");
+
+        assertThat(sink.dead).extracting(Fixtures.Dead::reason).containsExactly(Rejection.CORRUPT,
+                Rejection.UNKNOWN_SENDER, Rejection.LAYOUT_MISMATCH, Rejection.KEY_MISMATCH);
+        assertThat(sink.dead.get(0).message()).contains("CRC32C mismatch");
+        // the chunk of a-1 keeps its slot; a-0's copy with another layout was not counted
+        assertThat(intra.openChunks()).isOne();
+        assertThat(sink.outputs).isEmpty();
+    }
+
+    @Test
+    void crossDcAveragesInPlanOrderAndCountsForeignBytes() {
+        Recorder down = new Recorder();
+        RoundAggregator<String> cross = new RoundAggregator<>(Stage.CROSS_DC, "b", new Settings(100, 1 << 20),
+                down);
+        cross.onPlan(plan);
+        float[] pa = gradient(TWO_CHUNKS, 11);
+        float[] pb = gradient(TWO_CHUNKS, 12);
+        List<Rec> fromA = Rec.of(chunks(job, 4, 1, "a", 9, pa));
+        List<Rec> fromB = Rec.of(chunks(job, 4, 1, "b", 5, pb));
+        // own partial first, though a comes first in plan order
+        fromB.forEach(r -> offer(cross, r));
+        fromA.forEach(r -> offer(cross, r));
+
+        assertThat(down.outputs).hasSize(2);
+        float[] expected = new float[TWO_CHUNKS];
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] = (pa[i] + pb[i]) / 14f;
+        }
+        TensorAssembler t = new TensorAssembler();
+        for (int i = 0; i < 2; i++) {
+            Output o = down.outputs.get(i);
+            Chunk c = TensorCodec.decode(o.record());
+            assertThat(o.key()).isEqualTo(GradientHeaders.downKey(job, 4, c.chunkIndex()));
+            assertThat(c.meta().sender()).isEqualTo("relay-b");
+            assertThat(c.meta().sampleCount()).isEqualTo(14);
+            assertThat(o.wanBytes()).isEqualTo(fromA.get(c.chunkIndex()).value().length);
+            t.accept(c);
+        }
+        assertThat(bits(t.values())).isEqualTo(bits(expected));
+    }
+
+    @Test
+    void crossDcStageIgnoresJobsItsDatacenterTakesNoPartIn() {
+        Recorder down = new Recorder();
+        RoundAggregator<String> cross = new RoundAggregator<>(Stage.CROSS_DC, "c", new Settings(100, 1 << 20),
+                down);
+        cross.onPlan(plan);
+        Rec.of(chunks(job, 4, 1, "a", 9, new float[] {1f})).forEach(r -> offer(cross, r));
+        assertThat(down.ignored).hasSize(1);
+        assertThat(down.dead).isEmpty();
+        assertThat(cross.openChunks()).isZero();
+    }
+
+    @Test
+    void completedMemoryIsBounded() {
+        RoundAggregator<String> a = new RoundAggregator<>(Stage.INTRA_DC, "b", new Settings(2, 1 << 20), sink);
+        a.onPlan(plan); // datacenter b has one device: each chunk completes at once
+        List<Rec> sent = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            Rec r = Rec.of(chunks(job, round, 1, "b-0", 5, new float[] {round})).get(0);
+            sent.add(r);
+            offer(a, r);
+        }
+        assertThat(sink.outputs).hasSize(3);
+        offer(a, sent.get(2));
+        offer(a, sent.get(1));
+        assertThat(sink.duplicates).hasSize(2);
+        assertThat(sink.outputs).hasSize(3);
+    }
+
+    static int[] bits(float[] v) {
+        int[] b = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            b[i] = Float.floatToRawIntBits(v[i]);
+        }
+        return b;
+    }
+}

@@ -1,0 +1,408 @@
+package io.crosstrain.jobapi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import java.io.UnsupportedEncodingException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.http.MediaType;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.servlet.assertj.MockMvcTester;
+import org.springframework.test.web.servlet.assertj.MvcTestResult;
+
+import io.crosstrain.contracts.JobCommand;
+import io.crosstrain.contracts.JobEvent;
+import io.crosstrain.contracts.JobSpec;
+import io.crosstrain.contracts.JobState;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.StepMetric;
+import io.crosstrain.contracts.Topics;
+import io.crosstrain.jobapi.domain.Fixtures;
+import io.crosstrain.testsupport.RealInfra;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The whole service against a real KRaft broker and a fresh PostgreSQL database. */
+@SpringBootTest(properties = "server.port=0")
+@AutoConfigureMockMvc
+class JobApiIntegrationTest {
+
+    @DynamicPropertySource
+    static void props(DynamicPropertyRegistry r) {
+        RealInfra.registerKafka(r);
+        RealInfra.registerPostgres(r);
+    }
+
+    static KafkaProducer<String, String> producer;
+    static KafkaConsumer<String, String> events;
+    static final List<ConsumerRecord<String, String>> received = new CopyOnWriteArrayList<>();
+
+    @Autowired
+    MockMvcTester mvc;
+    @Autowired
+    JsonMapper json;
+    @Autowired
+    JdbcClient jdbc;
+
+    @BeforeAll
+    static void kafkaClients() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafkaBootstrap());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer = new KafkaProducer<>(p);
+        events = consumer(Topics.JOB_EVENTS);
+    }
+
+    @AfterAll
+    static void closeClients() {
+        producer.close();
+        events.close();
+    }
+
+    @Test
+    void submitStoresAPendingJobAndPublishesSubmitted() {
+        MvcTestResult created = submit(Fixtures.spec("submit-test"));
+        assertThat(created).hasStatus(201);
+        JsonNode job = body(created);
+        String id = job.path("id").asString();
+        assertThat(created).headers().hasValue("Location", "/api/v1/jobs/" + id);
+        assertThat(job.path("name").asString()).isEqualTo("submit-test");
+        assertThat(job.path("state").asString()).isEqualTo("PENDING");
+        assertThat(job.path("step").asInt()).isZero();
+        assertThat(job.path("steps").asInt()).isEqualTo(3);
+        assertThat(job.path("progress").asDouble()).isZero();
+        assertThat(job.path("createdAt").isString()).isTrue();
+        assertThat(job.path("updatedAt").isString()).isTrue();
+        assertThat(job.path("spec").path("model").path("dModel").asInt()).isEqualTo(64);
+        assertThat(job.has("reason")).isTrue();
+
+        JobEvent submitted = awaitEvent(e -> e.jobId().toString().equals(id) && JobEvent.SUBMITTED.equals(e.type()));
+        assertThat(submitted.state()).isEqualTo(JobState.PENDING);
+        assertThat(submitted.spec().name()).isEqualTo("submit-test");
+        assertThat(submitted.eventId()).isNotNull();
+        assertThat(received).filteredOn(r -> r.key().equals(id)).isNotEmpty();
+
+        assertThat(get("/api/v1/jobs/" + id).path("state").asString()).isEqualTo("PENDING");
+        assertProblem(mvc.get().uri("/api/v1/jobs/" + id + "/plan").exchange(), 404);
+        MvcTestResult report = mvc.get().uri("/api/v1/jobs/" + id + "/report").exchange();
+        assertProblem(report, 409);
+        assertThat(body(report).path("detail").asString()).isEqualTo("no metrics yet");
+        assertProblem(mvc.get().uri("/api/v1/jobs/" + UUID.randomUUID()).exchange(), 404);
+        assertProblem(mvc.get().uri("/api/v1/jobs/not-a-uuid").exchange(), 400);
+    }
+
+    @Test
+    void aPlannedRunSucceedsCountsEachMetricOnceAndReports() {
+        UUID id = submitted("run-test");
+        publish(Topics.PLANS, id, json.writeValueAsString(Fixtures.plan(id, Plan.EMULATED, 50.0)));
+        awaitState(id, "SCHEDULED", "RUNNING", "SUCCEEDED");
+        assertThat(get("/api/v1/jobs/" + id + "/plan").path("planVersion").asInt()).isEqualTo(1);
+
+        List<StepMetric> metrics = Fixtures.threeSteps(id);
+        for (int i = 0; i < 4; i++) {
+            publish(Topics.STEP_METRICS, id, json.writeValueAsString(metrics.get(i)));
+        }
+        // a redelivery, queued ahead of the final metrics on the same partition
+        publish(Topics.STEP_METRICS, id, json.writeValueAsString(metrics.get(2)));
+        publish(Topics.STEP_METRICS, id, json.writeValueAsString(metrics.get(4)));
+        publish(Topics.STEP_METRICS, id, json.writeValueAsString(metrics.get(5)));
+
+        JsonNode job = awaitState(id, "SUCCEEDED");
+        assertThat(job.path("progress").asDouble()).isEqualTo(1.0);
+        assertThat(job.path("step").asInt()).isEqualTo(3);
+        assertThat(mvc.get().uri("/api/v1/jobs/" + id + "/metrics")).bodyJson()
+                .extractingPath("$.length()").isEqualTo(6);
+        assertThat(mvc.get().uri("/api/v1/jobs/" + id + "/metrics?fromStep=2")).bodyJson()
+                .extractingPath("$.length()").isEqualTo(4);
+        assertThat(jdbc.sql("select count(*) from job_api.step_metrics where job_id = :id").param("id", id)
+                .query(Long.class).single()).isEqualTo(6);
+
+        JsonNode report = get("/api/v1/jobs/" + id + "/report");
+        for (String field : List.of("jobId", "name", "state", "mode", "strategy", "allocation", "planVersion",
+                "steps", "samples", "wallSeconds", "parameters", "loss", "efficiency", "devices", "wan",
+                "emulation", "replicas")) {
+            assertThat(report.has(field)).as(field).isTrue();
+        }
+        assertThat(report.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(report.path("mode").asString()).isEqualTo("emulated");
+        assertThat(report.path("steps").asInt()).isEqualTo(3);
+        assertThat(report.path("samples").asLong()).isEqualTo(24); // not 30: the redelivery counted once
+        assertThat(report.path("wallSeconds").asDouble()).isEqualTo(1.2);
+        assertThat(report.path("parameters").asLong()).isEqualTo(1000);
+        assertThat(report.path("loss").path("first").asDouble()).isEqualTo(3.5);
+        assertThat(report.path("loss").path("last").asDouble()).isEqualTo(2.0);
+        assertThat(report.path("loss").path("curve").size()).isEqualTo(3);
+        JsonNode eff = report.path("efficiency");
+        for (String field : List.of("eta", "equalSplitEta", "equalSplitEtaSource", "equalSplitJobId",
+                "achievedSamplesPerSec", "idealSamplesPerSec", "communicationFraction", "predictedEta")) {
+            assertThat(eff.has(field)).as(field).isTrue();
+        }
+        assertThat(eff.path("eta").asDouble()).isCloseTo(80.0 / 150.0, within(1e-9));
+        assertThat(eff.path("achievedSamplesPerSec").asDouble()).isCloseTo(80.0, within(1e-9));
+        assertThat(eff.path("idealSamplesPerSec").asDouble()).isCloseTo(150.0, within(1e-9));
+        assertThat(eff.path("communicationFraction").asDouble()).isCloseTo(0.25, within(1e-9));
+        assertThat(eff.path("equalSplitEta").asDouble()).isEqualTo(0.6);
+        assertThat(eff.path("equalSplitEtaSource").asString()).isEqualTo("predicted");
+        assertThat(eff.path("predictedEta").asDouble()).isEqualTo(0.9);
+        JsonNode dev = report.path("devices").get(0);
+        for (String field : List.of("id", "datacenter", "chip", "batch", "samplesPerSec", "busyFraction")) {
+            assertThat(dev.has(field)).as(field).isTrue();
+        }
+        assertThat(report.path("devices").size()).isEqualTo(2);
+        assertThat(report.path("wan").path("bytes").asLong()).isEqualTo(3600);
+        assertThat(report.path("wan").path("syncDpBytes").asLong()).isEqualTo(24_000);
+        assertThat(report.path("wan").path("reduction").asDouble()).isCloseTo(24_000 / 3600.0, within(1e-9));
+        assertThat(report.path("emulation").path("timeScale").asDouble()).isEqualTo(50.0);
+        assertThat(report.path("replicas").path("identical").asBoolean()).isTrue();
+        assertThat(report.path("replicas").path("checkedSteps").asInt()).isEqualTo(2);
+        assertThat(report.path("replicas").path("lastHash").asString()).isEqualTo("h3-bbbbbbbbbbbbbbbb");
+
+        assertThat(mvc.get().uri("/api/v1/jobs/" + id + "/history")).bodyJson()
+                .extractingPath("$[*].to").asArray()
+                .containsExactly("PENDING", "SCHEDULED", "RUNNING", "SUCCEEDED");
+        for (JobState state : List.of(JobState.SCHEDULED, JobState.RUNNING, JobState.SUCCEEDED)) {
+            awaitEvent(e -> e.jobId().equals(id) && JobEvent.STATE_CHANGED.equals(e.type()) && e.state() == state);
+        }
+
+        // the equal-split baseline of this job, once it has succeeded, supplies the measured η
+        JobSpec baselineSpec = Fixtures.spec("run-test-baseline");
+        baselineSpec = new JobSpec(baselineSpec.name(), baselineSpec.model(), baselineSpec.dataset(),
+                baselineSpec.steps(), baselineSpec.globalBatch(), baselineSpec.learningRate(), baselineSpec.seed(),
+                baselineSpec.strategy(), JobSpec.EQUAL, baselineSpec.devices(), id, null, 1);
+        UUID baseline = UUID.fromString(body(submit(baselineSpec)).path("id").asString());
+        publish(Topics.PLANS, baseline, json.writeValueAsString(Fixtures.plan(baseline, Plan.EMULATED, 50.0)));
+        Fixtures.threeSteps(baseline).forEach(m -> publish(Topics.STEP_METRICS, baseline, json.writeValueAsString(m)));
+        awaitState(baseline, "SUCCEEDED");
+        JsonNode withBaseline = get("/api/v1/jobs/" + id + "/report").path("efficiency");
+        assertThat(withBaseline.path("equalSplitEtaSource").asString()).isEqualTo("measured");
+        assertThat(withBaseline.path("equalSplitJobId").asString()).isEqualTo(baseline.toString());
+        assertThat(withBaseline.path("equalSplitEta").asDouble()).isCloseTo(80.0 / 150.0, within(1e-9));
+
+        assertThat(mvc.get().uri("/api/v1/jobs?state=succeeded")).bodyJson().extractingPath("$[*].id").asArray()
+                .startsWith(baseline.toString(), id.toString());
+    }
+
+    @Test
+    void divergedReplicasFailTheJobAndLaterMetricsAreIgnored() {
+        UUID id = submitted("diverge-test");
+        publish(Topics.PLANS, id, json.writeValueAsString(Fixtures.plan(id, Plan.EMULATED, 50.0)));
+        publish(Topics.STEP_METRICS, id, json.writeValueAsString(
+                Fixtures.metric(id, "dev-a", 1, 6, 4.0, 100, 10, 200, 0, 200, 0, "aaaaaaaaaaaaaaaaaaaa", false)));
+        publish(Topics.STEP_METRICS, id, json.writeValueAsString(
+                Fixtures.metric(id, "dev-b", 1, 2, 2.0, 100, 10, 200, 0, 200, 0, "bbbbbbbbbbbbbbbbbbbb", false)));
+
+        JsonNode job = awaitState(id, "FAILED");
+        assertThat(job.path("reason").asString())
+                .isEqualTo("replicas diverged at step 1: dev-a=aaaaaaaaaaaa dev-b=bbbbbbbbbbbb");
+        awaitEvent(e -> e.jobId().equals(id) && e.state() == JobState.FAILED
+                && e.reason().startsWith("replicas diverged at step 1"));
+
+        // a metric after the end is dropped; a second job's metric sent behind it on the same partition
+        // tells us when it has been processed
+        UUID other = submitted("diverge-test-marker");
+        publish(Topics.PLANS, other, json.writeValueAsString(Fixtures.plan(other, Plan.EMULATED, 50.0)));
+        awaitState(other, "SCHEDULED");
+        publish(Topics.STEP_METRICS, id, json.writeValueAsString(
+                Fixtures.metric(id, "dev-a", 2, 6, 3.0, 60, 20, 100, 1000, 1100, 0, null, false)));
+        publish(Topics.STEP_METRICS, id, json.writeValueAsString(
+                Fixtures.metric(other, "dev-a", 1, 6, 3.0, 60, 20, 100, 1000, 1100, 0, null, false)));
+        awaitState(other, "RUNNING");
+        assertThat(jdbc.sql("select count(*) from job_api.step_metrics where job_id = :id").param("id", id)
+                .query(Long.class).single()).isEqualTo(2);
+        assertThat(get("/api/v1/jobs/" + id).path("state").asString()).isEqualTo("FAILED");
+    }
+
+    @Test
+    void aDeviceErrorOrAFailCommandFailsTheJobAndCancelStopsAPendingOne() {
+        UUID crashed = submitted("error-test");
+        publish(Topics.PLANS, crashed, json.writeValueAsString(Fixtures.plan(crashed, Plan.EMULATED, 50.0)));
+        StepMetric ok = Fixtures.metric(crashed, "dev-b", 1, 2, 2.0, 100, 10, 200, 0, 200, 0, null, false);
+        publish(Topics.STEP_METRICS, crashed, json.writeValueAsString(new StepMetric(crashed, 1, "dev-b", "sh", "H20",
+                1, 2, ok.loss(), 0, 0, 0, 0, 0, 0, 0, 1000, null, "emulated", true, "CUDA out of memory")));
+        assertThat(awaitState(crashed, "FAILED").path("reason").asString())
+                .isEqualTo("device dev-b: CUDA out of memory");
+
+        UUID unplaceable = submitted("fail-command-test");
+        publish(Topics.JOB_COMMANDS, unplaceable, json.writeValueAsString(
+                new JobCommand(JobCommand.FAIL, unplaceable, null, "not enough memory on any device")));
+        assertThat(awaitState(unplaceable, "FAILED").path("reason").asString())
+                .isEqualTo("not enough memory on any device");
+
+        UUID cancelled = submitted("cancel-test");
+        publish(Topics.JOB_COMMANDS, cancelled, json.writeValueAsString(
+                new JobCommand(JobCommand.CANCEL, cancelled, null, null)));
+        awaitState(cancelled, "CANCELLED");
+
+        UUID viaKafka = UUID.randomUUID();
+        publish(Topics.JOB_COMMANDS, viaKafka, json.writeValueAsString(
+                new JobCommand(JobCommand.SUBMIT, viaKafka, Fixtures.spec("kafka-submit"), null)));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(mvc.get().uri("/api/v1/jobs/" + viaKafka)).hasStatusOk());
+    }
+
+    @Test
+    void aRejectedSubmitNamesTheFieldsAndStoresNothing() {
+        long before = rows();
+        String valid = json.writeValueAsString(Fixtures.spec("valid"));
+
+        JsonNode problem = assertProblem(post(valid.replace("\"steps\":3", "\"steps\":0")
+                .replace("\"learningRate\":0.001", "\"learningRate\":2.0")
+                .replace("\"dModel\":64", "\"dModel\":66")), 400);
+        assertThat(problem.path("errors").findValuesAsString("field"))
+                .containsExactlyInAnyOrder("steps", "learningRate", "model.dModel");
+
+        assertThat(assertProblem(post(valid.replace("{\"name\"", "{\"priority\":5,\"name\"")), 400)
+                .path("field").asString()).isEqualTo("priority");
+        assertThat(assertProblem(post(valid.replace("\"steps\":3", "\"steps\":\"many\"")), 400)
+                .path("field").asString()).isEqualTo("steps");
+        assertThat(assertProblem(post(valid.replace("\"seqLen\":32", "\"seqLen\":null")), 400)
+                .path("field").asString()).isEqualTo("model.seqLen");
+        assertThat(assertProblem(post(valid.replace("\"hashEvery\":1", "\"hashEvery\":1,\"baselineFor\":\""
+                + UUID.randomUUID() + "\"")), 400).path("field").asString()).isEqualTo("baselineFor");
+        assertThat(assertProblem(post("{not json"), 400).path("status").asInt()).isEqualTo(400);
+        assertThat(assertProblem(mvc.get().uri("/api/v1/jobs?state=DONE").exchange(), 400).path("field")
+                .asString()).isEqualTo("state");
+
+        assertThat(rows()).isEqualTo(before);
+    }
+
+    @Test
+    void aMalformedMetricIsDeadLetteredAndTheNextOneIsApplied() {
+        UUID id = submitted("dlt-test");
+        publish(Topics.PLANS, id, json.writeValueAsString(Fixtures.plan(id, Plan.EMULATED, 50.0)));
+        try (KafkaConsumer<String, String> dlt = consumer(Topics.deadLetter(Topics.STEP_METRICS))) {
+            publish(Topics.STEP_METRICS, id, "{\"jobId\":\"" + id + "\",\"step\":");
+            publish(Topics.STEP_METRICS, id, json.writeValueAsString(
+                    Fixtures.metric(id, "dev-a", 1, 6, 4.0, 100, 10, 200, 0, 200, 0, null, false)));
+            awaitState(id, "RUNNING");
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (ConsumerRecord<String, String> r : dlt.poll(Duration.ofMillis(200))) {
+                    if (r.key().equals(id.toString())) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private long rows() {
+        return jdbc.sql("""
+                select (select count(*) from job_api.jobs) + (select count(*) from job_api.job_history)
+                     + (select count(*) from job_api.outbox)""").query(Long.class).single();
+    }
+
+    private MvcTestResult submit(JobSpec spec) {
+        return post(json.writeValueAsString(spec));
+    }
+
+    private MvcTestResult post(String body) {
+        return mvc.post().uri("/api/v1/jobs").contentType(MediaType.APPLICATION_JSON).content(body).exchange();
+    }
+
+    private UUID submitted(String name) {
+        MvcTestResult created = submit(Fixtures.spec(name));
+        assertThat(created).hasStatus(201);
+        return UUID.fromString(body(created).path("id").asString());
+    }
+
+    private JsonNode get(String uri) {
+        MvcTestResult result = mvc.get().uri(uri).exchange();
+        assertThat(result).hasStatusOk();
+        return body(result);
+    }
+
+    private JsonNode awaitState(UUID id, String... acceptable) {
+        JsonNode[] last = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            last[0] = get("/api/v1/jobs/" + id);
+            assertThat(last[0].path("state").asString()).isIn((Object[]) acceptable);
+        });
+        return last[0];
+    }
+
+    private JsonNode assertProblem(MvcTestResult result, int status) {
+        assertThat(result).hasStatus(status).hasContentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        JsonNode problem = body(result);
+        assertThat(problem.path("status").asInt()).isEqualTo(status);
+        if (status == 400 && problem.has("field")) {
+            assertThat(problem.path("errors").findValuesAsString("field")).contains(problem.path("field").asString());
+        }
+        return problem;
+    }
+
+    private JsonNode body(MvcTestResult result) {
+        try {
+            return json.readTree(result.getResponse().getContentAsString());
+        } catch (UnsupportedEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private JobEvent awaitEvent(Predicate<JobEvent> wanted) {
+        JsonMapper lenient = json.rebuild().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+        JobEvent[] found = new JobEvent[1];
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            synchronized (events) {
+                events.poll(Duration.ofMillis(100)).forEach(received::add);
+            }
+            for (ConsumerRecord<String, String> r : received) {
+                JobEvent e = lenient.readValue(r.value(), JobEvent.class);
+                if (wanted.test(e)) {
+                    found[0] = e;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    private static void publish(String topic, UUID key, String value) {
+        try {
+            producer.send(new ProducerRecord<>(topic, key.toString(), value)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static KafkaConsumer<String, String> consumer(String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfra.kafkaBootstrap());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        KafkaConsumer<String, String> c = new KafkaConsumer<>(p);
+        c.subscribe(List.of(topic));
+        return c;
+    }
+}

@@ -1,0 +1,79 @@
+package io.crosstrain.jobapi.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import io.crosstrain.contracts.DatasetSpec;
+import io.crosstrain.contracts.JobSpec;
+import io.crosstrain.contracts.ModelSpec;
+
+class JobSpecValidatorTest {
+
+    @Test
+    void fillsInDefaults() {
+        JobSpec spec = new JobSpec(" demo ", ModelSpec.demo(), new DatasetSpec("bundled", null, null), 100, 64, 0.001,
+                1, null, null, null, null, null, 0);
+        JobSpec ok = JobSpecValidator.validate(spec, id -> false);
+        assertThat(ok.name()).isEqualTo("demo");
+        assertThat(ok.strategy()).isEqualTo("sync-dp");
+        assertThat(ok.allocation()).isEqualTo("balanced");
+        assertThat(ok.hashEvery()).isEqualTo(10);
+        assertThat(ok.devices()).isEmpty();
+        assertThat(ok.dataset()).isEqualTo(DatasetSpec.bundled());
+    }
+
+    @Test
+    void boundariesAreInclusive() {
+        JobSpec low = new JobSpec("x", new ModelSpec(1, 16, 1, 8, 0), new DatasetSpec("path", null, "/data/a.txt"),
+                1, 1, 1.0, 0, "sync-dp", "equal", List.of("a"), null, 0.5, 1);
+        JobSpec high = new JobSpec("y".repeat(100), new ModelSpec(8, 512, 16, 512, 0), DatasetSpec.bundled(),
+                100_000, 1_000_000, 1e-9, 0, "sync-dp", "balanced", List.of(), null, null, 5);
+        assertThat(JobSpecValidator.validate(low, id -> false).dataset().path()).isEqualTo("/data/a.txt");
+        assertThat(JobSpecValidator.validate(high, id -> false).steps()).isEqualTo(100_000);
+    }
+
+    @Test
+    void namesEveryFieldAtFault() {
+        JobSpec bad = new JobSpec("", new ModelSpec(9, 100, 3, 4, -1), new DatasetSpec("bundled", "shakespeare", null),
+                0, 0, 0.0, 0, "diloco", "fastest", Arrays.asList("ok-1", "Bad!", "ok-1"), UUID.randomUUID(), -1.0,
+                -3);
+        RequestRejectedException e = catchThrowableOfType(RequestRejectedException.class,
+                () -> JobSpecValidator.validate(bad, id -> false));
+        assertThat(e.status()).isEqualTo(400);
+        assertThat(e.errors()).extracting(FieldError::field).containsExactlyInAnyOrder(
+                "name", "model.layers", "model.dModel", "model.seqLen", "model.vocabSize", "dataset.name", "steps",
+                "globalBatch", "learningRate", "strategy", "allocation", "hashEvery", "devices[1]", "devices[2]",
+                "timeScale", "baselineFor");
+    }
+
+    @Test
+    void outOfRangeAndStructuralMistakes() {
+        assertThat(fields(new JobSpec("n".repeat(101), null, null, 100_001, 1_000_001, 1.5, 0, "sync-dp",
+                "equal", null, null, null, 1))).containsExactlyInAnyOrder("name", "model", "dataset", "steps",
+                "globalBatch", "learningRate");
+        assertThat(fields(new JobSpec("n", new ModelSpec(0, 600, 17, 513, 0), new DatasetSpec("path", null, " "),
+                1, 1, Double.NaN, 0, "sync-dp", "equal", null, null, null, 1))).containsExactlyInAnyOrder(
+                "model.layers", "model.dModel", "model.heads", "model.seqLen", "dataset.path", "learningRate");
+        assertThat(fields(new JobSpec("n", ModelSpec.demo(), new DatasetSpec("s3", null, null),
+                1, 1, 0.1, 0, "sync-dp", "equal", null, null, null, 1))).containsExactly("dataset.kind");
+    }
+
+    @Test
+    void aBaselineMustReferToAnExistingJob() {
+        UUID main = UUID.randomUUID();
+        JobSpec baseline = new JobSpec("baseline", ModelSpec.demo(), DatasetSpec.bundled(), 10, 8, 0.01, 0,
+                "sync-dp", "equal", List.of(), main, null, 0);
+        assertThat(JobSpecValidator.validate(baseline, main::equals).baselineFor()).isEqualTo(main);
+    }
+
+    private static List<String> fields(JobSpec spec) {
+        return catchThrowableOfType(RequestRejectedException.class, () -> JobSpecValidator.validate(spec, id -> true))
+                .errors().stream().map(FieldError::field).toList();
+    }
+}

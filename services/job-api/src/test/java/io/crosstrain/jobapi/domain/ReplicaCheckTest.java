@@ -1,0 +1,36 @@
+package io.crosstrain.jobapi.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class ReplicaCheckTest {
+
+    private final List<String> devices = List.of("bj-0", "sh-0", "gy-0");
+
+    @Test
+    void nothingToSayUntilEveryDeviceHasReported() {
+        assertThat(ReplicaCheck.divergence(10, devices, Map.of("bj-0", "aaa", "sh-0", "bbb"))).isEmpty();
+    }
+
+    @Test
+    void agreeingHashesAreFine() {
+        assertThat(ReplicaCheck.divergence(10, devices, Map.of("bj-0", "x", "sh-0", "x", "gy-0", "x"))).isEmpty();
+    }
+
+    @Test
+    void divergenceNamesEveryDeviceInPlanOrderWithAHashPrefix() {
+        String a = "0123456789abcdef0123";
+        String b = "fedcba9876543210fedc";
+        assertThat(ReplicaCheck.divergence(20, devices, Map.of("bj-0", a, "sh-0", a, "gy-0", b)))
+                .contains("replicas diverged at step 20: bj-0=0123456789ab sh-0=0123456789ab gy-0=fedcba987654");
+    }
+
+    @Test
+    void anEmptyPlanIsNeverComplete() {
+        assertThat(ReplicaCheck.complete(List.of(), Map.of("x", "y"))).isFalse();
+    }
+}
