@@ -66,6 +66,9 @@ create table job_api.step_metrics (
     mode           text,
     last           boolean          not null,
     error          text,
+    -- an error sent later under the key of a step the device had already reported: it fails the job, while the
+    -- row's figures (real work) stay in the report
+    late_error     text,
     received_at    timestamptz      not null default now(),
     primary key (job_id, plan_version, device_id, step)
 );

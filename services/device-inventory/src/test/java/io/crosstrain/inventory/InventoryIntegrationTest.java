@@ -103,6 +103,8 @@ class InventoryIntegrationTest {
                 .extractingPath("$[*].id").asArray().containsExactly("reg-gpu-0", "reg-gpu-1");
         assertThat(mvc.get().uri("/api/v1/devices?datacenter=nowhere")).hasStatusOk().bodyJson()
                 .extractingPath("$.length()").isEqualTo(0);
+        assertThat(mvc.get().uri("/actuator/health")).hasStatusOk().bodyJson()
+                .extractingPath("$.status").isEqualTo("UP");
     }
 
     @Test

@@ -16,9 +16,12 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,7 +33,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.support.KafkaHeaders;
@@ -49,6 +55,7 @@ import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.relay.messaging.GradientPublisher;
 import io.crosstrain.relay.messaging.RelayMetrics;
+import io.crosstrain.relay.messaging.RelayStages;
 import io.crosstrain.testsupport.RealInfra;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
@@ -57,6 +64,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Two relays (datacenters a and b) in one JVM against the real in-process KRaft broker. The test plays the four
  * workers: it publishes the plan and the workers' gradient chunks and reads what comes down.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GradientRelayIntegrationTest {
 
     static final int ELEMENTS = 300_000; // three FP32 chunks
@@ -69,11 +77,14 @@ class GradientRelayIntegrationTest {
     static KafkaProducer<String, byte[]> chunks;
     static KafkaProducer<String, String> json;
     static KafkaConsumer<String, byte[]> observer;
+    static Admin admin;
+    static String bootstrap;
     static final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
 
     @BeforeAll
     static void start() {
-        String bootstrap = RealInfra.kafkaBootstrap();
+        bootstrap = RealInfra.kafkaBootstrap();
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
         relayA = relay("a", bootstrap);
         relayB = relay("b", bootstrap);
         chunks = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -89,7 +100,9 @@ class GradientRelayIntegrationTest {
         List<TopicPartition> watched = List.of(new TopicPartition(Topics.gradDown("a"), 0),
                 new TopicPartition(Topics.gradDown("b"), 0),
                 new TopicPartition(Topics.deadLetter(Topics.gradUp("a")), 0),
-                new TopicPartition(Topics.deadLetter(Topics.gradUp("b")), 0));
+                new TopicPartition(Topics.deadLetter(Topics.gradUp("b")), 0),
+                new TopicPartition(Topics.GRAD_WAN, 0),
+                new TopicPartition(Topics.deadLetter(Topics.PLANS), 0));
         observer.assign(watched);
         observer.seekToBeginning(watched);
     }
@@ -98,6 +111,9 @@ class GradientRelayIntegrationTest {
     static void stop() {
         if (observer != null) {
             observer.close();
+        }
+        if (admin != null) {
+            admin.close();
         }
         if (chunks != null) {
             chunks.close();
@@ -121,12 +137,10 @@ class GradientRelayIntegrationTest {
     }
 
     @Test
+    @Order(1)
     void bothDatacentersReceiveTheSameAverageExactlyOncePerChunk() throws Exception {
         UUID job = UUID.randomUUID();
-        Plan plan = new Plan(job, 1, "sync-dp", "balanced", Plan.EMULATED, 1.0, ModelSpec.demo(),
-                DatasetSpec.bundled(), 10, GLOBAL_BATCH, 1e-3, 7L, 5, List.of("a", "b"), DEVICES, null);
-        json.send(new ProducerRecord<>(Topics.PLANS, job.toString(),
-                relayA.getBean(JsonMapper.class).writeValueAsString(plan))).get();
+        publishPlan(job);
 
         // round 1: every worker streams its weighted gradient; one chunk is delivered twice
         float[][] round1 = gradients(1);
@@ -157,6 +171,8 @@ class GradientRelayIntegrationTest {
         assertThat(header(deadCorrupt, KafkaHeaders.DLT_EXCEPTION_MESSAGE)).contains("CRC32C mismatch");
         ConsumerRecord<String, byte[]> deadStale = only(Topics.deadLetter(Topics.gradUp("b")), staleKey);
         assertThat(header(deadStale, GradientPublisher.DLT_REASON)).isEqualTo("STALE_PLAN");
+        assertThat(relayA.getBean(MeterRegistry.class).counter(RelayMetrics.DEAD_LETTERS, "stage", "intra-dc",
+                "reason", "CORRUPT").count()).isEqualTo(1.0);
 
         // round 2 went through the same partitions after round 1: had round 1 produced anything twice, it is here
         poll();
@@ -167,7 +183,91 @@ class GradientRelayIntegrationTest {
         assertThat(counter(relayA, RelayMetrics.OUT, "cross-dc")).isGreaterThanOrEqualTo(6.0);
     }
 
+    /**
+     * A relay that stops in the middle of a round loses no contribution: it committed its consumer position no
+     * further than the oldest chunk it still held, and reads those again after the restart.
+     */
     @Test
+    @Order(2)
+    void aRestartedRelayPicksUpTheRoundWhereItStopped() throws Exception {
+        UUID job = UUID.randomUUID();
+        publishPlan(job);
+        float[][] g = gradients(3);
+        List<List<byte[]>> records = new ArrayList<>();
+        for (int d = 0; d < DEVICES.size(); d++) {
+            PlanDevice dev = DEVICES.get(d);
+            records.add(TensorCodec.encode(meta(job, 1, 1, dev.deviceId(), dev.batch()), g[d]));
+        }
+        // everything but device a-1: relay a holds a-0's chunks and b's partials, waiting for a-1
+        long firstHeldUp = -1;
+        for (int d : new int[] {0, 2, 3}) {
+            PlanDevice dev = DEVICES.get(d);
+            for (int c = 0; c < 3; c++) {
+                long offset = chunks.send(new ProducerRecord<>(Topics.gradUp(dev.datacenter()),
+                        GradientHeaders.upKey(job, 1, dev.deviceId(), c), records.get(d).get(c))).get().offset();
+                if (d == 0 && c == 0) {
+                    firstHeldUp = offset;
+                }
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(gauge(relayA, "relay.chunks.open", "intra-dc")).isEqualTo(3.0);
+            assertThat(gauge(relayA, "relay.chunks.open", "cross-dc")).isEqualTo(3.0);
+        });
+        long firstHeldWan = only(Topics.GRAD_WAN, GradientHeaders.wanKey(job, 1, "b", 0)).offset();
+
+        // any later record makes the relay commit; garbage is dead-lettered and holds nothing
+        Thread.sleep(150);
+        chunks.send(new ProducerRecord<>(Topics.gradUp("a"), "garbage", new byte[] {1, 2, 3})).get();
+        chunks.send(new ProducerRecord<>(Topics.GRAD_WAN, "garbage", new byte[] {1, 2, 3})).get();
+        long up = firstHeldUp;
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(committed("relay-a-up", Topics.gradUp("a"))).isEqualTo(up);
+            assertThat(committed("relay-a", Topics.GRAD_WAN)).isEqualTo(firstHeldWan);
+        });
+
+        relayA.close();
+        relayA = relay("a", bootstrap);
+        for (int c = 0; c < 3; c++) {
+            chunks.send(new ProducerRecord<>(Topics.gradUp("a"), GradientHeaders.upKey(job, 1, "a-1", c),
+                    records.get(1).get(c)));
+        }
+        chunks.flush();
+
+        float[] expected = average(g);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            poll();
+            assertThat(downRecords("b", job, 1)).hasSize(3);
+            assertThat(downRecords("a", job, 1).stream().map(ConsumerRecord::key).distinct()).hasSize(3);
+        });
+        for (String dc : List.of("a", "b")) {
+            TensorAssembler tensor = new TensorAssembler();
+            for (ConsumerRecord<String, byte[]> rec : downRecords(dc, job, 1)) {
+                tensor.accept(TensorCodec.decode(rec.value()));
+            }
+            assertThat(bits(tensor.values())).as("average at datacenter %s", dc).isEqualTo(bits(expected));
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aMalformedPlanIsDeadLetteredAndPlansKeepFlowing() throws Exception {
+        String key = "broken-" + UUID.randomUUID();
+        json.send(new ProducerRecord<>(Topics.PLANS, key, "{\"jobId\": \"not-a-uuid\"")).get();
+        UUID job = UUID.randomUUID();
+        publishPlan(job);
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            poll();
+            assertThat(seen).filteredOn(r -> r.topic().equals(Topics.deadLetter(Topics.PLANS))
+                    && key.equals(r.key())).isNotEmpty();
+            assertThat(relayA.getBean(RelayStages.class).crossDc().planVersion(job)).isEqualTo(1);
+            assertThat(relayB.getBean(RelayStages.class).crossDc().planVersion(job)).isEqualTo(1);
+        });
+    }
+
+    @Test
+    @Order(4)
     void healthIsExposed() throws Exception {
         String port = relayA.getEnvironment().getProperty("local.server.port");
         HttpResponse<String> response = HttpClient.newHttpClient().send(
@@ -199,6 +299,23 @@ class GradientRelayIntegrationTest {
             avg[i] = (partA + partB) / GLOBAL_BATCH;
         }
         return avg;
+    }
+
+    static void publishPlan(UUID job) throws Exception {
+        Plan plan = new Plan(job, 1, "sync-dp", "balanced", Plan.EMULATED, 1.0, ModelSpec.demo(),
+                DatasetSpec.bundled(), 10, GLOBAL_BATCH, 1e-3, 7L, 5, List.of("a", "b"), DEVICES, null);
+        json.send(new ProducerRecord<>(Topics.PLANS, job.toString(),
+                relayB.getBean(JsonMapper.class).writeValueAsString(plan))).get();
+    }
+
+    static long committed(String group, String topic) throws Exception {
+        OffsetAndMetadata at = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                .get(new TopicPartition(topic, 0));
+        return at == null ? -1 : at.offset();
+    }
+
+    static double gauge(ConfigurableApplicationContext ctx, String name, String stage) {
+        return ctx.getBean(MeterRegistry.class).get(name).tag("stage", stage).gauge().value();
     }
 
     static ChunkMeta meta(UUID job, long round, int planVersion, String sender, int samples) {

@@ -115,6 +115,8 @@ class JobApiIntegrationTest {
         assertThat(body(report).path("detail").asString()).isEqualTo("no metrics yet");
         assertProblem(mvc.get().uri("/api/v1/jobs/" + UUID.randomUUID()).exchange(), 404);
         assertProblem(mvc.get().uri("/api/v1/jobs/not-a-uuid").exchange(), 400);
+        assertThat(mvc.get().uri("/actuator/health")).hasStatusOk().bodyJson()
+                .extractingPath("$.status").isEqualTo("UP");
     }
 
     @Test
@@ -242,11 +244,15 @@ class JobApiIntegrationTest {
     void aDeviceErrorOrAFailCommandFailsTheJobAndCancelStopsAPendingOne() {
         UUID crashed = submitted("error-test");
         publish(Topics.PLANS, crashed, json.writeValueAsString(Fixtures.plan(crashed, Plan.EMULATED, 50.0)));
-        StepMetric ok = Fixtures.metric(crashed, "dev-b", 1, 2, 2.0, 100, 10, 200, 0, 200, 0, null, false);
+        // the device reported step 1, then failed while still in it: same key, but the error must count
+        publish(Topics.STEP_METRICS, crashed, json.writeValueAsString(
+                Fixtures.metric(crashed, "dev-b", 1, 2, 2.0, 100, 10, 200, 0, 200, 0, null, false)));
         publish(Topics.STEP_METRICS, crashed, json.writeValueAsString(new StepMetric(crashed, 1, "dev-b", "sh", "H20",
-                1, 2, ok.loss(), 0, 0, 0, 0, 0, 0, 0, 1000, null, "emulated", true, "CUDA out of memory")));
+                1, 2, Double.NaN, 0, 0, 0, 0, 0, 0, 0, 0, null, "emulated", false, "CUDA out of memory")));
         assertThat(awaitState(crashed, "FAILED").path("reason").asString())
                 .isEqualTo("device dev-b: CUDA out of memory");
+        // the failed step's figures were counted once and the error adds no work to the report
+        assertThat(get("/api/v1/jobs/" + crashed + "/report").path("samples").asLong()).isEqualTo(2);
 
         UUID unplaceable = submitted("fail-command-test");
         publish(Topics.JOB_COMMANDS, unplaceable, json.writeValueAsString(

@@ -25,6 +25,14 @@ public final class Topics {
         return PREFIX + "grad-down." + datacenter;
     }
 
+    /**
+     * Partitions every service declares for a topic: gradient topics keep one partition (a round's chunks stay in
+     * order for their single consumer per datacenter); JSON topics are keyed by job or device and spread over three.
+     */
+    public static int partitions(String topic) {
+        return topic.startsWith(PREFIX + "grad-") ? 1 : 3;
+    }
+
     public static String deadLetter(String topic) {
         return topic + DLT_SUFFIX;
     }

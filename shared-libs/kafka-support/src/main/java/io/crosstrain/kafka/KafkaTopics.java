@@ -10,6 +10,11 @@ public final class KafkaTopics {
     private KafkaTopics() {
     }
 
+    /** A topic with the partition count every service agrees on ({@link Topics#partitions}). */
+    public static NewTopic topic(String name) {
+        return topic(name, Topics.partitions(name));
+    }
+
     public static NewTopic topic(String name, int partitions) {
         return TopicBuilder.name(name).partitions(partitions).replicas(1).build();
     }

@@ -254,7 +254,8 @@ public final class DeviceTrainer implements AutoCloseable {
 
     private NDArray loss(Batch batch) {
         Shape shape = new Shape(batch.batchSize(), batch.seqLen());
-        NDArray inputs = manager.create(batch.inputs(), shape);
+        // int64 copies in libtorch-owned memory (the int32 staging arrays wrap Java buffers)
+        NDArray inputs = manager.create(batch.inputs(), shape).toType(DataType.INT64, false);
         NDArray targets = manager.create(batch.targets(), new Shape(batch.batchSize(), batch.seqLen(), 1))
                 .toType(DataType.INT64, false);
         NDArray logProbs = model.forward(inputs).logSoftmax(-1);
@@ -321,7 +322,8 @@ public final class DeviceTrainer implements AutoCloseable {
             int[] slice = java.util.Arrays.copyOfRange(context, from, length);
             float[] logits = withoutGradients(() -> {
                 try (NDScope scope = new NDScope()) {
-                    NDArray out = model.forward(manager.create(slice, new Shape(1, len)));
+                    NDArray out = model.forward(manager.create(slice, new Shape(1, len)).toType(DataType.INT64,
+                            false));
                     return out.get(0, len - 1).toFloatArray();
                 }
             });

@@ -86,7 +86,9 @@ public final class TinyTransformer implements AutoCloseable {
                 mask[r * seq + c] = MASKED; // position r may not look at later positions
             }
         }
-        causalMask = manager.create(mask, new Shape(seq, seq));
+        try (NDArray staging = manager.create(mask, new Shape(seq, seq))) {
+            causalMask = staging.duplicate();
+        }
     }
 
     static void validate(ModelSpec spec, int vocab) {
@@ -121,7 +123,12 @@ public final class TinyTransformer implements AutoCloseable {
                 }
             }
         }
-        NDArray array = manager.create(values, shape);
+        // manager.create(float[]) wraps a Java direct buffer (from_blob); clone into memory libtorch owns, so the
+        // parameter's storage never depends on the lifetime of a Java object
+        NDArray array;
+        try (NDArray staging = manager.create(values, shape)) {
+            array = staging.duplicate();
+        }
         array.setName(name);
         array.setRequiresGradient(true);
         parameters.put(name, array);

@@ -1,7 +1,6 @@
 package io.crosstrain.training;
 
 import io.crosstrain.contracts.ModelSpec;
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class ScratchLrTest {
@@ -9,17 +8,28 @@ class ScratchLrTest {
     void curves() {
         Corpus corpus = Corpus.bundled("grammar-en");
         ModelSpec demo = ModelSpec.demo();
-        for (int rep = 0; rep < 4; rep++) {
-            double lr = 5e-3;
-            double[] losses = new double[40];
-            try (DeviceTrainer t = new DeviceTrainer(demo, corpus.vocabSize(), 17, lr)) {
-                for (int step = 0; step < 40; step++) {
+        int nan = 0;
+        long t0 = System.nanoTime();
+        for (int mode = 0; mode < 8; mode++) {
+            double[] losses = new double[60];
+            try (DeviceTrainer t = new DeviceTrainer(demo, corpus.vocabSize(), 17, 5e-3)) {
+                float[] g = new float[t.parameterCount()];
+                for (int step = 0; step < 60; step++) {
                     DeviceTrainer.Batch b = DeviceTrainer.sample(corpus.tokens(), 17, step, 0, 16, 64);
-                    losses[step] = t.bareStep(b);
-                    if (rep % 2 == 1) { byte[][] junk = new byte[200][]; for (int i = 0; i < 200; i++) junk[i] = new byte[100000]; System.gc(); }
+                    if (mode % 2 == 1) {
+                        losses[step] = t.forwardBackwardInto(b, g);
+                        for (int i = 0; i < g.length; i++) g[i] /= 16;
+                        t.applyUpdate(g);
+                    } else {
+                        losses[step] = t.bareStep(b);
+                    }
                 }
             }
-            System.out.printf("rep %d curve %s%n", rep, Arrays.toString(Arrays.stream(losses).map(x -> Math.round(x * 10000) / 10000.0).toArray()));
+            int firstNan = -1;
+            for (int i = 0; i < 60; i++) if (Double.isNaN(losses[i])) { firstNan = i; break; }
+            if (firstNan >= 0) nan++;
+            System.out.printf("mode %d firstNaN %d last %.4f%n", mode, firstNan, losses[59]);
         }
+        System.out.printf("NAN-TRAINERS %d time %.1fs%n", nan, (System.nanoTime() - t0) / 1e9);
     }
 }

@@ -65,12 +65,12 @@ class WorkerKafkaConfig {
 
     @Bean
     NewTopic gradUpTopic(WorkerProperties props) {
-        return KafkaTopics.topic(Topics.gradUp(props.datacenter()), 1);
+        return KafkaTopics.topic(Topics.gradUp(props.datacenter()));
     }
 
     @Bean
     NewTopic gradDownTopic(WorkerProperties props) {
-        return KafkaTopics.topic(Topics.gradDown(props.datacenter()), 1);
+        return KafkaTopics.topic(Topics.gradDown(props.datacenter()));
     }
 
     @Bean
@@ -80,7 +80,7 @@ class WorkerKafkaConfig {
 
     @Bean
     NewTopic plansTopic() {
-        return KafkaTopics.topic(Topics.PLANS, 3);
+        return KafkaTopics.topic(Topics.PLANS);
     }
 
     @Bean
@@ -90,11 +90,11 @@ class WorkerKafkaConfig {
 
     @Bean
     NewTopic stepMetricsTopic() {
-        return KafkaTopics.topic(Topics.STEP_METRICS, 1);
+        return KafkaTopics.topic(Topics.STEP_METRICS);
     }
 
     @Bean
     NewTopic heartbeatsTopic() {
-        return KafkaTopics.topic(Topics.DEVICE_HEARTBEATS, 1);
+        return KafkaTopics.topic(Topics.DEVICE_HEARTBEATS);
     }
 }

@@ -21,6 +21,7 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.ContainerProperties;
 
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.kafka.KafkaTopics;
@@ -68,8 +69,10 @@ class KafkaConfig {
         factory.setConsumerFactory(new DefaultKafkaConsumerFactory<>(props, new StringDeserializer(),
                 new ByteArrayDeserializer()));
         factory.setConcurrency(1);
+        // offsets are committed by the listeners, never past a contribution still held in memory
+        factory.getContainerProperties().setAckMode(ContainerProperties.AckMode.MANUAL);
         // last resort only: the listeners dead-letter the records they reject themselves
-        errorHandler.ifAvailable(factory::setCommonErrorHandler);
+        errorHandler.ifUnique(factory::setCommonErrorHandler);
         return factory;
     }
 

@@ -10,9 +10,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import io.crosstrain.codec.Chunk;
 import io.crosstrain.codec.ChunkMeta;
+import io.crosstrain.codec.Codec;
 import io.crosstrain.codec.CorruptChunkException;
 import io.crosstrain.codec.TensorCodec;
 import io.crosstrain.contracts.GradientHeaders;
@@ -199,6 +201,25 @@ public final class RoundAggregator<R> {
         return bufferedBytes;
     }
 
+    /**
+     * Visits the origin of every contribution still held (in an open chunk or waiting for its plan): what a restarted
+     * relay would have to read again. The caller uses it to commit consumer offsets no further than the oldest.
+     */
+    public synchronized void forEachHeld(Consumer<? super R> visitor) {
+        for (Slot slot : open.values()) {
+            for (Object o : slot.origins) {
+                if (o != null) {
+                    @SuppressWarnings("unchecked")
+                    R origin = (R) o;
+                    visitor.accept(origin);
+                }
+            }
+        }
+        for (Pending<R> p : buffer) {
+            visitor.accept(p.origin());
+        }
+    }
+
     /** The plan version this stage works under for a job, or -1 when none arrived yet. */
     public synchronized int planVersion(UUID jobId) {
         JobPlan p = plans.get(jobId);
@@ -267,7 +288,7 @@ public final class RoundAggregator<R> {
             return;
         }
         boolean foreign = stage == Stage.CROSS_DC && !datacenter.equals(meta.sender());
-        slot.add(position, chunk.values(), meta.sampleCount(), foreign ? value.length : 0);
+        slot.add(position, chunk.values(), meta.sampleCount(), foreign ? value.length : 0, origin);
         if (slot.complete()) {
             slot.output = finish(meta, chunk, slot);
             emit(id, slot);
@@ -361,10 +382,12 @@ public final class RoundAggregator<R> {
         final long totalElements;
         final long elementOffset;
         final int elementCount;
-        final io.crosstrain.codec.Codec codec;
+        final Codec codec;
         /** Contributions that arrived ahead of a lower-ordered one, by position. */
         final float[][] waiting;
         final boolean[] seen;
+        /** Where each contribution came from, until the chunk is emitted. */
+        final Object[] origins;
         float[] acc;
         int nextToFold;
         int received;
@@ -380,6 +403,7 @@ public final class RoundAggregator<R> {
             codec = first.meta().codec();
             waiting = new float[contributors][];
             seen = new boolean[contributors];
+            origins = new Object[contributors];
         }
 
         boolean sameLayout(Chunk c) {
@@ -397,8 +421,9 @@ public final class RoundAggregator<R> {
             return seen[position];
         }
 
-        void add(int position, float[] values, int samples, int foreign) {
+        void add(int position, float[] values, int samples, int foreign, Object origin) {
             seen[position] = true;
+            origins[position] = origin;
             received++;
             weight += samples;
             foreignBytes += foreign;

@@ -3,7 +3,6 @@ package io.crosstrain.relay.messaging;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -57,7 +56,7 @@ public class GradientPublisher implements DisposableBean {
      * Publishes a rejected record to {@code <topic>.DLT} with its original headers plus Spring Kafka's standard
      * dead-letter headers and {@link #DLT_REASON}.
      */
-    public void deadLetter(ConsumerRecord<String, byte[]> origin, String fallbackTopic, String key, byte[] value,
+    void deadLetter(Origin origin, String fallbackTopic, String key, byte[] value,
                            String reason, String exceptionClass, String message) {
         String topic = origin != null ? origin.topic() : fallbackTopic;
         Headers headers = new RecordHeaders();

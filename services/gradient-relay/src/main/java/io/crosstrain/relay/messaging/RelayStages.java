@@ -1,6 +1,5 @@
 package io.crosstrain.relay.messaging;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.stereotype.Component;
 
 import io.crosstrain.contracts.Topics;
@@ -15,8 +14,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 @Component
 public class RelayStages {
 
-    private final RoundAggregator<ConsumerRecord<String, byte[]>> intraDc;
-    private final RoundAggregator<ConsumerRecord<String, byte[]>> crossDc;
+    private final RoundAggregator<Origin> intraDc;
+    private final RoundAggregator<Origin> crossDc;
     private final RelayMetrics metrics;
 
     RelayStages(RelayProperties relay, GradientPublisher publisher, MeterRegistry registry) {
@@ -37,16 +36,20 @@ public class RelayStages {
         }
     }
 
-    public RoundAggregator<ConsumerRecord<String, byte[]>> intraDc() {
+    public RoundAggregator<Origin> intraDc() {
         return intraDc;
     }
 
-    public RoundAggregator<ConsumerRecord<String, byte[]>> crossDc() {
+    public RoundAggregator<Origin> crossDc() {
         return crossDc;
     }
 
-    RoundAggregator<ConsumerRecord<String, byte[]>> of(Stage s) {
+    RoundAggregator<Origin> of(Stage s) {
         return s == Stage.INTRA_DC ? intraDc : crossDc;
+    }
+
+    OffsetCommitter committer(Stage s) {
+        return new OffsetCommitter(of(s));
     }
 
     void in(Stage s) {

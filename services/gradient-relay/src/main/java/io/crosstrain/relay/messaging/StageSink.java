@@ -2,7 +2,6 @@ package io.crosstrain.relay.messaging;
 
 import java.util.UUID;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +13,7 @@ import io.crosstrain.relay.domain.RoundAggregator.Rejection;
 import io.crosstrain.relay.domain.RoundAggregator.Stage;
 
 /** Turns the outcomes of one aggregator stage into Kafka records and metrics. */
-final class StageSink implements RoundAggregator.Sink<ConsumerRecord<String, byte[]>> {
+final class StageSink implements RoundAggregator.Sink<Origin> {
 
     private static final Logger log = LoggerFactory.getLogger(StageSink.class);
 
@@ -42,13 +41,13 @@ final class StageSink implements RoundAggregator.Sink<ConsumerRecord<String, byt
     }
 
     @Override
-    public void duplicate(String key, ConsumerRecord<String, byte[]> origin) {
+    public void duplicate(String key, Origin origin) {
         log.debug("ignoring duplicate {} on {}", key, inTopic);
         counters.duplicates.increment();
     }
 
     @Override
-    public void deadLetter(String key, byte[] value, ConsumerRecord<String, byte[]> origin, Rejection reason,
+    public void deadLetter(String key, byte[] value, Origin origin, Rejection reason,
                            String message) {
         String type = reason == Rejection.CORRUPT ? CorruptChunkException.class.getName()
                 : InvalidRecordException.class.getName();
@@ -57,12 +56,12 @@ final class StageSink implements RoundAggregator.Sink<ConsumerRecord<String, byt
     }
 
     @Override
-    public void buffered(String key, ConsumerRecord<String, byte[]> origin) {
+    public void buffered(String key, Origin origin) {
         counters.buffered.increment();
     }
 
     @Override
-    public void ignored(String key, ConsumerRecord<String, byte[]> origin) {
+    public void ignored(String key, Origin origin) {
         counters.ignored.increment();
     }
 

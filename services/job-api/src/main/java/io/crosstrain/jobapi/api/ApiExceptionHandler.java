@@ -53,8 +53,8 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                                                                   WebRequest request) {
         JacksonException json = jacksonCause(ex);
         if (json == null) {
-            return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, "request body is missing or unreadable",
-                    List.of()));
+            return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST,
+                    "request body is missing or unreadable", List.of()));
         }
         String path = path(json);
         if (json instanceof UnrecognizedPropertyException unknown) {

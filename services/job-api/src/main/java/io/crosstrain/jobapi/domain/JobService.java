@@ -90,7 +90,8 @@ public class JobService {
     @Transactional(readOnly = true)
     public String planJson(UUID id) {
         get(id);
-        return jobs.planJson(id).orElseThrow(() -> RequestRejectedException.notFound("job " + id + " is not planned yet"));
+        return jobs.planJson(id)
+                .orElseThrow(() -> RequestRejectedException.notFound("job " + id + " is not planned yet"));
     }
 
     @Transactional(readOnly = true)
@@ -104,7 +105,7 @@ public class JobService {
         Job job = get(id);
         List<StepMetric> all = metrics.all(id);
         Optional<Plan> plan = jobs.plan(id);
-        if (all.isEmpty() || plan.isEmpty()) {
+        if (all.stream().noneMatch(m -> m.error() == null) || plan.isEmpty()) {
             throw RequestRejectedException.notYet("no metrics yet");
         }
         Report.Baseline baseline = jobs.succeededBaselineOf(id)

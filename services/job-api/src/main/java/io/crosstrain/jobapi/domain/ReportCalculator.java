@@ -19,6 +19,7 @@ import io.crosstrain.contracts.StepMetric;
 
 /**
  * Turns a plan and its step metrics into a {@link Report}. Plain Java so every figure can be checked by hand.
+ * Metrics that report a device error are left out: they carry no work.
  *
  * <p>Measurement window: the steps after the first {@code W = max(1, n/10)} warm-up steps, where {@code n} is the
  * number of distinct steps reported (all steps when {@code n <= 2}). Within it:
@@ -36,6 +37,8 @@ public final class ReportCalculator {
 
     public static Report compute(UUID jobId, String name, JobState state, Plan plan, List<StepMetric> metrics,
                                  Report.Baseline baseline) {
+        // an error report carries no work done (its loss is NaN, its timings zero)
+        metrics = metrics.stream().filter(m -> m.error() == null).toList();
         if (metrics.isEmpty()) {
             throw new IllegalArgumentException("no metrics");
         }
@@ -74,7 +77,7 @@ public final class ReportCalculator {
 
     /** η measured over the window, for using a finished job as another job's equal-split baseline. */
     public static Double measuredEta(Plan plan, List<StepMetric> metrics) {
-        if (metrics.isEmpty()) {
+        if (metrics.stream().noneMatch(m -> m.error() == null)) {
             return null;
         }
         return compute(plan.jobId(), null, null, plan, metrics, null).efficiency().eta();

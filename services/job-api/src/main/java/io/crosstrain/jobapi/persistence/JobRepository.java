@@ -122,7 +122,9 @@ public class JobRepository {
     }
 
     public List<HistoryEntry> history(UUID id) {
-        return jdbc.sql("select from_state, to_state, reason, at from job_api.job_history where job_id = :id order by id")
+        return jdbc.sql("""
+                        select from_state, to_state, reason, at from job_api.job_history
+                         where job_id = :id order by id""")
                 .param("id", id)
                 .query((rs, n) -> new HistoryEntry(
                         rs.getString("from_state") == null ? null : JobState.valueOf(rs.getString("from_state")),

@@ -18,8 +18,8 @@ import io.crosstrain.contracts.StepMetric;
 public class MetricRepository {
 
     private static final String COLUMNS = """
-            job_id, plan_version, device_id, datacenter, chip, step, batch, loss, compute_ms, busy_ms, comm_ms, step_ms,
-            started_at_ms, ended_at_ms, wan_bytes, parameters, weights_hash, mode, last, error""";
+            job_id, plan_version, device_id, datacenter, chip, step, batch, loss, compute_ms, busy_ms, comm_ms,
+            step_ms, started_at_ms, ended_at_ms, wan_bytes, parameters, weights_hash, mode, last, error""";
 
     private final JdbcClient jdbc;
 
@@ -27,24 +27,32 @@ public class MetricRepository {
         this.jdbc = jdbc;
     }
 
-    /** @return false when this metric was stored before (a redelivery): it must not be counted again */
+    /**
+     * Stores a metric once. A device that fails in a step it had already reported sends an error under the same key:
+     * that is not a redelivery, so the error is kept aside ({@code late_error}) for {@link #firstError} while the
+     * figures stay counted once.
+     *
+     * @return false when nothing new was learnt (a redelivery): the metric must not be counted again
+     */
     public boolean insert(StepMetric m) {
         return jdbc.sql("""
-                        insert into job_api.step_metrics (job_id, plan_version, device_id, datacenter, chip, step, batch,
-                            loss, compute_ms, busy_ms, comm_ms, step_ms, started_at_ms, ended_at_ms, wan_bytes,
+                        insert into job_api.step_metrics (job_id, plan_version, device_id, datacenter, chip, step,
+                            batch, loss, compute_ms, busy_ms, comm_ms, step_ms, started_at_ms, ended_at_ms, wan_bytes,
                             parameters, weights_hash, mode, last, error)
                         values (:jobId, :planVersion, :deviceId, :datacenter, :chip, :step, :batch, :loss, :computeMs,
                             :busyMs, :commMs, :stepMs, :startedAtMs, :endedAtMs, :wanBytes, :parameters, :weightsHash,
                             :mode, :last, :error)
-                        on conflict (job_id, plan_version, device_id, step) do nothing""")
+                        on conflict (job_id, plan_version, device_id, step) do update
+                            set late_error = excluded.error
+                          where excluded.error is not null
+                            and job_api.step_metrics.error is null and job_api.step_metrics.late_error is null""")
                 .paramSource(m)
                 .update() == 1;
     }
 
     public List<StepMetric> list(UUID jobId, int fromStep, int limit) {
-        return jdbc.sql("select " + COLUMNS + """
-                         from job_api.step_metrics where job_id = :id and step >= :from
-                         order by step, plan_version, device_id limit :limit""")
+        return jdbc.sql("select " + COLUMNS + " from job_api.step_metrics where job_id = :id and step >= :from"
+                        + " order by step, plan_version, device_id limit :limit")
                 .param("id", jobId).param("from", fromStep).param("limit", limit)
                 .query(MetricRepository::map).list();
     }
@@ -104,8 +112,8 @@ public class MetricRepository {
     /** The earliest error a device reported under this plan version, as {@code device <id>: <error>}. */
     public Optional<String> firstError(UUID jobId, int planVersion) {
         return jdbc.sql("""
-                        select device_id, error from job_api.step_metrics
-                         where job_id = :id and plan_version = :v and error is not null
+                        select device_id, coalesce(error, late_error) as error from job_api.step_metrics
+                         where job_id = :id and plan_version = :v and (error is not null or late_error is not null)
                          order by step, device_id limit 1""")
                 .param("id", jobId).param("v", planVersion)
                 .query((rs, n) -> "device " + rs.getString("device_id") + ": " + rs.getString("error"))

@@ -157,6 +157,18 @@ class ReportCalculatorTest {
     }
 
     @Test
+    void anErrorReportAddsNoWork() {
+        List<StepMetric> metrics = new ArrayList<>(Fixtures.threeSteps(job));
+        metrics.add(new StepMetric(job, 1, "dev-b", "sh", "H20", 4, 2, Double.NaN, 0, 0, 0, 0, 5000, 5000, 0, 0, null,
+                "emulated", false, "device lost"));
+        Report r = ReportCalculator.compute(job, "demo", JobState.FAILED, plan, metrics, null);
+        assertThat(r.steps()).isEqualTo(3);
+        assertThat(r.samples()).isEqualTo(24);
+        assertThat(r.wallSeconds()).isEqualTo(1.2);
+        assertThat(r.loss().last()).isEqualTo(2.0);
+    }
+
+    @Test
     void aDeviceWithoutBusyTimeHasNoSpeed() {
         List<StepMetric> metrics = List.of(
                 metric(job, "dev-a", 1, 6, 4.0, 100, 0, 100, 0, 100, 0, null, false),

@@ -1,0 +1,49 @@
+package io.crosstrain.relay.messaging;
+
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.stereotype.Component;
+
+import io.crosstrain.contracts.Topics;
+import io.crosstrain.relay.domain.RoundAggregator.Stage;
+
+/**
+ * Consumes this datacenter's grad-up chunks (group {@code relay-<dc>-up}) and every datacenter's partials on
+ * grad-wan, its own included (group {@code relay-<dc>}, unique per relay, so every relay reads every partial). Each topic has its own container thread; offsets are committed by an
+ * {@link OffsetCommitter} per stage (the container factory runs in manual ack mode).
+ */
+@Component
+class GradientListener {
+
+    private final RelayStages stages;
+    private final OffsetCommitter upCommitter;
+    private final OffsetCommitter wanCommitter;
+
+    GradientListener(RelayStages stages) {
+        this.stages = stages;
+        this.upCommitter = stages.committer(Stage.INTRA_DC);
+        this.wanCommitter = stages.committer(Stage.CROSS_DC);
+    }
+
+    @KafkaListener(topics = "#{T(io.crosstrain.contracts.Topics).gradUp('${crosstrain.relay.datacenter}')}",
+            groupId = "relay-${crosstrain.relay.datacenter}-up",
+            clientIdPrefix = "relay-${crosstrain.relay.datacenter}-up",
+            containerFactory = "gradListenerFactory")
+    void onUp(ConsumerRecord<String, byte[]> record, Consumer<?, ?> consumer) {
+        Origin origin = Origin.of(record);
+        stages.in(Stage.INTRA_DC);
+        stages.intraDc().offer(record.key(), record.value(), origin);
+        upCommitter.processed(origin, consumer);
+    }
+
+    @KafkaListener(topics = Topics.GRAD_WAN, groupId = "relay-${crosstrain.relay.datacenter}",
+            clientIdPrefix = "relay-${crosstrain.relay.datacenter}-wan",
+            containerFactory = "gradListenerFactory")
+    void onWan(ConsumerRecord<String, byte[]> record, Consumer<?, ?> consumer) {
+        Origin origin = Origin.of(record);
+        stages.in(Stage.CROSS_DC);
+        stages.crossDc().offer(record.key(), record.value(), origin);
+        wanCommitter.processed(origin, consumer);
+    }
+}
