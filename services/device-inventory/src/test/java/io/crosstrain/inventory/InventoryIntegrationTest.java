@@ -170,12 +170,17 @@ class InventoryIntegrationTest {
             });
         }
 
-        // a replayed older heartbeat does not overwrite the newer one
+        // a replayed older heartbeat does not overwrite the newer one. A heartbeat of a second device, sent behind
+        // it with the same key (so on the same partition), tells us when it has been processed.
+        assertThat(postDevice(deviceJson("hb-gpu-1", "hb-node", "hb-dc", chip))).hasStatus(201);
         send("hb-gpu-0", heartbeat("hb-gpu-0", 7.0, Instant.now().minus(Duration.ofMinutes(5))));
-        send("hb-gpu-0", heartbeat("hb-gpu-0", 3.0e10, Instant.now()));
+        send("hb-gpu-0", heartbeat("hb-gpu-1", 1.0e9, Instant.now()));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                assertThat(body(mvc.get().uri("/api/v1/devices/hb-gpu-0").exchange()).path("cpuFlopsPerSec")
-                        .asDouble()).isEqualTo(3.0e10));
+                assertThat(body(mvc.get().uri("/api/v1/devices/hb-gpu-1").exchange()).path("status").asString())
+                        .isEqualTo("HEALTHY"));
+        JsonNode d = body(mvc.get().uri("/api/v1/devices/hb-gpu-0").exchange());
+        assertThat(d.path("cpuFlopsPerSec").asDouble()).isEqualTo(2.5e10);
+        assertThat(d.path("status").asString()).isEqualTo("HEALTHY");
     }
 
     // --- helpers

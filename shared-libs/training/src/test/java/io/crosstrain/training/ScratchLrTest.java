@@ -8,11 +8,14 @@ class ScratchLrTest {
     void curves() {
         Corpus corpus = Corpus.bundled("grammar-en");
         ModelSpec demo = ModelSpec.demo();
-        int nan = 0;
+        double[] ref = null;
+        String refHash = null;
         long t0 = System.nanoTime();
         for (int mode = 0; mode < 8; mode++) {
             double[] losses = new double[60];
+            String hash0;
             try (DeviceTrainer t = new DeviceTrainer(demo, corpus.vocabSize(), 17, 5e-3)) {
+                hash0 = t.weightsHash();
                 float[] g = new float[t.parameterCount()];
                 for (int step = 0; step < 60; step++) {
                     DeviceTrainer.Batch b = DeviceTrainer.sample(corpus.tokens(), 17, step, 0, 16, 64);
@@ -25,11 +28,11 @@ class ScratchLrTest {
                     }
                 }
             }
-            int firstNan = -1;
-            for (int i = 0; i < 60; i++) if (Double.isNaN(losses[i])) { firstNan = i; break; }
-            if (firstNan >= 0) nan++;
-            System.out.printf("mode %d firstNaN %d last %.4f%n", mode, firstNan, losses[59]);
+            if (ref == null) { ref = losses; refHash = hash0; }
+            int dev = -1;
+            for (int i = 0; i < 60; i++) if (Double.compare(losses[i], ref[i]) != 0) { dev = i; break; }
+            System.out.printf("mode %d t=%.1fs initHashOk %s firstDeviation %d %s%n", mode, (System.nanoTime() - t0) / 1e9,
+                hash0.equals(refHash), dev, dev >= 0 ? (losses[dev] + " vs " + ref[dev]) : "");
         }
-        System.out.printf("NAN-TRAINERS %d time %.1fs%n", nan, (System.nanoTime() - t0) / 1e9);
     }
 }
