@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.crosstrain.localinfra.LocalKafka;
 import io.crosstrain.localinfra.LocalPostgres;
 
 /**
@@ -55,7 +54,7 @@ final class LocalStack implements AutoCloseable {
     private final Options options;
     private final PrintStream out;
     private final List<ServiceProcess> services = new ArrayList<>();
-    private LocalKafka kafka;
+    private KafkaProcess kafka;
     private LocalPostgres postgres;
 
     LocalStack(Options options, PrintStream out) {
@@ -84,7 +83,7 @@ final class LocalStack implements AutoCloseable {
         postgres = LocalPostgres.resolve(System.getenv("DB_URL"), envOr("DB_USER", "postgres"),
                 envOr("DB_PASSWORD", ""), options.database());
         out.println("  PostgreSQL  " + postgres.source() + " -> " + postgres.jdbcUrl());
-        kafka = LocalKafka.start(options.kafkaPort());
+        kafka = KafkaProcess.start(options.kafkaPort(), options.workDir(), Duration.ofMinutes(2));
         out.println("  Kafka       KRaft broker at " + kafka.bootstrapServers());
         Files.createDirectories(options.workDir().resolve("data"));
 
@@ -185,9 +184,10 @@ final class LocalStack implements AutoCloseable {
 
     @Override
     public void close() {
-        for (ServiceProcess s : services) {
-            s.close();
-        }
+        // ask every service to stop at once, then wait: a sequential stop would take seconds per service
+        services.forEach(ServiceProcess::stopAsync);
+        services.forEach(ServiceProcess::close);
+        // the broker goes last so services can leave their consumer groups cleanly
         if (kafka != null) {
             kafka.close();
         }

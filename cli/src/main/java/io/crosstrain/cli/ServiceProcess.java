@@ -85,6 +85,10 @@ final class ServiceProcess implements AutoCloseable {
         process.destroyForcibly();
     }
 
+    void stopAsync() {
+        process.destroy();
+    }
+
     @Override
     public void close() {
         process.destroy();

@@ -5,8 +5,9 @@ import java.util.Map;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
- * A real single-node Kafka broker in KRaft mode, started in this JVM from Kafka's own jars. Used by tests and by
- * {@code ./crosstrain up|demo}, so nothing needs Docker or a separately installed Kafka.
+ * A real single-node Kafka broker in KRaft mode, started in this JVM from Kafka's own jars (through Kafka's test
+ * kit), for integration tests: nothing needs Docker or a separately installed Kafka. The local stack runs
+ * {@code kafka.Kafka} as a child JVM instead, on fixed ports.
  */
 public final class LocalKafka implements AutoCloseable {
 
@@ -16,12 +17,9 @@ public final class LocalKafka implements AutoCloseable {
         this.broker = broker;
     }
 
-    /** Starts a broker on {@code port} (0 = any free port) on the loopback interface. */
-    public static LocalKafka start(int port) {
+    /** Starts a broker on a free port (the test kit picks its own ports in KRaft mode). */
+    public static LocalKafka start() {
         EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 1);
-        if (port > 0) {
-            broker.kafkaPorts(port);
-        }
         broker.brokerProperties(Map.of(
                 "auto.create.topics.enable", "true",
                 "group.initial.rebalance.delay.ms", "0",

@@ -218,7 +218,7 @@ class TensorCodecProperties {
             edges.add(f);
             edges.add(-f);
         }
-        int ran = RandomCases.check(edges, 2000, r -> switch (r.nextInt(3)) {
+        int ran = RandomCases.check(edges, 20_000, r -> switch (r.nextInt(3)) {
             // uniform over the range, like the old generator
             case 0 -> (float) r.nextDouble(-1e37, 1e37);
             // any magnitude down to the subnormals, which a uniform draw never reaches
@@ -252,7 +252,7 @@ class TensorCodecProperties {
         List<Integer> edges = List.of(0, 1, -1, 2, -2, Integer.MIN_VALUE, Integer.MAX_VALUE, Integer.MIN_VALUE + 1,
                 Integer.MAX_VALUE - 1, 0x00008000, 0x3f808000, 0x3f818000, 0xbf808000, 0x3f807fff, 0x3f808001,
                 0x7f7f7fff, 0x00800000, 0x007fffff, 0x0000ffff, 0x7f7fffff);
-        int ran = RandomCases.check(edges, 2000, r -> r.nextInt(), bits -> {
+        int ran = RandomCases.check(edges, 20_000, r -> r.nextInt(), bits -> {
             float x = Float.intBitsToFloat(bits);
             if (Float.isNaN(x) || Float.isInfinite(x) || Math.abs(x) > 3.3e38f) {
                 return; // rounding may overflow to infinity there: not what this property is about

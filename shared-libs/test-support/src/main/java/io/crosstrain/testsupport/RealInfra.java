@@ -22,7 +22,7 @@ public final class RealInfra {
 
     public static synchronized String kafkaBootstrap() {
         if (kafka == null) {
-            kafka = LocalKafka.start(0);
+            kafka = LocalKafka.start();
             LocalKafka started = kafka;
             Runtime.getRuntime().addShutdownHook(new Thread(started::close, "stop-test-kafka"));
         }

@@ -98,7 +98,8 @@ public final class DeviceTrainer implements AutoCloseable {
         this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         this.model = new TinyTransformer(manager, spec, vocab, seed);
         this.optimizer = Optimizer.adamW()
-                .optLearningRateTracker(Tracker.fixed((float) learningRate))
+                .optLearningRateTracker((Tracker) step -> (float) learningRate * Math.min(1f, step / Float.parseFloat(System.getProperty("scratch.warmup", "1"))))
+                .optBeta2(Float.parseFloat(System.getProperty("scratch.beta2", "0.999")))
                 .optWeightDecays((float) weightDecay)
                 .build();
 

@@ -44,6 +44,8 @@ public final class TinyTransformer implements AutoCloseable {
     private final int heads;
     private final LinkedHashMap<String, NDArray> parameters = new LinkedHashMap<>();
     private final NDArray causalMask;
+    /** 1/√(head dim) as a tensor libtorch owns (see the note in the constructor). */
+    private final NDArray attentionScale;
 
     /**
      * Builds the model in {@code manager} (which the caller owns and closes).
@@ -89,6 +91,10 @@ public final class TinyTransformer implements AutoCloseable {
         try (NDArray staging = manager.create(mask, new Shape(seq, seq))) {
             causalMask = staging.duplicate();
         }
+        // Never NDArray.mul(Number) inside the graph: DJL wraps the number in a tensor over a Java direct buffer and
+        // closes it right after the multiply, but autograd keeps that tensor for the backward pass; once the GC
+        // frees the buffer, the backward reads freed memory (seen as rare garbage in the first layer's dq).
+        attentionScale = manager.full(new Shape(), (float) (1.0 / Math.sqrt((double) d / heads)));
     }
 
     static void validate(ModelSpec spec, int vocab) {
@@ -159,13 +165,11 @@ public final class TinyTransformer implements AutoCloseable {
             NDArray pos = len == spec.seqLen() ? p("pos_emb") : p("pos_emb").get(new NDIndex(":{}", len));
             x = x.add(pos);
             NDArray mask = len == spec.seqLen() ? causalMask : causalMask.get(new NDIndex(":{}, :{}", len, len));
-            int headDim = d / heads;
-            float scale = (float) (1.0 / Math.sqrt(headDim));
             for (int i = 0; i < spec.layers(); i++) {
                 String pre = "h" + i + ".";
                 NDArray h = layerNorm(x, pre + "ln1");
                 NDList qkv = linear(h, pre + "attn.qkv").split(3, 2);
-                NDArray q = splitHeads(qkv.get(0), batch, len).mul(scale);
+                NDArray q = splitHeads(qkv.get(0), batch, len).mul(attentionScale);
                 NDArray k = splitHeads(qkv.get(1), batch, len);
                 NDArray v = splitHeads(qkv.get(2), batch, len);
                 NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).add(mask).softmax(-1);
@@ -229,5 +233,6 @@ public final class TinyTransformer implements AutoCloseable {
     public void close() {
         parameters.values().forEach(NDArray::close);
         causalMask.close();
+        attentionScale.close();
     }
 }

@@ -95,6 +95,6 @@ class WorkerKafkaConfig {
 
     @Bean
     NewTopic heartbeatsTopic() {
-        return KafkaTopics.topic(Topics.DEVICE_HEARTBEATS);
+        return KafkaTopics.compacted(Topics.DEVICE_HEARTBEATS, Topics.partitions(Topics.DEVICE_HEARTBEATS));
     }
 }
