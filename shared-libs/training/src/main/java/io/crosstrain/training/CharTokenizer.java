@@ -9,12 +9,18 @@ import java.util.Arrays;
 public final class CharTokenizer {
 
     private final int[] codePoints;
-    /** Fast path for the Basic Multilingual Plane: code point -> token, -1 when absent. */
+    /** Fast path for the Basic Multilingual Plane up to the largest such code point: code point -> token or -1. */
     private final int[] bmpIndex;
 
     private CharTokenizer(int[] sortedDistinctCodePoints) {
         this.codePoints = sortedDistinctCodePoints;
-        this.bmpIndex = new int[Character.MAX_VALUE + 1];
+        int maxBmp = -1;
+        for (int cp : codePoints) {
+            if (cp <= Character.MAX_VALUE) {
+                maxBmp = cp;
+            }
+        }
+        this.bmpIndex = new int[maxBmp + 1];
         Arrays.fill(bmpIndex, -1);
         for (int i = 0; i < codePoints.length; i++) {
             if (codePoints[i] <= Character.MAX_VALUE) {
@@ -92,8 +98,11 @@ public final class CharTokenizer {
     }
 
     private int lookup(int cp) {
-        if (cp <= Character.MAX_VALUE) {
+        if (cp < bmpIndex.length) {
             return bmpIndex[cp];
+        }
+        if (cp <= Character.MAX_VALUE) {
+            return -1;
         }
         int i = Arrays.binarySearch(codePoints, cp);
         return i >= 0 ? i : -1;

@@ -21,16 +21,20 @@ import java.util.Locale;
  * compound   := clause ", " ("and"|"but"|"so"|"yet") " " clause "."
  * subordinate:= ("When"|"Because"|"Although"|"While"|"Before"|"After"|"Until") clause ", " clause "."
  * question   := ("Did"|"Does"|"Do") subject verb object "?" | wh-word ... "?"
- * dialogue   := '"' (statement|command) '," said ' Name "." | Name ' said, "' statement '."' | '"' question '" asked ' Name "."
+ * dialogue   := '"' (statement|command) '," said ' Name "."  |  Name ' said, "' statement '."'
+ *             |  '"' question '" asked ' Name "."            (speech is always in the present tense)
  * inventory  := "In the " place " there " ("were"|"are") count adj? plurals (", " count plurals)* " and " ... "."
  * measure    := number facts: heights in feet, years 1700-1999, clock times h:mm, counts and ratios
  * subject    := Name | pronoun (after the character is introduced) | det adj* noun | det adj* plural
- * predicate  := transitive object | intransitive | copula adjective | "had" count plurals
+ * predicate  := transitive object | intransitive | copula degree? adjective | ("has"|"have"|"had") count plurals
  * object     := det adj? noun ("of the" noun)?   with "a"/"an" chosen by the next word's first letter
  * </pre>
  * Verbs agree with their subject (third person singular "-s" in the present), and pronouns follow the character's
  * gender, so a character model has real structure to learn: spelling, agreement, punctuation, quotes and
  * capitalisation, number formats and line layout.
+ *
+ * <p>Randomness comes from our own SplitMix64 generator ({@code Rng}), not from {@code java.util.Random}, so the text
+ * for a seed is the same on every JDK.
  *
  * <p>The bundled corpus {@code /io/crosstrain/training/corpus/grammar-en.txt} is {@code generate(BUNDLED_SEED,
  * BUNDLED_BYTES)}, i.e. seed {@value #BUNDLED_SEED} and at most {@value #BUNDLED_BYTES} bytes; regenerate it with
@@ -42,7 +46,10 @@ public final class CorpusGenerator {
     public static final long BUNDLED_SEED = 20_250_917L;
     /** Size limit of the bundled corpus in bytes (the text is ASCII, so also in characters). */
     public static final int BUNDLED_BYTES = 400_000;
-    /** Where {@link #main} writes by default, relative to the module directory. */
+    /**
+     * Class-path name of the bundled corpus; {@link #main} without arguments writes it below
+     * {@code src/main/resources} of the current directory (run it from {@code shared-libs/training}).
+     */
     public static final String BUNDLED_RESOURCE = "/io/crosstrain/training/corpus/grammar-en.txt";
 
     private static final int LINE_WIDTH = 72;

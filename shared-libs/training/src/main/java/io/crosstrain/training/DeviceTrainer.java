@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.optimizer.AdamW;
 import ai.djl.training.tracker.Tracker;
 import io.crosstrain.contracts.ModelSpec;
 import java.nio.ByteBuffer;
@@ -18,8 +18,14 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -29,19 +35,26 @@ import java.util.function.Supplier;
  * batch so a relay can sum contributions and divide by the global batch), then {@link #applyUpdate} with the global
  * mean gradient. {@link #bareStep} is the same math without the export/import, as the benchmark's baseline.
  *
- * <p>The inner optimizer is DJL's {@code Optimizer.adamW()} (Adam with decoupled weight decay, the inner optimizer of
- * ARCHITECTURE.md §4) called standalone through {@code Optimizer.update(name, weight, gradient)}; with
- * {@code weightDecay = 0} it is plain Adam. Everything runs on the CPU with one thread, so the same inputs give the
- * same bits: two trainers with the same seed fed the same averaged gradients hold identical weights.
+ * <p>The inner optimizer is DJL's AdamW (Adam with decoupled weight decay, the inner optimizer of ARCHITECTURE.md
+ * §4; with {@code weightDecay = 0} it is plain Adam), called standalone through
+ * {@code Optimizer.update(name, weight, gradient)}. Settings: β1 = 0.9, β2 = {@value #BETA2} (the usual choice when a
+ * step sees few tokens), ε = 1e-8, and the learning rate ramps up linearly over the first {@code warmupSteps}
+ * updates (default {@value #DEFAULT_WARMUP_STEPS}), which keeps the first steps of a fresh model from spiking.
+ * Everything runs on the CPU with one thread, so the same inputs give the same bits: two trainers with the same seed
+ * fed the same averaged gradients hold identical weights.
  *
- * <p>Not thread-safe: one trainer belongs to one worker thread. Trainers in the same JVM take turns for the
- * forward/backward pass because DJL allows only one open gradient collector per JVM. Do not call the update
- * methods inside an {@link NDScope} of your own (the optimizer creates its state arrays on first use).
+ * <p>Not thread-safe: one trainer belongs to one worker thread. Trainers on different threads of one JVM take turns
+ * for the forward/backward pass (DJL allows only one open gradient collector per JVM); everything else runs in
+ * parallel.
  */
 public final class DeviceTrainer implements AutoCloseable {
 
     /** AdamW's default decoupled weight decay here. */
     public static final double DEFAULT_WEIGHT_DECAY = 0.01;
+    /** Default number of optimizer steps over which the learning rate ramps up linearly. */
+    public static final int DEFAULT_WARMUP_STEPS = 10;
+    /** Adam's second-moment decay. */
+    public static final float BETA2 = 0.99f;
 
     /**
      * A micro-batch of {@code batchSize} windows of {@code seqLen} tokens, row-major; {@code targets} are the inputs
@@ -68,7 +81,7 @@ public final class DeviceTrainer implements AutoCloseable {
     private final NDManager manager;
     private final Engine engine;
     private final TinyTransformer model;
-    private final Optimizer optimizer;
+    private final TrackedAdamW optimizer;
     private final String[] names;
     private final NDArray[] params;
     private final int[] offsets;
@@ -79,16 +92,27 @@ public final class DeviceTrainer implements AutoCloseable {
     private final FloatBuffer[] importViews;
     private boolean closed;
 
+    /** A replica with the default weight decay and warm-up. */
     public DeviceTrainer(ModelSpec spec, int vocab, long seed, double learningRate) {
-        this(spec, vocab, seed, learningRate, DEFAULT_WEIGHT_DECAY);
+        this(spec, vocab, seed, learningRate, DEFAULT_WEIGHT_DECAY, DEFAULT_WARMUP_STEPS);
     }
 
-    public DeviceTrainer(ModelSpec spec, int vocab, long seed, double learningRate, double weightDecay) {
+    /**
+     * @param seed         initial weights (see {@link TinyTransformer}); equal seeds give bit-identical replicas
+     * @param learningRate peak learning rate of AdamW
+     * @param weightDecay  decoupled weight decay (0 = Adam)
+     * @param warmupSteps  optimizer steps of linear learning-rate ramp-up (0 or 1 = none)
+     */
+    public DeviceTrainer(ModelSpec spec, int vocab, long seed, double learningRate, double weightDecay,
+            int warmupSteps) {
         if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
             throw new IllegalArgumentException("learningRate must be positive and finite: " + learningRate);
         }
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weightDecay must be >= 0 and finite: " + weightDecay);
+        }
+        if (warmupSteps < 0) {
+            throw new IllegalArgumentException("warmupSteps must be >= 0: " + warmupSteps);
         }
         TinyTransformer.validate(spec, vocab);
         DjlSetup.configureCpu();
@@ -97,11 +121,14 @@ public final class DeviceTrainer implements AutoCloseable {
         this.engine = Engine.getEngine("PyTorch");
         this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         this.model = new TinyTransformer(manager, spec, vocab, seed);
-        this.optimizer = Optimizer.adamW()
-                .optLearningRateTracker((Tracker) step -> (float) learningRate * Math.min(1f, step / Float.parseFloat(System.getProperty("scratch.warmup", "1"))))
-                .optBeta2(Float.parseFloat(System.getProperty("scratch.beta2", "0.999")))
-                .optWeightDecays((float) weightDecay)
-                .build();
+        float peak = (float) learningRate;
+        float ramp = Math.max(1, warmupSteps);
+        // DJL numbers updates from 1
+        Tracker schedule = update -> peak * Math.min(1f, update / ramp);
+        this.optimizer = new TrackedAdamW(AdamW.builder()
+                .optLearningRateTracker(schedule)
+                .optBeta2(BETA2)
+                .optWeightDecays((float) weightDecay));
 
         Map<String, NDArray> map = model.parameters();
         int n = map.size();
@@ -224,7 +251,6 @@ public final class DeviceTrainer implements AutoCloseable {
             }
             NDScope.unregister(gradients);
         }
-        // outside the scope: the optimizer creates its state arrays on the first update and must keep them
         try {
             for (int i = 0; i < params.length; i++) {
                 optimizer.update(names[i], params[i], gradients[i]);
@@ -320,7 +346,7 @@ public final class DeviceTrainer implements AutoCloseable {
         for (int c = 0; c < chars; c++) {
             int from = Math.max(0, length - window);
             int len = length - from;
-            int[] slice = java.util.Arrays.copyOfRange(context, from, length);
+            int[] slice = Arrays.copyOfRange(context, from, length);
             float[] logits = withoutGradients(() -> {
                 try (NDScope scope = new NDScope()) {
                     NDArray out = model.forward(manager.create(slice, new Shape(1, len)).toType(DataType.INT64,
@@ -425,11 +451,11 @@ public final class DeviceTrainer implements AutoCloseable {
 
     /** Parameter names in order, with the offset of each in the flattened vectors. */
     public Map<String, Integer> parameterOffsets() {
-        java.util.LinkedHashMap<String, Integer> m = new java.util.LinkedHashMap<>();
+        LinkedHashMap<String, Integer> m = new LinkedHashMap<>();
         for (int i = 0; i < names.length; i++) {
             m.put(names[i], offsets[i]);
         }
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 
     public ModelSpec spec() {
@@ -450,8 +476,38 @@ public final class DeviceTrainer implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
+            optimizer.closeState();
             model.close();
             manager.close();
+        }
+    }
+
+    /**
+     * DJL's AdamW, remembering the moment arrays it creates. DJL detaches them from every manager, so without this
+     * they would outlive the trainer in native memory; it also takes them out of any {@link NDScope} that happens to
+     * be open at the first update, which would otherwise close them.
+     */
+    private static final class TrackedAdamW extends AdamW {
+
+        private final Set<NDArray> state = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        TrackedAdamW(AdamW.Builder builder) {
+            super(builder);
+        }
+
+        @Override
+        protected NDArray withDefaultState(Map<String, Map<Device, NDArray>> states, String key, Device device,
+                Function<String, NDArray> defaultFunction) {
+            NDArray array = super.withDefaultState(states, key, device, defaultFunction);
+            if (state.add(array)) {
+                NDScope.unregister(array);
+            }
+            return array;
+        }
+
+        void closeState() {
+            state.forEach(NDArray::close);
+            state.clear();
         }
     }
 }

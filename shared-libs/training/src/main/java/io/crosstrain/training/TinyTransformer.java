@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import io.crosstrain.contracts.ModelSpec;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -119,7 +120,7 @@ public final class TinyTransformer implements AutoCloseable {
     private void add(NDManager manager, long seed, String name, Shape shape, Init init) {
         float[] values = new float[Math.toIntExact(shape.size())];
         switch (init) {
-            case ONES -> java.util.Arrays.fill(values, 1f);
+            case ONES -> Arrays.fill(values, 1f);
             case ZEROS -> { }
             case NORMAL, RESIDUAL -> {
                 double std = init == Init.NORMAL ? INIT_STD : INIT_STD / Math.sqrt(2.0 * spec.layers());
@@ -143,7 +144,7 @@ public final class TinyTransformer implements AutoCloseable {
     /**
      * Logits for a batch of token ids.
      *
-     * @param tokens int32 or int64 array {@code [B, L]} with {@code L <= seqLen}
+     * @param tokens integer token ids {@code [B, L]} with {@code L <= seqLen} (int64 preferred; others are converted)
      * @return float32 logits {@code [B, L, V]}; intermediate arrays are released, the result is attached to the
      *     tokens' manager (and to the caller's {@link NDScope}, if any)
      */
@@ -159,8 +160,9 @@ public final class TinyTransformer implements AutoCloseable {
         }
         NDArray logits;
         try (NDScope scope = new NDScope()) {
-            NDArray ids = tokens.getDataType() == DataType.INT64 || tokens.getDataType() == DataType.INT32
-                    ? tokens : tokens.toType(DataType.INT64, false);
+            // autograd keeps the ids for the embedding's backward: use an int64 copy libtorch owns, so the caller's
+            // array (possibly wrapping a Java buffer) may be closed before backward
+            NDArray ids = tokens.getDataType() == DataType.INT64 ? tokens : tokens.toType(DataType.INT64, false);
             NDArray x = ex(ids).embedding(ids, p("tok_emb"), SparseFormat.DENSE).singletonOrThrow();
             NDArray pos = len == spec.seqLen() ? p("pos_emb") : p("pos_emb").get(new NDIndex(":{}", len));
             x = x.add(pos);

@@ -2,9 +2,17 @@ package io.crosstrain.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import io.crosstrain.contracts.ModelSpec;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +67,7 @@ class DeviceTrainerTest {
             DeviceTrainer.StepResult h1 = t.forwardBackward(first);
             DeviceTrainer.StepResult h2 = t.forwardBackward(second);
             // losses are means, so the whole batch is the average of its halves
-            assertThat(all.loss()).isCloseTo((h1.loss() + h2.loss()) / 2, org.assertj.core.data.Offset.offset(1e-5));
+            assertThat(all.loss()).isCloseTo((h1.loss() + h2.loss()) / 2, offset(1e-5));
             // scaled gradients add up: 4·g(whole) = 2·g(first) + 2·g(second), i.e. gradient sums divided by the
             // global batch give the global mean gradient
             double diff = 0;
@@ -114,6 +122,44 @@ class DeviceTrainerTest {
     }
 
     @Test
+    void replicasOnSeveralThreadsTrainAsIfAlone() throws Exception {
+        // the worker hosts several emulated devices per JVM: concurrent trainers must neither clash in DJL's
+        // gradient collector nor change each other's numbers
+        String[] alone = new String[2];
+        for (int r = 0; r < 2; r++) {
+            alone[r] = trainFewSteps(r);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<String>> together = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                int rank = r;
+                together.add(pool.submit(() -> trainFewSteps(rank)));
+            }
+            for (int r = 0; r < 2; r++) {
+                assertThat(together.get(r).get(60, TimeUnit.SECONDS)).isEqualTo(alone[r]);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static String trainFewSteps(int rank) {
+        try (DeviceTrainer t = small(40 + rank)) {
+            float[] g = new float[t.parameterCount()];
+            for (int step = 0; step < 4; step++) {
+                t.forwardBackwardInto(DeviceTrainer.sample(corpus.tokens(), 8, step, rank, 4, SMALL.seqLen()), g);
+                for (int i = 0; i < g.length; i++) {
+                    g[i] /= 4;
+                }
+                t.applyUpdate(g);
+                t.evaluate(DeviceTrainer.sample(corpus.tokens(), 9, step, rank, 2, SMALL.seqLen()));
+            }
+            return t.weightsHash();
+        }
+    }
+
+    @Test
     void weightsRoundTripAndLoadedWeightsAreUsed() {
         try (DeviceTrainer a = small(1); DeviceTrainer b = small(2)) {
             DeviceTrainer.Batch batch = DeviceTrainer.sample(corpus.tokens(), 1, 0, 0, 2, SMALL.seqLen());
@@ -126,11 +172,54 @@ class DeviceTrainerTest {
     }
 
     @Test
+    void gradientsMatchFiniteDifferencesForEveryParameter() {
+        DeviceTrainer.Batch batch = DeviceTrainer.sample(corpus.tokens(), 5, 0, 0, 4, SMALL.seqLen());
+        try (DeviceTrainer t = small(3)) {
+            for (int step = 0; step < 5; step++) { // move away from the symmetric initial point first
+                t.bareStep(DeviceTrainer.sample(corpus.tokens(), 3, step, 0, 8, SMALL.seqLen()));
+            }
+            float[] g = t.forwardBackward(batch).gradient();
+            float[] w = t.weights();
+            List<Map.Entry<String, Integer>> params = new ArrayList<>(t.parameterOffsets().entrySet());
+            for (int p = 0; p < params.size(); p++) {
+                int from = params.get(p).getValue();
+                int to = p + 1 < params.size() ? params.get(p + 1).getValue() : g.length;
+                // directional derivative along this parameter's gradient: (L(w+hu) - L(w-hu)) / 2h = |g|
+                double norm = 0;
+                for (int i = from; i < to; i++) {
+                    norm += (double) g[i] / 4 * g[i] / 4;
+                }
+                norm = Math.sqrt(norm);
+                double h = 1e-2;
+                float[] plus = w.clone();
+                float[] minus = w.clone();
+                for (int i = from; i < to; i++) {
+                    plus[i] += (float) (h * g[i] / 4 / norm);
+                    minus[i] -= (float) (h * g[i] / 4 / norm);
+                }
+                t.loadWeights(plus);
+                double lossPlus = t.evaluate(batch);
+                t.loadWeights(minus);
+                double lossMinus = t.evaluate(batch);
+                double numeric = (lossPlus - lossMinus) / (2 * h);
+                // 2 % plus the float32 noise of a loss difference over 2h (~1e-6 / 2e-2)
+                assertThat(numeric).as(params.get(p).getKey()).isCloseTo(norm, offset(0.02 * norm + 2e-4));
+            }
+            t.loadWeights(w);
+        }
+    }
+
+    @Test
     void trainingTheDemoModelLowersTheLossClearly() {
         ModelSpec demo = ModelSpec.demo();
         int[] tokens = corpus.tokens();
         double[] losses = new double[60];
+        DeviceTrainer.Batch[] heldOut = new DeviceTrainer.Batch[3];
+        for (int i = 0; i < heldOut.length; i++) {
+            heldOut[i] = DeviceTrainer.sample(tokens, 999, i, 7, 16, demo.seqLen());
+        }
         try (DeviceTrainer t = new DeviceTrainer(demo, corpus.vocabSize(), 17, 3e-3)) {
+            double before = Arrays.stream(heldOut).mapToDouble(t::evaluate).average().orElseThrow();
             float[] gradient = new float[t.parameterCount()];
             for (int step = 0; step < losses.length; step++) {
                 DeviceTrainer.Batch batch = DeviceTrainer.sample(tokens, 17, step, 0, 16, demo.seqLen());
@@ -142,9 +231,12 @@ class DeviceTrainerTest {
             }
             double first = Arrays.stream(losses, 0, 5).average().orElseThrow();
             double last = Arrays.stream(losses, 50, 60).average().orElseThrow();
-            System.out.printf("demo model: loss first-5 mean %.3f, last-10 mean %.3f%n", first, last);
-            assertThat(first).isGreaterThan(Math.log(corpus.vocabSize()) - 0.5);
+            double after = Arrays.stream(heldOut).mapToDouble(t::evaluate).average().orElseThrow();
+            System.out.printf("demo model: training loss first-5 mean %.3f, last-10 mean %.3f; held-out %.3f -> %.3f%n",
+                    first, last, before, after);
+            assertThat(before).isCloseTo(Math.log(corpus.vocabSize()), offset(0.2));
             assertThat(last).isLessThan(first - 0.5);
+            assertThat(after).isLessThan(before - 1.0);
 
             String sample = t.generate(corpus.tokenizer(), "The ", 80, 0.8, 3);
             System.out.println("sample after 60 steps: The " + sample.replace('\n', ' '));
