@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.AdamW;
 import ai.djl.training.tracker.Tracker;
 import io.crosstrain.contracts.ModelSpec;
@@ -43,9 +42,9 @@ import java.util.function.Supplier;
  * Everything runs on the CPU with one thread, so the same inputs give the same bits: two trainers with the same seed
  * fed the same averaged gradients hold identical weights.
  *
- * <p>Not thread-safe: one trainer belongs to one worker thread. Trainers on different threads of one JVM take turns
- * for the forward/backward pass (DJL allows only one open gradient collector per JVM); everything else runs in
- * parallel.
+ * <p>Not thread-safe: one trainer belongs to one worker thread. Trainers on different threads of one JVM run fully
+ * in parallel: backward goes straight through libtorch with grad mode switched on for the calling thread only, as
+ * DJL's own gradient collector allows just one collector per JVM.
  */
 public final class DeviceTrainer implements AutoCloseable {
 
@@ -266,16 +265,20 @@ public final class DeviceTrainer implements AutoCloseable {
     /** Zeroes the gradients, runs forward and backward; the caller holds an {@link NDScope}. */
     private float backward(Batch batch) {
         checkBatch(batch);
-        DjlSetup.GRADIENT_LOCK.lock();
-        try (GradientCollector collector = engine.newGradientCollector()) {
+        // DJL's GradientCollector allows one per JVM; libtorch's grad mode is per thread, so each device thread
+        // switches it on for itself and runs backward on its own graph: devices of a node compute in parallel.
+        boolean wasGradMode = JniUtils.isGradMode();
+        JniUtils.setGradMode(true);
+        try {
             for (NDArray p : params) {
                 JniUtils.zeroGrad((PtNDArray) p);
             }
             NDArray loss = loss(batch);
-            collector.backward(loss);
+            NDArray seed = loss.onesLike();
+            JniUtils.backward((PtNDArray) loss, (PtNDArray) seed, false, false);
             return loss.getFloat();
         } finally {
-            DjlSetup.GRADIENT_LOCK.unlock();
+            JniUtils.setGradMode(wasGradMode);
         }
     }
 

@@ -1,7 +1,6 @@
 package io.crosstrain.training;
 
 import ai.djl.engine.Engine;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Process-wide DJL settings for CPU training.
@@ -19,12 +18,6 @@ public final class DjlSetup {
     static final String OFFLINE = "ai.djl.offline";
     static final String NUM_THREADS = "ai.djl.pytorch.num_threads";
     static final String NUM_INTEROP_THREADS = "ai.djl.pytorch.num_interop_threads";
-
-    /**
-     * DJL's PyTorch gradient collector keeps a JVM-wide "collecting" flag and refuses a second collector while one is
-     * open, so replicas that share a JVM take turns for the forward/backward pass.
-     */
-    static final ReentrantLock GRADIENT_LOCK = new ReentrantLock();
 
     private DjlSetup() {
     }
