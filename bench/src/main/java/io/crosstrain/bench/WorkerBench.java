@@ -18,6 +18,7 @@ import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.training.Corpus;
 import io.crosstrain.training.DeviceTrainer;
 import io.crosstrain.worker.domain.DeviceStepPath;
+import io.crosstrain.worker.domain.NodeReducer;
 import io.crosstrain.worker.domain.RoundMailbox;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,8 +62,9 @@ final class WorkerBench implements Callable<Integer> {
         try (DeviceStepPath worker = new DeviceStepPath(plan, device, corpus.tokens(), corpus.vocabSize());
              DeviceTrainer bare = new DeviceTrainer(model, corpus.vocabSize(), 42, 0.003)) {
             RoundMailbox mailbox = new RoundMailbox(1);
+            NodeReducer reducer = new NodeReducer(jobId, 1, device.nodeId(), 1, worker.parameterCount());
             long[] step = {0};
-            Runnable workerStep = () -> workerStep(plan, device, worker, mailbox, ++step[0]);
+            Runnable workerStep = () -> workerStep(plan, device, worker, reducer, mailbox, ++step[0]);
             long[] bareStep = {0};
             Runnable bareLoop = () -> bare.bareStep(DeviceTrainer.sample(corpus.tokens(), 42, ++bareStep[0], 0,
                     batch, model.seqLen()));
@@ -106,10 +108,11 @@ final class WorkerBench implements Callable<Integer> {
     }
 
     /** Exactly the work a device does per step in JobRun, minus pacing and minus waiting for the relay. */
-    private void workerStep(Plan plan, PlanDevice device, DeviceStepPath path, RoundMailbox mailbox, long step) {
+    private void workerStep(Plan plan, PlanDevice device, DeviceStepPath path, NodeReducer reducer,
+                            RoundMailbox mailbox, long step) {
         long t0 = System.nanoTime();
         DeviceStepPath.Computed computed = path.compute(step);
-        List<byte[]> chunks = path.exportGradient(step);
+        List<byte[]> chunks = reducer.deposit(step, 0, path.gradient(), device.batch());
         // the relay would divide the sum by the global batch; with one device that is this device's mean gradient
         for (byte[] chunk : chunks) {
             var decoded = TensorCodec.decode(chunk);

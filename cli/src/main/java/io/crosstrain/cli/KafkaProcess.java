@@ -111,9 +111,10 @@ final class KafkaProcess implements AutoCloseable {
         }
     }
 
+    /** Same reasoning as {@link LocalStack#HOT_JVM}: produce requests of 512 KiB chunks should die young. */
     private static Process spawn(List<String> mainAndArgs, Path log) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                        .toString(), "-Xms256m", "-Xmx1g", "-XX:+UseSerialGC", "-cp",
+                        .toString(), "-Xms1g", "-Xmx1g", "-Xmn640m", "-XX:+UseSerialGC", "-cp",
                 System.getProperty("java.class.path")));
         command.addAll(mainAndArgs);
         return new ProcessBuilder(command).redirectErrorStream(true)

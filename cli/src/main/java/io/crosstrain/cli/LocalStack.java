@@ -49,7 +49,12 @@ final class LocalStack implements AutoCloseable {
 
     private static final List<String> LIGHT_JVM = List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1", "-Xss512k");
-    private static final List<String> HOT_JVM = List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-Xss1m");
+    /**
+     * Relays and workers pass ~20 MB of 512 KiB chunks through the heap every round; a young generation that holds
+     * several rounds lets every chunk die young, so collections stay short and the old generation never fills (a
+     * small one promoted in-flight chunks and stalled rounds with 300 ms full collections).
+     */
+    static final List<String> HOT_JVM = List.of("-Xms1g", "-Xmx1g", "-Xmn640m", "-XX:+UseSerialGC", "-Xss1m");
 
     private final Options options;
     private final PrintStream out;

@@ -99,7 +99,10 @@ class GpuWorkerIntegrationTest {
                     String key = c.meta().round() + ":" + c.chunkIndex();
                     List<Chunk> parts = pending.computeIfAbsent(key, k -> new ArrayList<>());
                     parts.add(c);
-                    if (parts.size() == devices.size()) {
+                    // the node reduces its devices first: one contribution per node and round
+                    assertThat(c.meta().sender()).isEqualTo("t-node-0");
+                    assertThat(c.meta().sampleCount()).isEqualTo(5);
+                    if (parts.size() == 1) {
                         bytesOut.send(averaged(jobId, parts)).get();
                     }
                 }

@@ -404,7 +404,8 @@ class GradientRelayIntegrationTest {
     }
 
     static PlanDevice device(String id, String dc, int rank, int batch) {
-        return new PlanDevice(id, dc + "-node-0", dc, "A100-80G", rank, batch, 1, 100.0 * batch, 0.05);
+        // one device per node, named like the device: the node is the contributor
+        return new PlanDevice(id, id, dc, "A100-80G", rank, batch, 1, 100.0 * batch, 0.05);
     }
 
     static int[] bits(float[] v) {

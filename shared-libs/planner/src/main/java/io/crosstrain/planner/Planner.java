@@ -36,7 +36,7 @@ public final class Planner {
     /**
      * @param allocation "balanced" or "equal" ({@link JobSpec#BALANCED} / {@link JobSpec#EQUAL}); null = balanced
      * @param timeScale  emulation time scale k; null = calibrate with {@link EmulationScale} and
-     *                   {@link #DEFAULT_CPU_BUDGET}; ignored when not emulated
+     *                   the planner's CPU budget; ignored when not emulated
      * @param hostCores  cores of the emulating host, used when calibrating
      * @param emulated   false on real accelerators: no time scale, no pacing
      */
@@ -69,7 +69,18 @@ public final class Planner {
 
     private final ChipCatalogue catalogue;
 
+    private final double cpuBudget;
+
     public Planner(ChipCatalogue catalogue) {
+        this(catalogue, DEFAULT_CPU_BUDGET);
+    }
+
+    /** @param cpuBudget share of the host CPU that emulated compute may use when the time scale is calibrated */
+    public Planner(ChipCatalogue catalogue, double cpuBudget) {
+        if (!(cpuBudget > 0 && cpuBudget <= 1)) {
+            throw new IllegalArgumentException("cpuBudget must be in (0, 1], not " + cpuBudget);
+        }
+        this.cpuBudget = cpuBudget;
         this.catalogue = Objects.requireNonNull(catalogue, "catalogue");
     }
 
@@ -117,7 +128,7 @@ public final class Planner {
                 }
                 // Always from the balanced split: a balanced job and its equal-split baseline share k.
                 try {
-                    k = EmulationScale.timeScale(balanced.batch(), speeds, cpu, r.hostCores(), DEFAULT_CPU_BUDGET);
+                    k = EmulationScale.timeScale(balanced.batch(), speeds, cpu, r.hostCores(), cpuBudget);
                 } catch (IllegalArgumentException e) {
                     return infeasible("cannot calibrate the emulation time scale: " + e.getMessage(), datacenters);
                 }

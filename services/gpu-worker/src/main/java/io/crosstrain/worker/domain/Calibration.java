@@ -10,9 +10,12 @@ import io.crosstrain.training.CpuCalibration;
  */
 public record Calibration(double cpuFlopsPerSec, int hostCores) {
 
+    /** Close to the per-device batches of real jobs: tiny batches overstate the per-sample cost. */
+    static final int CALIBRATION_BATCH = 16;
+
     public static Calibration measure() {
         int vocab = Corpus.bundled(io.crosstrain.contracts.DatasetSpec.DEFAULT_CORPUS).vocabSize();
-        double flops = CpuCalibration.flopsPerSecond(ModelSpec.demo(), vocab, 4, 6);
+        double flops = CpuCalibration.flopsPerSecond(ModelSpec.demo(), vocab, CALIBRATION_BATCH, 5);
         return new Calibration(flops, Runtime.getRuntime().availableProcessors());
     }
 }

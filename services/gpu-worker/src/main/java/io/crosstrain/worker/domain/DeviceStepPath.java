@@ -1,17 +1,12 @@
 package io.crosstrain.worker.domain;
 
-import java.util.List;
-
-import io.crosstrain.codec.ChunkMeta;
-import io.crosstrain.codec.Codec;
-import io.crosstrain.codec.TensorCodec;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.training.DeviceTrainer;
 
 /**
- * The per-step work of one device, without any waiting: sample its shard, forward + backward, export the gradient
- * through the tensor codec, apply the averaged update. The service and the worker benchmark both run exactly this.
+ * The per-step work of one device, without any waiting: sample its shard, forward + backward (the gradient comes
+ * out weighted by the device's batch, ready for the node's {@link NodeReducer}), apply the averaged update. The service and the worker benchmark both run exactly this.
  */
 public final class DeviceStepPath implements AutoCloseable {
 
@@ -41,11 +36,9 @@ public final class DeviceStepPath implements AutoCloseable {
         return new Computed(loss, System.nanoTime() - t0);
     }
 
-    /** The gradient of the last {@link #compute}, already weighted by this device's batch, as wire chunks. */
-    public List<byte[]> exportGradient(long round) {
-        ChunkMeta meta = new ChunkMeta(plan.jobId(), round, plan.planVersion(), device.deviceId(), device.batch(),
-                Codec.FP32);
-        return TensorCodec.encode(meta, gradient);
+    /** The gradient of the last {@link #compute}, already weighted by this device's batch (read-only). */
+    public float[] gradient() {
+        return gradient;
     }
 
     public void apply(float[] averaged) {

@@ -46,14 +46,18 @@ public final class JobRun {
     private volatile Runnable onFinished = () -> { };
 
     private volatile String sample;
+    private final NodeReducer reducer;
 
     public JobRun(Plan plan, List<PlanDevice> localDevices, Corpus corpus, Outbox outbox, long roundTimeoutMillis) {
         this.plan = plan;
-        this.localDevices = List.copyOf(localDevices);
+        this.localDevices = new ArrayList<>(localDevices);
         this.corpus = corpus;
         this.outbox = outbox;
         this.roundTimeoutMillis = roundTimeoutMillis;
         this.mailbox = new RoundMailbox(localDevices.size());
+        this.localDevices.sort(java.util.Comparator.comparingInt(PlanDevice::rank));
+        this.reducer = new NodeReducer(plan.jobId(), plan.planVersion(), localDevices.get(0).nodeId(),
+                localDevices.size(), (int) plan.model().parameters(corpus.vocabSize()));
     }
 
     static final String SAMPLE_PROMPT = "The ";
@@ -107,6 +111,7 @@ public final class JobRun {
     private void runDevice(PlanDevice device) {
         boolean emulated = Plan.EMULATED.equals(plan.mode());
         String upTopic = Topics.gradUp(device.datacenter());
+        int position = localDevices.indexOf(device);
         int step = 0;
         try (DeviceStepPath path = new DeviceStepPath(plan, device, corpus.tokens(), corpus.vocabSize())) {
             for (step = 1; step <= plan.steps() && !stopped.get(); step++) {
@@ -120,9 +125,9 @@ public final class JobRun {
                 long busyNanos = emulated
                         ? Math.max((long) (device.pacedStepSeconds() * 1e9), computed.computeNanos())
                         : computed.computeNanos();
-                List<byte[]> chunks = path.exportGradient(step);
+                List<byte[]> chunks = reducer.deposit(step, position, path.gradient(), device.batch());
                 for (int i = 0; i < chunks.size(); i++) {
-                    outbox.sendGradient(upTopic, GradientHeaders.upKey(plan.jobId(), step, device.deviceId(), i),
+                    outbox.sendGradient(upTopic, GradientHeaders.upKey(plan.jobId(), step, device.nodeId(), i),
                             chunks.get(i));
                 }
                 long sentAt = System.nanoTime();

@@ -264,7 +264,7 @@ public final class RoundAggregator<R> {
         Integer position = plan.positions.get(meta.sender());
         if (position == null) {
             sink.deadLetter(key, value, origin, Rejection.UNKNOWN_SENDER, "sender " + meta.sender() + " is not "
-                    + (stage == Stage.INTRA_DC ? "a device of datacenter " + datacenter : "a datacenter")
+                    + (stage == Stage.INTRA_DC ? "a node of datacenter " + datacenter : "a datacenter")
                     + " in plan version " + plan.version + " of job " + meta.jobId());
             return;
         }
@@ -360,10 +360,12 @@ public final class RoundAggregator<R> {
             version = plan.planVersion();
             if (stage == Stage.INTRA_DC) {
                 List<PlanDevice> devices = plan.devices() == null ? List.of() : plan.devices();
+                // one contribution per node: each gpu-worker reduces its own devices first (see NodeReducer)
                 contributors = devices.stream()
                         .filter(d -> datacenter.equals(d.datacenter()))
                         .sorted(Comparator.comparingInt(PlanDevice::rank))
-                        .map(PlanDevice::deviceId)
+                        .map(PlanDevice::nodeId)
+                        .distinct()
                         .toList();
                 participating = !contributors.isEmpty();
             } else {

@@ -23,7 +23,8 @@ final class Fixtures {
     }
 
     static PlanDevice device(String id, String dc, int rank, int batch) {
-        return new PlanDevice(id, dc + "-node", dc, "A100-80G", rank, batch, 1, 100.0, 0.1);
+        // one device per node, named like the device, so the device ids are the contributors
+        return new PlanDevice(id, id, dc, "A100-80G", rank, batch, 1, 100.0, 0.1);
     }
 
     static Plan plan(UUID job, int version, List<String> dcs, List<PlanDevice> devices) {

@@ -23,8 +23,8 @@ class SchedulerConfig {
     static final int PARTITIONS = 3;
 
     @Bean
-    Planner planner() {
-        return new Planner(ChipCatalogue.defaults());
+    Planner planner(SchedulerProperties props) {
+        return new Planner(ChipCatalogue.defaults(), props.cpuBudget());
     }
 
     @Bean

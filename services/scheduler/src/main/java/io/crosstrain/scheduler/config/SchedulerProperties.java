@@ -13,6 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                        workers derive the real one, so this only affects predicted speeds and WAN bytes
  * @param republishAfter  an unpublished plan or failure older than this is published again by the outbox sweep
  * @param publishTimeout  how long to wait for the broker to acknowledge a plan or command
+ * @param cpuBudget       share of the emulating host's CPU that emulated compute may use; the rest is left to
+ *                        Kafka, the relays and the services, so the CPU never decides the step time
  */
 @ConfigurationProperties("crosstrain.scheduler")
 public record SchedulerProperties(
@@ -21,5 +23,6 @@ public record SchedulerProperties(
         @DefaultValue("1s") Duration devicePoll,
         @DefaultValue("64") int defaultVocab,
         @DefaultValue("10s") Duration republishAfter,
-        @DefaultValue("10s") Duration publishTimeout) {
+        @DefaultValue("10s") Duration publishTimeout,
+        @DefaultValue("0.12") double cpuBudget) {
 }
