@@ -82,10 +82,10 @@ public final class CrossTrainCli implements Callable<Integer> {
         @CommandLine.ParentCommand
         CrossTrainCli parent;
 
-        @Option(names = "--steps", defaultValue = "50", description = "training steps of the balanced run")
+        @Option(names = "--steps", defaultValue = "40", description = "training steps of the balanced run")
         int steps;
 
-        @Option(names = "--baseline-steps", description = "steps of the equal-split baseline (default: min(steps, 15))")
+        @Option(names = "--baseline-steps", description = "steps of the equal-split baseline (default: min(steps, 12))")
         Integer baselineSteps;
 
         @Option(names = "--global-batch", defaultValue = "264")
@@ -119,7 +119,7 @@ public final class CrossTrainCli implements Callable<Integer> {
                 out.println(String.format(Locale.ROOT, "  %d services healthy after %.0f s", stack.services().size(),
                         (System.nanoTime() - t0) / 1e9));
                 Path reportPath = report.isAbsolute() ? report : stack.options().home().resolve(report);
-                int baseline = baselineSteps != null ? baselineSteps : Math.min(steps, 15);
+                int baseline = baselineSteps != null ? baselineSteps : Math.min(steps, 12);
                 DemoRunner.Outcome outcome = new DemoRunner(stack, new DemoRunner.Settings(steps, baseline,
                         globalBatch, learningRate, seed, data, reportPath, Duration.ofMinutes(30)), out).run();
                 Summary.print(out, outcome, (System.nanoTime() - t0) / 1e9);
