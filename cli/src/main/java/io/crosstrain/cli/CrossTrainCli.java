@@ -66,6 +66,7 @@ public final class CrossTrainCli implements Callable<Integer> {
             LocalStack stack = new LocalStack(parent.options(kafkaPort), out);
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-stack"));
             stack.start(Duration.ofMinutes(4));
+            DemoRunner.registerCluster(stack, out);
             out.println("  gateway     http://127.0.0.1:" + stack.options().gateway() + "/");
             for (ServiceProcess s : stack.services()) {
                 out.println(String.format(Locale.ROOT, "  %-22s http://127.0.0.1:%d  log %s", s.name(), s.port(),

@@ -75,6 +75,11 @@ final class DemoRunner {
         return new Outcome(jobId, baselineId, report, reportFile, png, sample);
     }
 
+    /** Registers the cluster whose devices the stack's workers serve; used by {@code up} as well. */
+    static void registerCluster(LocalStack stack, PrintStream out) {
+        new DemoRunner(stack, null, out).registerCluster(stack.options().cluster());
+    }
+
     private void registerCluster(DemoCluster cluster) {
         for (DemoCluster.Datacenter dc : cluster.datacenters()) {
             accept(api.post("/api/v1/datacenters", Map.of("id", dc.id(), "name", dc.name())), "datacenter " + dc.id());
