@@ -24,29 +24,49 @@ public final class TensorAssembler {
      */
     public boolean accept(Chunk c) {
         Objects.requireNonNull(c, "chunk");
-        if (first == null) {
-            if (c.totalElements() > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("tensor of " + c.totalElements() + " elements is too large");
-            }
-            first = c.meta();
-            chunkCount = c.chunkCount();
-            totalElements = c.totalElements();
-            values = new float[(int) totalElements];
-            seen = new BitSet(chunkCount);
-        } else if (!first.jobId().equals(c.meta().jobId()) || first.round() != c.meta().round()
-                || chunkCount != c.chunkCount() || totalElements != c.totalElements()) {
-            throw new IllegalArgumentException(c + " does not belong to the tensor of job " + first.jobId()
-                    + " round " + first.round() + " (" + chunkCount + " chunks, " + totalElements + " elements)");
-        }
-        if (c.chunkIndex() < 0 || c.chunkIndex() >= chunkCount
-                || c.elementOffset() < 0 || c.elementOffset() > totalElements - c.elementCount()) {
-            throw new IllegalArgumentException(c + " lies outside its tensor");
-        }
-        if (seen.get(c.chunkIndex())) {
+        if (!admit(c.meta(), c.chunkIndex(), c.chunkCount(), c.totalElements(), c.elementOffset(), c.elementCount(),
+                c)) {
             return false;
         }
         System.arraycopy(c.values(), 0, values, (int) c.elementOffset(), c.elementCount());
-        seen.set(c.chunkIndex());
+        return true;
+    }
+
+    /** Like {@link #accept(Chunk)}, decoding the payload once, straight into the tensor. */
+    public boolean accept(ChunkView v) {
+        Objects.requireNonNull(v, "chunk");
+        if (!admit(v.meta(), v.chunkIndex(), v.chunkCount(), v.totalElements(), v.elementOffset(), v.elementCount(),
+                v)) {
+            return false;
+        }
+        v.copyValuesTo(values, (int) v.elementOffset());
+        return true;
+    }
+
+    /** Checks that the chunk belongs here and marks it seen; false for a duplicate. */
+    private boolean admit(ChunkMeta meta, int chunkIndex, int count, long total, long offset, int elements,
+                          Object shown) {
+        if (first == null) {
+            if (total > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("tensor of " + total + " elements is too large");
+            }
+            first = meta;
+            chunkCount = count;
+            totalElements = total;
+            values = new float[(int) totalElements];
+            seen = new BitSet(chunkCount);
+        } else if (!first.jobId().equals(meta.jobId()) || first.round() != meta.round()
+                || chunkCount != count || totalElements != total) {
+            throw new IllegalArgumentException(shown + " does not belong to the tensor of job " + first.jobId()
+                    + " round " + first.round() + " (" + chunkCount + " chunks, " + totalElements + " elements)");
+        }
+        if (chunkIndex < 0 || chunkIndex >= chunkCount || offset < 0 || offset > totalElements - elements) {
+            throw new IllegalArgumentException(shown + " lies outside its tensor");
+        }
+        if (seen.get(chunkIndex)) {
+            return false;
+        }
+        seen.set(chunkIndex);
         received++;
         return true;
     }

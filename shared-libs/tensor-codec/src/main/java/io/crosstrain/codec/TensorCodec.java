@@ -157,6 +157,40 @@ public final class TensorCodec {
 
     /** Decodes and verifies one record. */
     public static Chunk decode(byte[] record) {
+        Header h = verifiedHeader(record);
+        ChunkMeta meta = h.meta(decodeSender(record, h.senderLength));
+        float[] values = new float[h.elementCount];
+        copyPayload(record, h, values, 0);
+        return new Chunk(meta, h.chunkIndex, h.chunkCount, h.totalElements, h.elementOffset, values);
+    }
+
+    /**
+     * Checks a record like {@link #decode} and describes it without decoding its payload: the receiver then copies
+     * the payload once, straight into the whole tensor ({@link TensorAssembler#accept(ChunkView)}).
+     */
+    public static ChunkView view(byte[] record) {
+        Header h = verifiedHeader(record);
+        return new ChunkView(h.meta(decodeSender(record, h.senderLength)), h.chunkIndex, h.chunkCount,
+                h.totalElements, h.elementOffset, h.elementCount, record, h.payloadAt);
+    }
+
+    static void copyPayload(byte[] record, Header h, float[] dest, int destOffset) {
+        copyPayload(record, h.codec, h.payloadAt, h.elementCount, dest, destOffset);
+    }
+
+    static void copyPayload(byte[] record, Codec codec, int payloadAt, int count, float[] dest, int destOffset) {
+        if (codec == Codec.FP32) {
+            ByteBuffer.wrap(record, payloadAt, count * 4).slice().order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer().get(dest, destOffset, count);
+        } else {
+            int p = payloadAt;
+            for (int i = 0; i < count; i++, p += 2) {
+                dest[destOffset + i] = fromBf16Bits((record[p] & 0xff) | (record[p + 1] & 0xff) << 8);
+            }
+        }
+    }
+
+    private static Header verifiedHeader(byte[] record) {
         Header h = readHeader(record);
         int crcAt = record.length - 4;
         int stored = ByteBuffer.wrap(record).getInt(crcAt);
@@ -168,19 +202,7 @@ public final class TensorCodec {
                     stored, computed));
         }
         h.checkConsistent();
-        ChunkMeta meta = h.meta(decodeSender(record, h.senderLength));
-
-        float[] values = new float[h.elementCount];
-        if (h.codec == Codec.FP32) {
-            ByteBuffer.wrap(record, h.payloadAt, h.elementCount * 4).slice().order(ByteOrder.LITTLE_ENDIAN)
-                    .asFloatBuffer().get(values);
-        } else {
-            int p = h.payloadAt;
-            for (int i = 0; i < values.length; i++, p += 2) {
-                values[i] = fromBf16Bits((record[p] & 0xff) | (record[p + 1] & 0xff) << 8);
-            }
-        }
-        return new Chunk(meta, h.chunkIndex, h.chunkCount, h.totalElements, h.elementOffset, values);
+        return h;
     }
 
     /** Reads the shared part of the header only: no payload decoding, no CRC check. */

@@ -31,7 +31,7 @@ public final class NodeReducer {
         this.nodeId = nodeId;
         this.parts = new float[devices][];
         this.batches = new int[devices];
-        this.sum = new float[parameters];
+        this.sum = devices > 1 ? new float[parameters] : null;
     }
 
     /**
@@ -62,16 +62,18 @@ public final class NodeReducer {
             java.util.Arrays.fill(parts, null);
             arrived = 0;
         }
-        int samples = 0;
+        ChunkMeta meta = new ChunkMeta(jobId, round, planVersion, nodeId, java.util.Arrays.stream(batches).sum(),
+                Codec.FP32);
+        if (ready.length == 1) {
+            return TensorCodec.encode(meta, ready[0]); // nothing to add: no copy
+        }
         System.arraycopy(ready[0], 0, sum, 0, sum.length);
-        samples += batches[0];
         for (int d = 1; d < ready.length; d++) {
             float[] g = ready[d];
             for (int i = 0; i < sum.length; i++) {
                 sum[i] += g[i];
             }
-            samples += batches[d];
         }
-        return TensorCodec.encode(new ChunkMeta(jobId, round, planVersion, nodeId, samples, Codec.FP32), sum);
+        return TensorCodec.encode(meta, sum);
     }
 }

@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.crosstrain.codec.Chunk;
+import io.crosstrain.codec.ChunkView;
 import io.crosstrain.codec.TensorAssembler;
 
 /**
@@ -38,7 +38,7 @@ public final class RoundMailbox {
     }
 
     /** @return false when the chunk was a duplicate or belongs to a round already handed out */
-    public boolean offer(long round, Chunk chunk, long wanBytes) {
+    public boolean offer(long round, ChunkView chunk, long wanBytes) {
         if (round <= releasedUpTo) {
             return false;
         }

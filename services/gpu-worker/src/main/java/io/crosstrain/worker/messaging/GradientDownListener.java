@@ -8,7 +8,7 @@ import org.apache.kafka.common.header.Header;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
-import io.crosstrain.codec.Chunk;
+import io.crosstrain.codec.ChunkView;
 import io.crosstrain.codec.CorruptChunkException;
 import io.crosstrain.codec.TensorCodec;
 import io.crosstrain.kafka.InvalidRecordException;
@@ -29,9 +29,9 @@ class GradientDownListener {
     @KafkaListener(topics = "crosstrain.grad-down.${crosstrain.worker.datacenter}",
             groupId = "worker-${crosstrain.worker.node-id}", containerFactory = "gradientListenerFactory")
     void onChunk(ConsumerRecord<String, byte[]> record) {
-        Chunk chunk;
+        ChunkView chunk;
         try {
-            chunk = TensorCodec.decode(record.value());
+            chunk = TensorCodec.view(record.value());
         } catch (CorruptChunkException e) {
             throw new InvalidRecordException("corrupt update chunk " + record.key() + ": " + e.getMessage(), e);
         }
