@@ -1,7 +1,8 @@
 package io.crosstrain.codec;
 
-import static io.crosstrain.codec.RandomCases.between;
-import static io.crosstrain.codec.RandomCases.oneOf;
+import io.crosstrain.testsupport.RandomCases;
+import static io.crosstrain.testsupport.RandomCases.between;
+import static io.crosstrain.testsupport.RandomCases.oneOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;

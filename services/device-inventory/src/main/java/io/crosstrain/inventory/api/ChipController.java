@@ -7,9 +7,9 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-import io.crosstrain.inventory.domain.RequestRejectedException;
 import io.crosstrain.planner.ChipCatalogue;
 import io.crosstrain.planner.ChipSpec;
+import io.crosstrain.web.RequestRejectedException;
 
 /** The chip catalogue with the source of every figure, so users can judge how far to trust it. */
 @RestController

@@ -13,7 +13,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.crosstrain.inventory.domain.Datacenter;
 import io.crosstrain.inventory.domain.InventoryService;
-import io.crosstrain.inventory.domain.RequestRejectedException;
+import io.crosstrain.web.RequestRejectedException;
 
 @RestController
 @RequestMapping("/api/v1/datacenters")

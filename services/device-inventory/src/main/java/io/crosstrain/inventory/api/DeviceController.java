@@ -17,8 +17,8 @@ import org.springframework.web.bind.annotation.RestController;
 import io.crosstrain.inventory.domain.Device;
 import io.crosstrain.inventory.domain.HealthPolicy;
 import io.crosstrain.inventory.domain.InventoryService;
-import io.crosstrain.inventory.domain.RequestRejectedException;
 import io.crosstrain.planner.ChipCatalogue;
+import io.crosstrain.web.RequestRejectedException;
 
 @RestController
 @RequestMapping("/api/v1/devices")

@@ -7,6 +7,8 @@ import java.util.Optional;
 
 import io.crosstrain.planner.ChipCatalogue;
 import io.crosstrain.planner.ChipSpec;
+import io.crosstrain.web.FieldError;
+import io.crosstrain.web.RequestRejectedException;
 
 /**
  * Syntactic checks of a device registration, all fields at once so the caller sees every mistake in one answer.

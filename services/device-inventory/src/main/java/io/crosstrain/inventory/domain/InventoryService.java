@@ -16,6 +16,7 @@ import io.crosstrain.inventory.persistence.DatacenterRepository;
 import io.crosstrain.inventory.persistence.DeviceRepository;
 import io.crosstrain.inventory.persistence.DeviceRepository.HeartbeatResult;
 import io.crosstrain.planner.ChipCatalogue;
+import io.crosstrain.web.RequestRejectedException;
 
 /** Registration of datacenters and devices, and heartbeat bookkeeping. */
 @Service

@@ -8,6 +8,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.crosstrain.planner.ChipCatalogue;
+import io.crosstrain.web.FieldError;
+import io.crosstrain.web.RequestRejectedException;
 
 class DeviceRegistrationTest {
 

@@ -1,11 +1,12 @@
 package io.crosstrain.relay.domain;
 
+import io.crosstrain.testsupport.RandomCases;
 import static io.crosstrain.relay.domain.Fixtures.chunks;
 import static io.crosstrain.relay.domain.Fixtures.device;
 import static io.crosstrain.relay.domain.Fixtures.gradient;
 import static io.crosstrain.relay.domain.Fixtures.offer;
 import static io.crosstrain.relay.domain.Fixtures.plan;
-import static io.crosstrain.relay.domain.RandomCases.between;
+import static io.crosstrain.testsupport.RandomCases.between;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

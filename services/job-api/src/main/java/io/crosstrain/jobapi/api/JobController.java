@@ -18,11 +18,11 @@ import org.springframework.web.bind.annotation.RestController;
 import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.JobState;
 import io.crosstrain.contracts.StepMetric;
-import io.crosstrain.jobapi.domain.FieldError;
 import io.crosstrain.jobapi.domain.HistoryEntry;
 import io.crosstrain.jobapi.domain.JobService;
 import io.crosstrain.jobapi.domain.Report;
-import io.crosstrain.jobapi.domain.RequestRejectedException;
+import io.crosstrain.web.FieldError;
+import io.crosstrain.web.RequestRejectedException;
 
 @RestController
 @RequestMapping("/api/v1/jobs")

@@ -26,6 +26,7 @@ import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.jobapi.persistence.JobRepository;
 import io.crosstrain.jobapi.persistence.MetricRepository;
 import io.crosstrain.jobapi.persistence.OutboxRepository;
+import io.crosstrain.web.RequestRejectedException;
 
 /**
  * The job lifecycle. Every change of state is checked with {@link JobState#canMoveTo}, recorded in the history and

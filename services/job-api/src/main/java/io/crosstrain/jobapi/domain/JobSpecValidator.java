@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
 import io.crosstrain.contracts.DatasetSpec;
 import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.ModelSpec;
+import io.crosstrain.web.FieldError;
+import io.crosstrain.web.RequestRejectedException;
 
 /**
  * Checks a submitted {@link JobSpec} and fills in defaults. Every field at fault is reported at once, named by its

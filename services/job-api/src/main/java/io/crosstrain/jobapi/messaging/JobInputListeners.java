@@ -11,8 +11,8 @@ import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.jobapi.domain.JobService;
-import io.crosstrain.jobapi.domain.RequestRejectedException;
 import io.crosstrain.kafka.InvalidRecordException;
+import io.crosstrain.web.RequestRejectedException;
 
 /**
  * Plans from the scheduler, commands, and step metrics from the workers. Each record is checked for the fields the

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import io.crosstrain.contracts.DatasetSpec;
 import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.ModelSpec;
+import io.crosstrain.web.FieldError;
+import io.crosstrain.web.RequestRejectedException;
 
 class JobSpecValidatorTest {
 

@@ -1,6 +1,7 @@
 package io.crosstrain.scheduler.domain;
 
-import static io.crosstrain.scheduler.domain.RandomCases.between;
+import io.crosstrain.testsupport.RandomCases;
+import static io.crosstrain.testsupport.RandomCases.between;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;

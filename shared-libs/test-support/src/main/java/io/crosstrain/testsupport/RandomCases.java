@@ -1,4 +1,4 @@
-package io.crosstrain.scheduler.domain;
+package io.crosstrain.testsupport;
 
 import java.util.List;
 import java.util.SplittableRandom;
@@ -10,15 +10,15 @@ import java.util.function.Function;
  * build checks exactly the same cases. A failure names the case, its seed and its input; one random case can be
  * replayed alone with {@code -Dcrosstrain.case.seed=<seed>} (together with {@code -Dtest=Class#method}).
  */
-final class RandomCases {
+public final class RandomCases {
 
     /** Fixed on purpose: a red build must stay red on the next run. */
-    static final long BASE_SEED = 0x5EED_C0DE_2025_0001L;
-    static final String REPLAY_PROPERTY = "crosstrain.case.seed";
+    public static final long BASE_SEED = 0x5EED_C0DE_2025_0001L;
+    public static final String REPLAY_PROPERTY = "crosstrain.case.seed";
 
     /** The property itself: throws (an AssertionError, usually) when {@code input} falsifies it. */
     @FunctionalInterface
-    interface Property<T> {
+    public interface Property<T> {
         void check(T input) throws Exception;
     }
 
@@ -30,7 +30,7 @@ final class RandomCases {
      *
      * @return how many cases ran
      */
-    static <T> int check(List<T> edgeCases, int randomCases, Function<SplittableRandom, T> generator,
+    public static <T> int check(List<T> edgeCases, int randomCases, Function<SplittableRandom, T> generator,
                          Property<T> property) {
         String replay = System.getProperty(REPLAY_PROPERTY);
         if (replay != null && !replay.isBlank()) {
@@ -53,12 +53,12 @@ final class RandomCases {
 
     /** A uniformly chosen element. */
     @SafeVarargs
-    static <T> T oneOf(SplittableRandom r, T... choices) {
+    public static <T> T oneOf(SplittableRandom r, T... choices) {
         return choices[r.nextInt(choices.length)];
     }
 
     /** An int in {@code [min, max]}, both included. */
-    static int between(SplittableRandom r, int min, int max) {
+    public static int between(SplittableRandom r, int min, int max) {
         return (int) r.nextLong(min, (long) max + 1);
     }
 

@@ -1,10 +1,10 @@
-package io.crosstrain.inventory.domain;
+package io.crosstrain.web;
 
 import java.util.List;
 
 /**
  * A request that cannot be carried out because of the named fields. {@code status} is the HTTP status it maps to
- * (400 malformed, 404 not found, 409 conflict, 422 refers to something that does not exist).
+ * (400 malformed, 404 not found, 409 conflict or not yet possible, 422 refers to something that does not exist).
  */
 public class RequestRejectedException extends RuntimeException {
 
@@ -31,6 +31,11 @@ public class RequestRejectedException extends RuntimeException {
 
     public static RequestRejectedException notFound(String message) {
         return new RequestRejectedException(404, message, List.of());
+    }
+
+    /** The request is well-formed but the resource is not in a state that allows it (409 without a field). */
+    public static RequestRejectedException notYet(String message) {
+        return new RequestRejectedException(409, message, List.of());
     }
 
     public int status() {

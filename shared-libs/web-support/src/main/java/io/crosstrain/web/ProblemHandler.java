@@ -1,4 +1,4 @@
-package io.crosstrain.jobapi.api;
+package io.crosstrain.web;
 
 import java.util.List;
 import java.util.Map;
@@ -20,8 +20,6 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
-import io.crosstrain.jobapi.domain.FieldError;
-import io.crosstrain.jobapi.domain.RequestRejectedException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
@@ -30,9 +28,9 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
  * {@code errors} (all of them, each {@code {field, message}}).
  */
 @RestControllerAdvice
-class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+public class ProblemHandler extends ResponseEntityExceptionHandler {
 
-    private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+    private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
 
     @ExceptionHandler(RequestRejectedException.class)
     ResponseEntity<ProblemDetail> rejected(RequestRejectedException e) {
@@ -87,7 +85,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                 List.of(new FieldError(ex.getParameterName(), "is required"))));
     }
 
-    static ProblemDetail problem(HttpStatus status, String detail, List<FieldError> errors) {
+    public static ProblemDetail problem(HttpStatus status, String detail, List<FieldError> errors) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         if (!errors.isEmpty()) {
             problem.setProperty("field", errors.get(0).field());
