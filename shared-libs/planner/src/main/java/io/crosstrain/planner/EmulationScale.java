@@ -94,4 +94,19 @@ public final class EmulationScale {
         }
         return batch / (chipSpeed * k);
     }
+
+    /**
+     * The time scale {@code k} lowered, if needed, so the balanced step {@code max_i b_i / (s_i · k)} lasts at least
+     * {@code minStepSeconds}; a smaller k only makes the emulated chips slower, which never overloads the CPU.
+     */
+    public static double atMostFor(double k, int[] batch, double[] chipSpeeds, double minStepSeconds) {
+        double slowest = 0;
+        for (int i = 0; i < batch.length; i++) {
+            slowest = Math.max(slowest, batch[i] / chipSpeeds[i]);
+        }
+        if (minStepSeconds <= 0 || slowest <= 0) {
+            return k;
+        }
+        return Math.min(k, slowest / minStepSeconds);
+    }
 }

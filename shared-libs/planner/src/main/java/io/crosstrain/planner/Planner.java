@@ -70,13 +70,23 @@ public final class Planner {
     private final ChipCatalogue catalogue;
 
     private final double cpuBudget;
+    private final double minStepSeconds;
 
     public Planner(ChipCatalogue catalogue) {
-        this(catalogue, DEFAULT_CPU_BUDGET);
+        this(catalogue, DEFAULT_CPU_BUDGET, 0);
     }
 
-    /** @param cpuBudget share of the host CPU that emulated compute may use when the time scale is calibrated */
-    public Planner(ChipCatalogue catalogue, double cpuBudget) {
+    /**
+     * @param cpuBudget      share of the host CPU that emulated compute may use when the time scale is calibrated
+     * @param minStepSeconds shortest balanced step the calibrated time scale may give (0 = no floor): emulation
+     *                       shrinks chip time by k but not the real time a round spends in Kafka, so a floor keeps
+     *                       that real cost a small share of a step, as a fast interconnect would
+     */
+    public Planner(ChipCatalogue catalogue, double cpuBudget, double minStepSeconds) {
+        if (!(minStepSeconds >= 0) || Double.isInfinite(minStepSeconds)) {
+            throw new IllegalArgumentException("minStepSeconds must be >= 0, not " + minStepSeconds);
+        }
+        this.minStepSeconds = minStepSeconds;
         if (!(cpuBudget > 0 && cpuBudget <= 1)) {
             throw new IllegalArgumentException("cpuBudget must be in (0, 1], not " + cpuBudget);
         }
@@ -132,6 +142,7 @@ public final class Planner {
                 } catch (IllegalArgumentException e) {
                     return infeasible("cannot calibrate the emulation time scale: " + e.getMessage(), datacenters);
                 }
+                k = EmulationScale.atMostFor(k, balanced.batch(), speeds, minStepSeconds);
             }
         }
 

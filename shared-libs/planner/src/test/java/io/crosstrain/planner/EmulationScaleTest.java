@@ -63,4 +63,17 @@ class EmulationScaleTest {
         assertThatThrownBy(() -> EmulationScale.timeScale(new int[] {3}, new double[] {1, 2}, new double[] {1}, 1, 0.5))
                 .hasMessageContaining("differ in length");
     }
+
+    @Test
+    void aMinimumStepLowersTheTimeScaleOnlyWhenTheStepWouldBeShorter() {
+        int[] batch = {27, 12};
+        double[] speeds = {3120, 1480};
+        double slowest = Math.max(27 / 3120.0, 12 / 1480.0);
+        double k = 1.0; // step would be slowest / k = 8.65 ms
+        double lowered = EmulationScale.atMostFor(k, batch, speeds, 2.4);
+        assertThat(slowest / lowered).isCloseTo(2.4, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(EmulationScale.atMostFor(1e-3, batch, speeds, 2.4)).as("8.65 s: already slow enough")
+                .isEqualTo(1e-3);
+        assertThat(EmulationScale.atMostFor(k, batch, speeds, 0)).as("no floor").isEqualTo(k);
+    }
 }

@@ -24,7 +24,7 @@ class SchedulerConfig {
 
     @Bean
     Planner planner(SchedulerProperties props) {
-        return new Planner(ChipCatalogue.defaults(), props.cpuBudget());
+        return new Planner(ChipCatalogue.defaults(), props.cpuBudget(), props.minStep().toMillis() / 1000.0);
     }
 
     @Bean

@@ -15,6 +15,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param publishTimeout  how long to wait for the broker to acknowledge a plan or command
  * @param cpuBudget       share of the emulating host's CPU that emulated compute may use; the rest is left to
  *                        Kafka, the relays and the services, so the CPU never decides the step time
+ * @param minStep         shortest emulated balanced step: a round's real Kafka time is not scaled by the time
+ *                        scale, so a floor on the step keeps it a small share of the step
  */
 @ConfigurationProperties("crosstrain.scheduler")
 public record SchedulerProperties(
@@ -24,5 +26,6 @@ public record SchedulerProperties(
         @DefaultValue("64") int defaultVocab,
         @DefaultValue("10s") Duration republishAfter,
         @DefaultValue("10s") Duration publishTimeout,
-        @DefaultValue("0.12") double cpuBudget) {
+        @DefaultValue("0.25") double cpuBudget,
+        @DefaultValue("2.4s") Duration minStep) {
 }
