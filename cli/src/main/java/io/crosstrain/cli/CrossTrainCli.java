@@ -83,16 +83,16 @@ public final class CrossTrainCli implements Callable<Integer> {
         @CommandLine.ParentCommand
         CrossTrainCli parent;
 
-        @Option(names = "--steps", defaultValue = "40", description = "training steps of the balanced run")
+        @Option(names = "--steps", defaultValue = "20", description = "training steps of the balanced run")
         int steps;
 
-        @Option(names = "--baseline-steps", description = "steps of the equal-split baseline (default: min(steps, 12))")
+        @Option(names = "--baseline-steps", description = "steps of the equal-split baseline (default: min(steps, 6))")
         Integer baselineSteps;
 
-        @Option(names = "--global-batch", defaultValue = "264")
+        @Option(names = "--global-batch", defaultValue = "528")
         int globalBatch;
 
-        @Option(names = "--lr", defaultValue = "0.003")
+        @Option(names = "--lr", defaultValue = "0.006")
         double learningRate;
 
         @Option(names = "--seed", defaultValue = "42")
@@ -120,7 +120,7 @@ public final class CrossTrainCli implements Callable<Integer> {
                 out.println(String.format(Locale.ROOT, "  %d services healthy after %.0f s", stack.services().size(),
                         (System.nanoTime() - t0) / 1e9));
                 Path reportPath = report.isAbsolute() ? report : stack.options().home().resolve(report);
-                int baseline = baselineSteps != null ? baselineSteps : Math.min(steps, 12);
+                int baseline = baselineSteps != null ? baselineSteps : Math.min(steps, 6);
                 DemoRunner.Outcome outcome = new DemoRunner(stack, new DemoRunner.Settings(steps, baseline,
                         globalBatch, learningRate, seed, data, reportPath, Duration.ofMinutes(30)), out).run();
                 Summary.print(out, outcome, (System.nanoTime() - t0) / 1e9);

@@ -44,7 +44,7 @@ class DemoEndToEndIT {
         DemoRunner.Outcome outcome;
         try (LocalStack stack = new LocalStack(options, out)) {
             stack.start(Duration.ofMinutes(5));
-            outcome = new DemoRunner(stack, new DemoRunner.Settings(20, 8, 88, 0.003, 7, null, reportFile,
+            outcome = new DemoRunner(stack, new DemoRunner.Settings(10, 5, 88, 0.003, 7, null, reportFile,
                     Duration.ofMinutes(10)), out).run();
             Summary.print(out, outcome, 0);
         }
@@ -63,13 +63,13 @@ class DemoEndToEndIT {
         }
         assertThat(r.path("emulation").path("timeScale").asDouble()).isPositive();
         assertThat(r.path("mode").asString()).isEqualTo("emulated");
-        assertThat(r.path("steps").asInt()).isEqualTo(20);
-        assertThat(r.path("samples").asLong()).isEqualTo(20L * 88);
+        assertThat(r.path("steps").asInt()).isEqualTo(10);
+        assertThat(r.path("samples").asLong()).isEqualTo(10L * 88);
 
         // the loss fell and every replica ended bit-identical
         assertThat(r.path("loss").path("last").asDouble()).isLessThan(r.path("loss").path("first").asDouble());
         assertThat(r.path("replicas").path("identical").asBoolean()).isTrue();
-        assertThat(r.path("replicas").path("checkedSteps").asInt()).isGreaterThanOrEqualTo(2);
+        assertThat(r.path("replicas").path("checkedSteps").asInt()).isGreaterThanOrEqualTo(1);
 
         // three chips in three datacenters, each device with its own measured figures
         Set<String> chips = new HashSet<>();

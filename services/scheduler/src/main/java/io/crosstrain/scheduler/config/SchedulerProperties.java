@@ -27,5 +27,5 @@ public record SchedulerProperties(
         @DefaultValue("10s") Duration republishAfter,
         @DefaultValue("10s") Duration publishTimeout,
         @DefaultValue("0.25") double cpuBudget,
-        @DefaultValue("2400ms") Duration minStep) {
+        @DefaultValue("4800ms") Duration minStep) {
 }
