@@ -33,7 +33,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Command(name = "worker", description = "gpu-worker step path vs a bare DJL training loop")
 final class WorkerBench implements Callable<Integer> {
 
-    @Option(names = "--batch", defaultValue = "27", description = "per-device batch (27: the A100s' share in the demo)")
+    @Option(names = "--batch", defaultValue = "53", description = "per-device batch (53: an A100's share in the demo)")
     int batch;
 
     @Option(names = "--block", defaultValue = "20", description = "steps per block")
