@@ -71,14 +71,6 @@ final class LocalStack implements AutoCloseable {
         return options;
     }
 
-    String kafkaBootstrap() {
-        return kafka.bootstrapServers();
-    }
-
-    LocalPostgres postgres() {
-        return postgres;
-    }
-
     List<ServiceProcess> services() {
         return List.copyOf(services);
     }

@@ -81,10 +81,6 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    void kill() {
-        process.destroyForcibly();
-    }
-
     void stopAsync() {
         process.destroy();
     }

@@ -44,7 +44,7 @@ class KafkaConfig {
     KafkaAdmin.NewTopics relayTopics(RelayProperties relay) {
         String dc = relay.datacenter();
         return new KafkaAdmin.NewTopics(
-                KafkaTopics.topic(Topics.PLANS, 1), KafkaTopics.deadLetter(Topics.PLANS),
+                KafkaTopics.topic(Topics.PLANS), KafkaTopics.deadLetter(Topics.PLANS),
                 KafkaTopics.topic(Topics.gradUp(dc), 1), KafkaTopics.deadLetter(Topics.gradUp(dc)),
                 KafkaTopics.topic(Topics.GRAD_WAN, 1), KafkaTopics.deadLetter(Topics.GRAD_WAN),
                 KafkaTopics.topic(Topics.gradDown(dc), 1), KafkaTopics.deadLetter(Topics.gradDown(dc)));
