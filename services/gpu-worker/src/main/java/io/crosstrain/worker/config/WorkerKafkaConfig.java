@@ -16,6 +16,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.CommonErrorHandler;
 
@@ -64,33 +65,9 @@ class WorkerKafkaConfig {
     }
 
     @Bean
-    NewTopic gradUpTopic(WorkerProperties props) {
-        return KafkaTopics.topic(Topics.gradUp(props.datacenter()));
-    }
-
-    @Bean
-    NewTopic gradDownTopic(WorkerProperties props) {
-        return KafkaTopics.topic(Topics.gradDown(props.datacenter()));
-    }
-
-    @Bean
-    NewTopic gradDownDeadLetters(WorkerProperties props) {
-        return KafkaTopics.deadLetter(Topics.gradDown(props.datacenter()));
-    }
-
-    @Bean
-    NewTopic plansTopic() {
-        return KafkaTopics.topic(Topics.PLANS);
-    }
-
-    @Bean
-    NewTopic plansDeadLetters() {
-        return KafkaTopics.deadLetter(Topics.PLANS);
-    }
-
-    @Bean
-    NewTopic stepMetricsTopic() {
-        return KafkaTopics.topic(Topics.STEP_METRICS);
+    KafkaAdmin.NewTopics workerTopics(WorkerProperties props) {
+        return KafkaTopics.withDeadLetters(Topics.gradUp(props.datacenter()), Topics.gradDown(props.datacenter()),
+                Topics.PLANS, Topics.STEP_METRICS);
     }
 
     @Bean

@@ -43,11 +43,7 @@ class KafkaConfig {
     @Bean
     KafkaAdmin.NewTopics relayTopics(RelayProperties relay) {
         String dc = relay.datacenter();
-        return new KafkaAdmin.NewTopics(
-                KafkaTopics.topic(Topics.PLANS), KafkaTopics.deadLetter(Topics.PLANS),
-                KafkaTopics.topic(Topics.gradUp(dc), 1), KafkaTopics.deadLetter(Topics.gradUp(dc)),
-                KafkaTopics.topic(Topics.GRAD_WAN, 1), KafkaTopics.deadLetter(Topics.GRAD_WAN),
-                KafkaTopics.topic(Topics.gradDown(dc), 1), KafkaTopics.deadLetter(Topics.gradDown(dc)));
+        return KafkaTopics.withDeadLetters(Topics.PLANS, Topics.gradUp(dc), Topics.GRAD_WAN, Topics.gradDown(dc));
     }
 
     /** Listener container factory for byte[] chunk topics, tuned for latency. */

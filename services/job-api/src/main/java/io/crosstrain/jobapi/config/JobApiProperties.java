@@ -5,14 +5,12 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * @param topicPartitions partitions of the topics this service creates
- * @param outbox          how the outbox publisher runs
+ * @param outbox how the outbox publisher runs (topic partition counts are the shared {@code Topics.partitions})
  */
 @ConfigurationProperties("crosstrain.job-api")
-public record JobApiProperties(Integer topicPartitions, Outbox outbox) {
+public record JobApiProperties(Outbox outbox) {
 
     public JobApiProperties {
-        topicPartitions = topicPartitions == null ? 3 : topicPartitions;
         outbox = outbox == null ? new Outbox(null, null, null, null) : outbox;
     }
 

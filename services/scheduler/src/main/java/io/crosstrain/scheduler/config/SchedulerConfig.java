@@ -3,9 +3,9 @@ package io.crosstrain.scheduler.config;
 import java.net.http.HttpClient;
 import java.time.Duration;
 
-import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.web.client.RestClient;
 
@@ -20,7 +20,6 @@ import tools.jackson.databind.json.JsonMapper;
 @Configuration(proxyBeanMethods = false)
 class SchedulerConfig {
 
-    static final int PARTITIONS = 3;
 
     @Bean
     Planner planner(SchedulerProperties props) {
@@ -43,22 +42,7 @@ class SchedulerConfig {
     }
 
     @Bean
-    NewTopic jobEventsTopic() {
-        return KafkaTopics.topic(Topics.JOB_EVENTS, PARTITIONS);
-    }
-
-    @Bean
-    NewTopic jobEventsDeadLetterTopic() {
-        return KafkaTopics.deadLetter(Topics.JOB_EVENTS);
-    }
-
-    @Bean
-    NewTopic plansTopic() {
-        return KafkaTopics.topic(Topics.PLANS, PARTITIONS);
-    }
-
-    @Bean
-    NewTopic jobCommandsTopic() {
-        return KafkaTopics.topic(Topics.JOB_COMMANDS, PARTITIONS);
+    KafkaAdmin.NewTopics schedulerTopics() {
+        return KafkaTopics.withDeadLetters(Topics.JOB_EVENTS, Topics.PLANS, Topics.JOB_COMMANDS);
     }
 }
