@@ -11,6 +11,9 @@ import java.util.UUID;
  * @param baselineFor  when this job is the equal-split baseline of another job, that job's id
  * @param timeScale    emulation time scale k (§6); null = calibrate automatically
  * @param hashEvery    check replica identity every this many steps
+ * @param tenant       owner of the job; quotas are per tenant (null = {@value #DEFAULT_TENANT})
+ * @param priority     higher runs first when devices are scarce (default 0)
+ * @param placement    constraints on the devices (null = none)
  */
 public record JobSpec(
         String name,
@@ -25,7 +28,30 @@ public record JobSpec(
         List<String> devices,
         UUID baselineFor,
         Double timeScale,
-        int hashEvery) {
+        int hashEvery,
+        String tenant,
+        int priority,
+        Placement placement) {
+
+    public static final String DEFAULT_TENANT = "default";
+    public static final String AUTO = "auto";
+    public static final String DILOCO = "diloco";
+
+    /** The foundation's shape: default tenant, priority 0, no placement constraints. */
+    public JobSpec(String name, ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate,
+                   long seed, String strategy, String allocation, List<String> devices, UUID baselineFor,
+                   Double timeScale, int hashEvery) {
+        this(name, model, dataset, steps, globalBatch, learningRate, seed, strategy, allocation, devices, baselineFor,
+                timeScale, hashEvery, null, 0, null);
+    }
+
+    public String tenantOrDefault() {
+        return tenant == null || tenant.isBlank() ? DEFAULT_TENANT : tenant;
+    }
+
+    public Placement placementOrNone() {
+        return placement == null ? Placement.none() : placement;
+    }
 
     public static final String BALANCED = "balanced";
     public static final String EQUAL = "equal";

@@ -22,4 +22,9 @@ public record ModelSpec(int layers, int dModel, int heads, int seqLen, int vocab
         double attention = 12.0 * layers * (double) seqLen * seqLen * dModel;
         return 6.0 * parameters(vocab) * seqLen + attention;
     }
+
+    /** Stable name of this architecture with a given vocabulary, e.g. {@code tx-L2-d96-h4-s64-v66}: keys throughput profiles. */
+    public String key(int vocab) {
+        return "tx-L" + layers + "-d" + dModel + "-h" + heads + "-s" + seqLen + "-v" + (vocab > 0 ? vocab : vocabSize);
+    }
 }

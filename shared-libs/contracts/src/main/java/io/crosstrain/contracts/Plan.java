@@ -9,6 +9,12 @@ import java.util.UUID;
  * @param mode       {@code emulated} or {@code measured-on-device}
  * @param timeScale  emulation time scale k (ARCHITECTURE.md §6); null on real devices
  * @param datacenters the datacenters taking part, sorted; relays sum partials in this order
+ * @param startStep   first step run under this version (1 for the first plan). A device switches to it at the
+ *                    first round at or after {@code startStep} whose update it has not applied yet, so a re-plan
+ *                    after a failure ({@code startStep} = the stalled round) redoes that round, and a rebalance
+ *                    (a round a few steps ahead) loses none
+ * @param reason      why this version exists ("first plan", "device X is DOWN", "rebalance: ...")
+ * @param recovery    true when a failure caused this version: the job is RECOVERING until it runs
  */
 public record Plan(
         UUID jobId,
@@ -26,7 +32,26 @@ public record Plan(
         int hashEvery,
         List<String> datacenters,
         List<PlanDevice> devices,
-        Prediction predicted) {
+        Prediction predicted,
+        int startStep,
+        String reason,
+        boolean recovery) {
+
+    /** A first plan: version as given, starting at step 1. */
+    public Plan(UUID jobId, int planVersion, String strategy, String allocation, String mode, Double timeScale,
+                ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate, long seed,
+                int hashEvery, List<String> datacenters, List<PlanDevice> devices, Prediction predicted) {
+        this(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps, globalBatch,
+                learningRate, seed, hashEvery, datacenters, devices, predicted, 1, "first plan", false);
+    }
+
+    /** A later version of this plan over other devices. */
+    public Plan next(List<String> datacenters, List<PlanDevice> devices, Prediction predicted, int startStep,
+                     String reason, boolean recovery) {
+        return new Plan(jobId, planVersion + 1, strategy, allocation, mode, timeScale, model, dataset, steps,
+                globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
+                recovery);
+    }
 
     public static final String EMULATED = "emulated";
     public static final String MEASURED = "measured-on-device";

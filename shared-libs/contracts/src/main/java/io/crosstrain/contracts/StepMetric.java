@@ -13,6 +13,11 @@ import java.util.UUID;
  * @param parameters  trainable parameters of the model
  * @param weightsHash SHA-256 of the weights after the update, every {@code hashEvery} steps and on the last one
  * @param error       set when the device failed; the job then fails with this reason
+ * @param samplesPerSec measured speed of the chip this device stands for, in samples/s of real chip time: batch over
+ *                    busy time, times the emulation time scale's inverse when emulated (batch / (busy · k))
+ * @param microBatches micro-batches the step ran
+ * @param modelKey    {@link ModelSpec#key(int)} of the model trained: with chip and micro-batch it keys a
+ *                    throughput profile
  */
 public record StepMetric(
         UUID jobId,
@@ -34,5 +39,17 @@ public record StepMetric(
         String weightsHash,
         String mode,
         boolean last,
-        String error) {
+        String error,
+        double samplesPerSec,
+        int microBatches,
+        String modelKey) {
+
+    /** The foundation's shape, without the profile fields (speed 0 = not measured). */
+    public StepMetric(UUID jobId, int planVersion, String deviceId, String datacenter, String chip, int step,
+                      int batch, double loss, double computeMs, double busyMs, double commMs, double stepMs,
+                      long startedAtMs, long endedAtMs, long wanBytes, long parameters, String weightsHash,
+                      String mode, boolean last, String error) {
+        this(jobId, planVersion, deviceId, datacenter, chip, step, batch, loss, computeMs, busyMs, commMs, stepMs,
+                startedAtMs, endedAtMs, wanBytes, parameters, weightsHash, mode, last, error, 0.0, 1, null);
+    }
 }

@@ -10,6 +10,8 @@ public final class Topics {
     public static final String STEP_METRICS = PREFIX + "step-metrics";
     public static final String GRAD_WAN = PREFIX + "grad-wan";
     public static final String MODEL_STATE = PREFIX + "model-state";
+    /** Device health transitions (HEALTHY, SUSPECT, DOWN) published by device-inventory, key = deviceId. */
+    public static final String DEVICE_EVENTS = PREFIX + "device-events";
     public static final String DLT_SUFFIX = ".DLT";
 
     private Topics() {
