@@ -14,8 +14,8 @@ public final class DeviceStepPath implements AutoCloseable {
     public record Computed(double loss, long computeNanos) {
     }
 
-    private final Plan plan;
-    private final PlanDevice device;
+    private Plan plan;
+    private PlanDevice device;
     private final int[] corpusTokens;
     private final DeviceTrainer trainer;
     private final float[] gradient;
@@ -26,6 +26,22 @@ public final class DeviceStepPath implements AutoCloseable {
         this.corpusTokens = corpusTokens;
         this.trainer = new DeviceTrainer(plan.model(), vocab, plan.seed(), plan.learningRate());
         this.gradient = new float[trainer.parameterCount()];
+    }
+
+    /**
+     * Carries this replica over to a new plan version: same weights and optimizer state, new rank and batch. Only
+     * between rounds, from the thread that owns the path.
+     */
+    public void rebind(Plan next, PlanDevice nextDevice) {
+        if (!next.jobId().equals(plan.jobId()) || !nextDevice.deviceId().equals(device.deviceId())) {
+            throw new IllegalArgumentException("a path stays with its job and device");
+        }
+        this.plan = next;
+        this.device = nextDevice;
+    }
+
+    public PlanDevice device() {
+        return device;
     }
 
     public Computed compute(long step) {

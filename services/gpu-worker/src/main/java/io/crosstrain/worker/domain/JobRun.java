@@ -1,15 +1,21 @@
 package io.crosstrain.worker.domain;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.ToDoubleFunction;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.crosstrain.codec.ChunkView;
 import io.crosstrain.contracts.GradientHeaders;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
@@ -19,9 +25,14 @@ import io.crosstrain.training.Corpus;
 import io.crosstrain.training.Pacer;
 
 /**
- * Runs one plan on the devices of this node: one thread per device, synchronous rounds (one round per step).
- * Under emulation each device holds its gradient back until the step has taken the paced time of its chip, so the
- * cluster behaves like the mix of chips it stands for (ARCHITECTURE.md §6).
+ * Runs one job on the devices of this node, across plan versions: one thread per device, synchronous rounds (one
+ * round per step). Under emulation each device holds its gradient back until the step has taken the paced time of
+ * its chip, so the cluster behaves like the mix of chips it stands for (ARCHITECTURE.md §6).
+ *
+ * <p>A newer plan version (a re-plan after a failure, a rebalance) takes over at the first round at or after its
+ * {@code startStep} whose update this node has not applied: the devices finish the rounds before it under the old
+ * version, then every replica carries its weights and optimizer state into the new version, so no committed step is
+ * lost or applied twice. A round stalled by a dead node is simply redone under the new version.
  */
 public final class JobRun {
 
@@ -34,140 +45,347 @@ public final class JobRun {
         void publishMetric(StepMetric metric);
     }
 
-    private final Plan plan;
-    private final List<PlanDevice> localDevices;
+    static final String SAMPLE_PROMPT = "The ";
+
+    private final UUID jobId;
+    private final Set<String> nodeDevices;
     private final Corpus corpus;
     private final Outbox outbox;
     private final long roundTimeoutMillis;
-    private final RoundMailbox mailbox;
+    private final ToDoubleFunction<String> slowdown;
     private final Pacer pacer = new Pacer();
     private final AtomicBoolean stopped = new AtomicBoolean();
-    private final List<Thread> threads = new ArrayList<>();
+    /** Replicas by device id; they outlive plan versions. Touched by the coordinator only between segments. */
+    private final Map<String, DeviceStepPath> paths = new HashMap<>();
     private volatile Runnable onFinished = () -> { };
-
     private volatile String sample;
-    private final NodeReducer reducer;
 
-    public JobRun(Plan plan, List<PlanDevice> localDevices, Corpus corpus, Outbox outbox, long roundTimeoutMillis) {
-        this.plan = plan;
-        this.localDevices = new ArrayList<>(localDevices);
+    private Plan latest;
+    private Plan pending;
+    private volatile Segment current;
+
+    /**
+     * @param nodeDevices the ids of this node's devices (a plan may name only some of them)
+     * @param slowdown    per device, the share of its chip's speed it currently runs at (1 = normal; emulation only)
+     */
+    public JobRun(Plan plan, Set<String> nodeDevices, Corpus corpus, Outbox outbox, long roundTimeoutMillis,
+                  ToDoubleFunction<String> slowdown) {
+        this.jobId = plan.jobId();
+        this.latest = plan;
+        this.nodeDevices = Set.copyOf(nodeDevices);
         this.corpus = corpus;
         this.outbox = outbox;
         this.roundTimeoutMillis = roundTimeoutMillis;
-        this.mailbox = new RoundMailbox(localDevices.size());
-        this.localDevices.sort(java.util.Comparator.comparingInt(PlanDevice::rank));
-        this.reducer = new NodeReducer(plan.jobId(), plan.planVersion(), localDevices.get(0).nodeId(),
-                localDevices.size(), (int) plan.model().parameters(corpus.vocabSize()));
+        this.slowdown = slowdown;
     }
-
-    static final String SAMPLE_PROMPT = "The ";
 
     /** Text sampled from the trained model once the run finished (null before, or on other nodes). */
     public String sample() {
         return sample;
     }
 
-    public Plan plan() {
-        return plan;
-    }
-
-    public RoundMailbox mailbox() {
-        return mailbox;
+    /** The newest plan version this node knows of. */
+    public synchronized Plan plan() {
+        return latest;
     }
 
     public void onFinished(Runnable callback) {
         this.onFinished = callback;
     }
 
-    public synchronized void start() {
-        for (PlanDevice device : localDevices) {
-            Thread t = new Thread(() -> runDevice(device), "device-" + device.deviceId());
-            t.setDaemon(true);
-            threads.add(t);
+    /**
+     * Takes a newer plan version. The running segment is told that rounds from the new {@code startStep} on belong
+     * to it; devices switch at their next round boundary.
+     *
+     * @return false when the version is not newer than the newest known one
+     */
+    public synchronized boolean replan(Plan next) {
+        if (next.planVersion() <= latest.planVersion()) {
+            return false;
         }
-        threads.forEach(Thread::start);
-        Thread waiter = new Thread(() -> {
+        latest = next;
+        pending = next;
+        Segment seg = current;
+        if (seg != null) {
+            seg.mailbox.supersedeFrom(Math.max(1, next.startStep()), "plan version " + next.planVersion());
+        }
+        log.info("job {}: plan v{} received ({}), takes over from step {}", jobId, next.planVersion(),
+                next.reason(), next.startStep());
+        return true;
+    }
+
+    /** An averaged update chunk from the relay; chunks of other plan versions than the running one are ignored. */
+    public boolean offer(int planVersion, long round, ChunkView chunk, long wanBytes) {
+        Segment seg = current;
+        return seg != null && seg.plan.planVersion() == planVersion && seg.mailbox.offer(round, chunk, wanBytes);
+    }
+
+    public void start() {
+        Plan first;
+        synchronized (this) {
+            first = latest;
+        }
+        Thread coordinator = new Thread(() -> coordinate(first), "job-" + jobId);
+        coordinator.setDaemon(true);
+        coordinator.start();
+    }
+
+    public void stop(String reason) {
+        if (stopped.compareAndSet(false, true)) {
+            log.info("stopping job {} on this node: {}", jobId, reason);
+            Segment seg = current;
+            if (seg != null) {
+                seg.mailbox.failAll(new IllegalStateException(reason));
+            }
+        }
+    }
+
+    private void coordinate(Plan first) {
+        Plan plan = first;
+        long from = Math.max(1, first.startStep());
+        try {
+            while (!stopped.get()) {
+                List<PlanDevice> local = plan.devices().stream().filter(d -> nodeDevices.contains(d.deviceId()))
+                        .sorted(Comparator.comparingInt(PlanDevice::rank)).toList();
+                if (local.isEmpty()) {
+                    log.info("job {}: plan v{} leaves this node out; its devices stop at step {}", jobId,
+                            plan.planVersion(), from);
+                    return;
+                }
+                String missing = preparePaths(plan, local, from);
+                if (missing != null) {
+                    failAll(plan, local, from, missing);
+                    return;
+                }
+                Segment seg = new Segment(plan, local);
+                synchronized (this) {
+                    current = seg;
+                    if (pending != null && pending.planVersion() > plan.planVersion()) {
+                        seg.mailbox.supersedeFrom(Math.max(1, pending.startStep()), "plan version "
+                                + pending.planVersion());
+                    } else {
+                        pending = null;
+                    }
+                }
+                Long next = seg.run(from);
+                if (next == null) {
+                    return; // finished or failed
+                }
+                synchronized (this) {
+                    plan = pending;
+                    pending = null;
+                }
+                if (plan == null) {
+                    throw new IllegalStateException("segment superseded without a newer plan");
+                }
+                log.info("job {}: switching to plan v{} at step {} ({})", jobId, plan.planVersion(), next,
+                        plan.reason());
+                from = next;
+            }
+        } finally {
+            current = null;
+            paths.values().forEach(DeviceStepPath::close);
+            paths.clear();
+            onFinished.run();
+        }
+    }
+
+    /** Keeps the replicas of the plan's local devices and drops the others; null when every device has one. */
+    private String preparePaths(Plan plan, List<PlanDevice> local, long from) {
+        Set<String> wanted = new HashSet<>();
+        for (PlanDevice d : local) {
+            wanted.add(d.deviceId());
+        }
+        paths.entrySet().removeIf(e -> {
+            if (!wanted.contains(e.getKey())) {
+                e.getValue().close();
+                return true;
+            }
+            return false;
+        });
+        for (PlanDevice d : local) {
+            DeviceStepPath path = paths.get(d.deviceId());
+            if (path != null) {
+                path.rebind(plan, d);
+            } else if (from <= 1) {
+                paths.put(d.deviceId(), new DeviceStepPath(plan, d, corpus.tokens(), corpus.vocabSize()));
+            } else {
+                return "device " + d.deviceId() + " would join job " + jobId + " at step " + from
+                        + " without the model's state on this node";
+            }
+        }
+        return null;
+    }
+
+    private void failAll(Plan plan, List<PlanDevice> local, long step, String reason) {
+        log.error("job {}: {}", jobId, reason);
+        for (PlanDevice d : local) {
+            publishFailure(plan, d, (int) step, reason);
+        }
+        stop(reason);
+    }
+
+    private void publishFailure(Plan plan, PlanDevice device, int step, String reason) {
+        outbox.publishMetric(new StepMetric(jobId, plan.planVersion(), device.deviceId(), device.datacenter(),
+                device.chip(), step, device.batch(), Double.NaN, 0, 0, 0, 0, System.currentTimeMillis(),
+                System.currentTimeMillis(), 0, 0, null, plan.mode(), false, reason));
+    }
+
+    /** The execution of one plan version on this node. */
+    private final class Segment {
+        final Plan plan;
+        final List<PlanDevice> local;
+        final RoundMailbox mailbox;
+        final NodeReducer reducer;
+        /** Per device: the step it switches at, or -1 when it finished or failed. */
+        final long[] outcome;
+
+        Segment(Plan plan, List<PlanDevice> local) {
+            this.plan = plan;
+            this.local = local;
+            this.mailbox = new RoundMailbox(local.size());
+            this.reducer = new NodeReducer(plan.jobId(), plan.planVersion(), local.get(0).nodeId(), local.size(),
+                    (int) plan.model().parameters(corpus.vocabSize()));
+            this.outcome = new long[local.size()];
+        }
+
+        /** Runs every local device from {@code from}; returns the step to continue at under a newer plan, or null. */
+        Long run(long from) {
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < local.size(); i++) {
+                int position = i;
+                Thread t = new Thread(() -> outcome[position] = runDevice(position, from),
+                        "device-" + local.get(i).deviceId() + "-v" + plan.planVersion());
+                t.setDaemon(true);
+                threads.add(t);
+            }
+            threads.forEach(Thread::start);
             for (Thread t : threads) {
                 try {
                     t.join();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return;
+                    stop("interrupted");
+                    return null;
                 }
             }
-            onFinished.run();
-        }, "job-" + plan.jobId());
-        waiter.setDaemon(true);
-        waiter.start();
-    }
+            if (stopped.get()) {
+                return null;
+            }
+            long first = outcome[0];
+            for (long o : outcome) {
+                if (o != first) {
+                    // one device applied a round the others were told to redo: the replicas would differ
+                    String reason = "devices of node " + local.get(0).nodeId() + " left plan v" + plan.planVersion()
+                            + " at different steps " + java.util.Arrays.toString(outcome);
+                    failAll(plan, local, Math.max(1, first), reason);
+                    return null;
+                }
+            }
+            return first < 0 ? null : first;
+        }
 
-    public void stop(String reason) {
-        if (stopped.compareAndSet(false, true)) {
-            log.info("stopping job {} on this node: {}", plan.jobId(), reason);
-            mailbox.failAll(new IllegalStateException(reason));
+        /** @return the step at which the device hands over to a newer plan, or -1 when done (finished or failed) */
+        private long runDevice(int position, long from) {
+            PlanDevice device = local.get(position);
+            DeviceStepPath path = paths.get(device.deviceId());
+            boolean emulated = Plan.EMULATED.equals(plan.mode());
+            String upTopic = Topics.gradUp(device.datacenter());
+            String modelKey = plan.model().key(corpus.vocabSize());
+            int step = (int) from;
+            try {
+                for (; step <= plan.steps() && !stopped.get(); step++) {
+                    long t0 = System.nanoTime();
+                    long startedAtMs = System.currentTimeMillis();
+                    DeviceStepPath.Computed computed = path.compute(step);
+                    double paced = device.pacedStepSeconds() / speedShare(device.deviceId());
+                    if (emulated) {
+                        pacer.paceUntil(t0, paced);
+                    }
+                    // a device whose real compute overran its paced time was slower than its chip: count what it took
+                    long busyNanos = emulated
+                            ? Math.max((long) (paced * 1e9), computed.computeNanos())
+                            : computed.computeNanos();
+                    List<byte[]> chunks = reducer.deposit(step, position, path.gradient(), device.batch());
+                    for (int i = 0; i < chunks.size(); i++) {
+                        outbox.sendGradient(upTopic, GradientHeaders.upKey(jobId, step, device.nodeId(), i),
+                                chunks.get(i));
+                    }
+                    long sentAt = System.nanoTime();
+                    RoundMailbox.Update update;
+                    try {
+                        update = mailbox.take(step, roundTimeoutMillis);
+                    } catch (RoundMailbox.Superseded e) {
+                        return step; // this round is redone under the newer plan
+                    }
+                    long commNanos = System.nanoTime() - sentAt;
+                    path.apply(update.averaged());
+                    boolean last = step == plan.steps();
+                    int hashEvery = Math.max(1, plan.hashEvery());
+                    String hash = last || step % hashEvery == 0 ? path.weightsHash() : null;
+                    long endNanos = System.nanoTime();
+                    double busySeconds = busyNanos / 1e9;
+                    double samplesPerSec = busySeconds <= 0 ? 0.0
+                            : emulated && plan.timeScale() != null
+                                    ? device.batch() / (busySeconds * plan.timeScale())
+                                    : device.batch() / busySeconds;
+                    outbox.publishMetric(new StepMetric(jobId, plan.planVersion(), device.deviceId(),
+                            device.datacenter(), device.chip(), step, device.batch(), computed.loss(),
+                            computed.computeNanos() / 1e6, busyNanos / 1e6, commNanos / 1e6, (endNanos - t0) / 1e6,
+                            startedAtMs, startedAtMs + (endNanos - t0) / 1_000_000, update.wanBytes(),
+                            path.parameterCount(), hash, plan.mode(), last, null, samplesPerSec,
+                            Math.max(1, device.microBatches()), modelKey));
+                    if (!last && supersededAt(step + 1)) {
+                        return step + 1;
+                    }
+                }
+                if (device.rank() == 0 && step > plan.steps()) {
+                    sample = sampleText(path);
+                }
+            } catch (TimeoutException e) {
+                fail(device, step, "no averaged update for round " + step + " within " + roundTimeoutMillis + " ms");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail(device, step, "interrupted");
+            } catch (RuntimeException | Error e) {
+                if (!stopped.get()) {
+                    log.error("device {} failed at step {}", device.deviceId(), step, e);
+                    fail(device, step, e.getClass().getSimpleName() + ": " + e.getMessage());
+                }
+            }
+            return -1;
+        }
+
+        /** Whether a newer plan takes over from {@code step}: checked between rounds, before any work on it. */
+        private boolean supersededAt(long step) {
+            synchronized (JobRun.this) {
+                return pending != null && pending.planVersion() > plan.planVersion()
+                        && step >= Math.max(1, pending.startStep());
+            }
+        }
+
+        private void fail(PlanDevice device, int step, String reason) {
+            if (stopped.get()) {
+                return;
+            }
+            publishFailure(plan, device, step, reason);
+            stop(reason);
         }
     }
 
-    private void runDevice(PlanDevice device) {
-        boolean emulated = Plan.EMULATED.equals(plan.mode());
-        String upTopic = Topics.gradUp(device.datacenter());
-        int position = localDevices.indexOf(device);
-        int step = 0;
-        try (DeviceStepPath path = new DeviceStepPath(plan, device, corpus.tokens(), corpus.vocabSize())) {
-            for (step = 1; step <= plan.steps() && !stopped.get(); step++) {
-                long t0 = System.nanoTime();
-                long startedAtMs = System.currentTimeMillis();
-                DeviceStepPath.Computed computed = path.compute(step);
-                if (emulated) {
-                    pacer.paceUntil(t0, device.pacedStepSeconds());
-                }
-                // a device whose real compute overran its paced time was slower than its chip: count what it took
-                long busyNanos = emulated
-                        ? Math.max((long) (device.pacedStepSeconds() * 1e9), computed.computeNanos())
-                        : computed.computeNanos();
-                List<byte[]> chunks = reducer.deposit(step, position, path.gradient(), device.batch());
-                for (int i = 0; i < chunks.size(); i++) {
-                    outbox.sendGradient(upTopic, GradientHeaders.upKey(plan.jobId(), step, device.nodeId(), i),
-                            chunks.get(i));
-                }
-                long sentAt = System.nanoTime();
-                RoundMailbox.Update update = mailbox.take(step, roundTimeoutMillis);
-                long commNanos = System.nanoTime() - sentAt;
-                path.apply(update.averaged());
-                boolean last = step == plan.steps();
-                int hashEvery = Math.max(1, plan.hashEvery());
-                String hash = last || step % hashEvery == 0 ? path.weightsHash() : null;
-                long endNanos = System.nanoTime();
-                outbox.publishMetric(new StepMetric(plan.jobId(), plan.planVersion(), device.deviceId(),
-                        device.datacenter(), device.chip(), step, device.batch(), computed.loss(),
-                        computed.computeNanos() / 1e6, busyNanos / 1e6, commNanos / 1e6, (endNanos - t0) / 1e6,
-                        startedAtMs, startedAtMs + (endNanos - t0) / 1_000_000, update.wanBytes(),
-                        path.parameterCount(), hash, plan.mode(), last, null));
-            }
-            if (device.rank() == 0 && step > plan.steps()) {
-                // all replicas are identical, so any one of them speaks for the trained model
-                sample = path.trainer().generate(corpus.tokenizer(), SAMPLE_PROMPT, 240, 0.8, plan.seed());
-            }
-        } catch (TimeoutException e) {
-            fail(device, step, "no averaged update for round " + step + " within " + roundTimeoutMillis + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            fail(device, step, "interrupted");
-        } catch (RuntimeException | Error e) {
-            if (!stopped.get()) {
-                log.error("device {} failed at step {}", device.deviceId(), step, e);
-                fail(device, step, e.getClass().getSimpleName() + ": " + e.getMessage());
-            }
+    /** All replicas are identical, so any one of them speaks for the trained model; a failure here is no job failure. */
+    private String sampleText(DeviceStepPath path) {
+        try {
+            String prompt = corpus.tokenizer().canEncode(SAMPLE_PROMPT) ? SAMPLE_PROMPT : "";
+            return path.trainer().generate(corpus.tokenizer(), prompt, 240, 0.8, latest.seed());
+        } catch (RuntimeException e) {
+            log.warn("job {}: could not sample text from the trained model: {}", jobId, e.getMessage());
+            return null;
         }
     }
 
-    private void fail(PlanDevice device, int step, String reason) {
-        if (stopped.get()) {
-            return;
-        }
-        outbox.publishMetric(new StepMetric(plan.jobId(), plan.planVersion(), device.deviceId(), device.datacenter(),
-                device.chip(), step, device.batch(), Double.NaN, 0, 0, 0, 0, System.currentTimeMillis(),
-                System.currentTimeMillis(), 0, 0, null, plan.mode(), false, reason));
-        stop(reason);
+    private double speedShare(String deviceId) {
+        double share = slowdown.applyAsDouble(deviceId);
+        return share > 0 && share <= 1 ? share : 1.0;
     }
 }

@@ -32,6 +32,15 @@ public final class RoundMailbox {
     private final int localDevices;
     private final Map<Long, RoundState> rounds = new ConcurrentHashMap<>();
     private volatile long releasedUpTo = 0;
+    private volatile long abortFrom = Long.MAX_VALUE;
+    private volatile RuntimeException abortCause;
+
+    /** Thrown by {@link #take} for rounds a newer plan version took over: the device must switch, not fail. */
+    public static final class Superseded extends RuntimeException {
+        public Superseded(String message) {
+            super(message, null, false, false);
+        }
+    }
 
     public RoundMailbox(int localDevices) {
         this.localDevices = localDevices;
@@ -58,9 +67,15 @@ public final class RoundMailbox {
     /** Waits for the round's update; every local device calls this once per round. */
     public Update take(long round, long timeoutMillis) throws TimeoutException, InterruptedException {
         RoundState state = rounds.computeIfAbsent(round, r -> new RoundState());
+        if (round >= abortFrom) {
+            state.done.completeExceptionally(abortCause); // no effect when the round completed first
+        }
         try {
             return state.done.get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof Superseded s) {
+                throw s;
+            }
             throw new IllegalStateException(e.getCause());
         } finally {
             if (state.takers.decrementAndGet() == 0) {
@@ -68,6 +83,20 @@ public final class RoundMailbox {
                 releasedUpTo = Math.max(releasedUpTo, round);
             }
         }
+    }
+
+    /**
+     * Rounds from {@code round} on will not complete under this plan version: devices waiting for them, or asking
+     * later, get {@link Superseded}. Rounds that already completed are handed out as usual.
+     */
+    public void supersedeFrom(long round, String why) {
+        abortCause = new Superseded(why);
+        abortFrom = round;
+        rounds.forEach((r, s) -> {
+            if (r >= round) {
+                s.done.completeExceptionally(abortCause);
+            }
+        });
     }
 
     public void failAll(Throwable cause) {

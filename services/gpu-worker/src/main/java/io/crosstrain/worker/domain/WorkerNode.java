@@ -29,6 +29,8 @@ public final class WorkerNode {
     private final Map<UUID, JobRun> runs = new ConcurrentHashMap<>();
     private final Map<UUID, Integer> seenPlanVersions = new ConcurrentHashMap<>();
     private final Map<UUID, String> samples = new ConcurrentHashMap<>();
+    /** Emulated slow-downs: device id → share of its chip's speed it runs at. */
+    private final Map<String, Double> speedShares = new ConcurrentHashMap<>();
 
     public WorkerNode(String nodeId, List<String> deviceIds, Path dataDir, long roundTimeoutMillis,
                       JobRun.Outbox outbox) {
@@ -39,23 +41,34 @@ public final class WorkerNode {
         this.outbox = outbox;
     }
 
-    /** Starts the plan's share of this node, once per (job, planVersion). */
+    /**
+     * Starts the plan's share of this node, or hands a newer version to the job's running run. A node that never ran
+     * the job joins it only from the first step: later it would lack the model's state.
+     */
     public synchronized Optional<JobRun> accept(Plan plan) {
-        List<PlanDevice> local = plan.devices().stream().filter(d -> deviceIds.contains(d.deviceId())).toList();
-        if (local.isEmpty()) {
-            return Optional.empty();
-        }
         Integer seen = seenPlanVersions.get(plan.jobId());
         if (seen != null && seen >= plan.planVersion()) {
             return Optional.empty();
         }
+        JobRun running = runs.get(plan.jobId());
+        if (running != null) {
+            seenPlanVersions.put(plan.jobId(), plan.planVersion());
+            running.replan(plan);
+            return Optional.of(running);
+        }
+        List<PlanDevice> local = plan.devices().stream().filter(d -> deviceIds.contains(d.deviceId())).toList();
+        if (local.isEmpty()) {
+            return Optional.empty();
+        }
         seenPlanVersions.put(plan.jobId(), plan.planVersion());
-        JobRun previous = runs.remove(plan.jobId());
-        if (previous != null) {
-            previous.stop("superseded by plan version " + plan.planVersion());
+        if (plan.startStep() > 1) {
+            log.warn("node {} is named in plan v{} of job {} from step {}, but holds no state of that job; "
+                    + "not joining", nodeId, plan.planVersion(), plan.jobId(), plan.startStep());
+            return Optional.empty();
         }
         Corpus corpus = Datasets.load(plan.dataset(), dataDir);
-        JobRun run = new JobRun(plan, local, corpus, outbox, roundTimeoutMillis);
+        JobRun run = new JobRun(plan, deviceIds, corpus, outbox, roundTimeoutMillis,
+                id -> speedShares.getOrDefault(id, 1.0));
         runs.put(plan.jobId(), run);
         run.onFinished(() -> {
             runs.remove(plan.jobId(), run);
@@ -67,6 +80,24 @@ public final class WorkerNode {
                 local.stream().map(d -> d.deviceId() + "(b=" + d.batch() + ")").collect(Collectors.joining(", ")));
         run.start();
         return Optional.of(run);
+    }
+
+    /**
+     * Emulates a device running at a share of its chip's speed (e.g. 0.6 = 40 % slower), as thermal throttling or a
+     * noisy neighbour would; 1 restores it.
+     */
+    public void setSpeedShare(String deviceId, double share) {
+        if (!deviceIds.contains(deviceId)) {
+            throw new IllegalArgumentException("device " + deviceId + " is not on node " + nodeId);
+        }
+        if (!(share > 0 && share <= 1)) {
+            throw new IllegalArgumentException("share must be in (0, 1], got " + share);
+        }
+        speedShares.put(deviceId, share);
+    }
+
+    public Map<String, Double> speedShares() {
+        return Map.copyOf(speedShares);
     }
 
     public Optional<JobRun> run(UUID jobId) {

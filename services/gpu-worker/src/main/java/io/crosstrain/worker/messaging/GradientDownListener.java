@@ -37,8 +37,7 @@ class GradientDownListener {
         }
         long wanBytes = wanBytes(record.headers().lastHeader(WAN_BYTES_HEADER));
         node.run(chunk.meta().jobId())
-                .filter(run -> run.plan().planVersion() == chunk.meta().planVersion())
-                .ifPresent(run -> run.mailbox().offer(chunk.meta().round(), chunk, wanBytes));
+                .ifPresent(run -> run.offer(chunk.meta().planVersion(), chunk.meta().round(), chunk, wanBytes));
     }
 
     static long wanBytes(Header header) {

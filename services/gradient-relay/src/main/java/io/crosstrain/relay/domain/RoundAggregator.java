@@ -120,7 +120,7 @@ public final class RoundAggregator<R> {
     private final Settings settings;
     private final Sink<R> sink;
 
-    private final Map<UUID, JobPlan> plans = new HashMap<>();
+    private final Map<UUID, JobPlans> plans = new HashMap<>();
     private final Map<SlotId, Slot> open = new HashMap<>();
     private final LinkedHashMap<SlotId, Boolean> completed;
     private final ArrayDeque<Pending<R>> buffer = new ArrayDeque<>();
@@ -147,27 +147,35 @@ public final class RoundAggregator<R> {
     }
 
     /**
-     * Takes a plan. Only a newer version than the one held replaces it; open chunks of older versions are dropped and
-     * buffered contributions that now have their plan are processed.
+     * Takes a plan. Only a newer version than the newest held is added. Older versions stay in effect for the rounds
+     * before the new version's {@code startStep} (a rebalance announced ahead); their open chunks of later rounds are
+     * dropped, and buffered contributions that now have their plan are processed.
      */
     public synchronized void onPlan(Plan plan) {
         Objects.requireNonNull(plan, "plan");
-        JobPlan current = plans.get(plan.jobId());
-        if (current != null && current.version >= plan.planVersion()) {
+        JobPlans versions = plans.get(plan.jobId());
+        if (versions != null && versions.latest().version >= plan.planVersion()) {
             return;
         }
-        plans.put(plan.jobId(), new JobPlan(plan));
+        JobPlan added = new JobPlan(plan);
+        if (versions == null) {
+            versions = new JobPlans();
+            plans.put(plan.jobId(), versions);
+        }
+        int previous = versions.isEmpty() ? -1 : versions.latest().version;
+        versions.add(added);
 
         int dropped = 0;
         for (Iterator<SlotId> it = open.keySet().iterator(); it.hasNext(); ) {
             SlotId id = it.next();
-            if (id.jobId().equals(plan.jobId()) && id.planVersion() < plan.planVersion()) {
+            if (id.jobId().equals(plan.jobId()) && id.planVersion() < plan.planVersion()
+                    && id.round() >= added.startStep) {
                 it.remove();
                 dropped++;
             }
         }
         if (dropped > 0) {
-            sink.abandoned(plan.jobId(), current.version, dropped);
+            sink.abandoned(plan.jobId(), previous, dropped);
         }
 
         List<Pending<R>> ready = new ArrayList<>();
@@ -222,8 +230,8 @@ public final class RoundAggregator<R> {
 
     /** The plan version this stage works under for a job, or -1 when none arrived yet. */
     public synchronized int planVersion(UUID jobId) {
-        JobPlan p = plans.get(jobId);
-        return p == null ? -1 : p.version;
+        JobPlans p = plans.get(jobId);
+        return p == null ? -1 : p.latest().version;
     }
 
     private void process(String key, byte[] value, R origin) {
@@ -247,14 +255,16 @@ public final class RoundAggregator<R> {
             sink.duplicate(key, origin);
             return;
         }
-        JobPlan plan = plans.get(meta.jobId());
-        if (plan == null || meta.planVersion() > plan.version) {
+        JobPlans versions = plans.get(meta.jobId());
+        if (versions == null || meta.planVersion() > versions.latest().version) {
             buffer(key, value, origin, meta);
             return;
         }
-        if (meta.planVersion() < plan.version) {
+        JobPlan plan = versions.inEffect(meta.planVersion(), meta.round());
+        if (plan == null) {
             sink.deadLetter(key, value, origin, Rejection.STALE_PLAN, "chunk of plan version "
-                    + meta.planVersion() + ", the current plan of job " + meta.jobId() + " is " + plan.version);
+                    + meta.planVersion() + " for round " + meta.round() + ", but job " + meta.jobId()
+                    + " runs that round under " + versions.describeFor(meta.round()));
             return;
         }
         if (!plan.participating) {
@@ -349,15 +359,60 @@ public final class RoundAggregator<R> {
         return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, slot.foreignBytes);
     }
 
+    /** The versions of one job's plan still in effect for some round, oldest first (a few at most). */
+    private final class JobPlans {
+        static final int KEPT = 4;
+        final ArrayDeque<JobPlan> versions = new ArrayDeque<>();
+
+        boolean isEmpty() {
+            return versions.isEmpty();
+        }
+
+        JobPlan latest() {
+            return versions.getLast();
+        }
+
+        void add(JobPlan p) {
+            versions.addLast(p);
+            while (versions.size() > KEPT) {
+                versions.removeFirst();
+            }
+        }
+
+        /** The version a round runs under: the newest whose startStep is at or before it. */
+        JobPlan forRound(long round) {
+            JobPlan found = null;
+            for (JobPlan p : versions) {
+                if (found == null || p.startStep <= round) {
+                    found = p;
+                }
+            }
+            return found;
+        }
+
+        /** Version {@code version} when it is the one in effect for {@code round}, else null. */
+        JobPlan inEffect(int version, long round) {
+            JobPlan p = forRound(round);
+            return p != null && p.version == version ? p : null;
+        }
+
+        String describeFor(long round) {
+            JobPlan p = forRound(round);
+            return "version " + p.version + " (from step " + p.startStep + ")";
+        }
+    }
+
     /** A plan as one stage sees it: who contributes, in which summation order. */
     private final class JobPlan {
         final int version;
+        final long startStep;
         final List<String> contributors;
         final Map<String, Integer> positions = new HashMap<>();
         final boolean participating;
 
         JobPlan(Plan plan) {
             version = plan.planVersion();
+            startStep = Math.max(1, plan.startStep());
             if (stage == Stage.INTRA_DC) {
                 List<PlanDevice> devices = plan.devices() == null ? List.of() : plan.devices();
                 // one contribution per node: each gpu-worker reduces its own devices first (see NodeReducer)

@@ -138,7 +138,7 @@ class RoundAggregatorTest {
         offer(intra, stale);
         assertThat(sink.dead).singleElement().satisfies(d -> {
             assertThat(d.reason()).isEqualTo(Rejection.STALE_PLAN);
-            assertThat(d.message()).contains("plan version 1").contains("is 2");
+            assertThat(d.message()).contains("plan version 1").contains("under version 2");
         });
         for (String dev : List.of("a-0", "a-1", "a-2")) {
             Rec.of(chunks(job, 3, 2, dev, 1, new float[] {1f})).forEach(r -> offer(intra, r));
@@ -293,5 +293,49 @@ class RoundAggregatorTest {
             b[i] = Float.floatToRawIntBits(v[i]);
         }
         return b;
+    }
+
+    @Test
+    void anOlderVersionStaysInEffectForTheRoundsBeforeTheNewStartStep() {
+        intra.onPlan(plan);
+        // version 2 (a rebalance) takes over from round 7; a-1 leaves datacenter a
+        Plan v2 = new Plan(job, 2, "sync-dp", "balanced", Plan.EMULATED, 1.0, plan.model(), plan.dataset(), 100, 14,
+                1e-3, 7L, 10, List.of("a", "b"), List.of(device("a-0", "a", 0, 5), device("a-2", "a", 1, 4),
+                device("b-0", "b", 2, 5)), null, 7, "rebalance", false);
+        Rec.of(chunks(job, 6, 1, "a-0", 2, new float[] {1f})).forEach(r -> offer(intra, r));
+        intra.onPlan(v2);
+        assertThat(intra.openChunks()).as("round 6 still runs under version 1").isEqualTo(1);
+
+        Rec.of(chunks(job, 6, 1, "a-1", 3, new float[] {2f})).forEach(r -> offer(intra, r));
+        Rec.of(chunks(job, 6, 1, "a-2", 4, new float[] {4f})).forEach(r -> offer(intra, r));
+        assertThat(sink.outputs).hasSize(1);
+        assertThat(TensorCodec.decode(sink.outputs.get(0).record()).values()).containsExactly(7f);
+
+        // round 7 belongs to version 2: a version-1 chunk of it is stale, version-2 chunks aggregate
+        Rec.of(chunks(job, 7, 1, "a-0", 2, new float[] {1f})).forEach(r -> offer(intra, r));
+        assertThat(sink.dead).extracting(Fixtures.Dead::reason).containsExactly(Rejection.STALE_PLAN);
+        Rec.of(chunks(job, 7, 2, "a-0", 5, new float[] {1f})).forEach(r -> offer(intra, r));
+        Rec.of(chunks(job, 7, 2, "a-2", 4, new float[] {3f})).forEach(r -> offer(intra, r));
+        assertThat(sink.outputs).hasSize(2);
+        assertThat(TensorCodec.decode(sink.outputs.get(1).record()).meta().sampleCount()).isEqualTo(9);
+    }
+
+    @Test
+    void aRecoveryVersionDropsTheStalledRoundOfTheOldOne() {
+        intra.onPlan(plan);
+        Rec.of(chunks(job, 4, 1, "a-0", 2, new float[] {1f})).forEach(r -> offer(intra, r));
+        Rec.of(chunks(job, 4, 1, "a-1", 3, new float[] {1f})).forEach(r -> offer(intra, r));
+        // a-2 died before sending round 4; the recovery version starts at the first uncommitted round
+        Plan v2 = new Plan(job, 2, "sync-dp", "balanced", Plan.EMULATED, 1.0, plan.model(), plan.dataset(), 100, 14,
+                1e-3, 7L, 10, List.of("a", "b"), List.of(device("a-0", "a", 0, 5), device("a-1", "a", 1, 4),
+                device("b-0", "b", 2, 5)), null, 4, "lost [a-2]", true);
+        intra.onPlan(v2);
+        assertThat(intra.openChunks()).isZero();
+        assertThat(sink.abandoned).isEqualTo(1);
+
+        Rec.of(chunks(job, 4, 2, "a-0", 5, new float[] {1f})).forEach(r -> offer(intra, r));
+        Rec.of(chunks(job, 4, 2, "a-1", 4, new float[] {2f})).forEach(r -> offer(intra, r));
+        assertThat(sink.outputs).hasSize(1);
+        assertThat(TensorCodec.decode(sink.outputs.get(0).record()).values()).containsExactly(3f);
     }
 }

@@ -139,6 +139,10 @@ public class JobService {
         if (state == JobState.PENDING) {
             state = move(job.id(), state, JobState.SCHEDULED, "plan v" + plan.planVersion() + ": "
                     + plan.devices().size() + " devices in " + datacenters(plan) + " datacenters");
+        } else if (plan.recovery() && state == JobState.RUNNING) {
+            // RUNNING again once metrics arrive under the new version (evaluate)
+            state = move(job.id(), state, JobState.RECOVERING, "plan v" + plan.planVersion() + " from step "
+                    + plan.startStep() + " on " + plan.devices().size() + " devices: " + plan.reason());
         }
         evaluate(job.id(), state, plan, null);
         return Outcome.APPLIED;

@@ -43,6 +43,7 @@ class SchedulerConfig {
 
     @Bean
     KafkaAdmin.NewTopics schedulerTopics() {
-        return KafkaTopics.withDeadLetters(Topics.JOB_EVENTS, Topics.PLANS, Topics.JOB_COMMANDS);
+        return KafkaTopics.withDeadLetters(Topics.JOB_EVENTS, Topics.PLANS, Topics.JOB_COMMANDS,
+                Topics.DEVICE_EVENTS, Topics.STEP_METRICS);
     }
 }

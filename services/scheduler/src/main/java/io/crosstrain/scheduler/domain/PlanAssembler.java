@@ -2,7 +2,9 @@ package io.crosstrain.scheduler.domain;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import io.crosstrain.contracts.JobSpec;
@@ -63,6 +65,53 @@ public final class PlanAssembler {
             return new SchedulingDecision.Rejected(jobId, "no feasible plan: " + result.reason());
         }
         return new SchedulingDecision.Planned(toPlan(jobId, spec, result, request.emulated()));
+    }
+
+    /**
+     * The next version of a running job's plan over other devices (the remaining ones after a failure) or with
+     * measured speeds (a rebalance). The emulation time scale stays the previous plan's, so every emulated chip keeps
+     * its speed across versions.
+     *
+     * @param measured  device id → measured samples/s replacing the planned speed; others keep the planned one
+     * @param startStep first step of the new version
+     */
+    public SchedulingDecision replan(Plan previous, List<InventoryDevice> devices, Map<String, Double> measured,
+                                     int startStep, String reason, boolean recovery) {
+        if (devices.isEmpty()) {
+            return new SchedulingDecision.Rejected(previous.jobId(), reason + "; no device is left to run on");
+        }
+        Map<String, Double> planned = new HashMap<>();
+        previous.devices().forEach(d -> planned.put(d.deviceId(), d.chipSamplesPerSec()));
+        ModelProfile profile = ModelProfile.of(previous.model(), assumedVocab(previous.model()));
+        List<Planner.DeviceInput> inputs = new ArrayList<>();
+        for (InventoryDevice d : devices) {
+            Double speed = measured.getOrDefault(d.id(), planned.get(d.id()));
+            inputs.add(new Planner.DeviceInput(d.id(), d.nodeId(), d.datacenter(), d.chip(), speed, null, 0.0));
+        }
+        boolean emulated = Plan.EMULATED.equals(previous.mode());
+        Planner.Request request = new Planner.Request(inputs, profile, previous.globalBatch(),
+                previous.allocation(), false, previous.timeScale(), 1, emulated);
+        Planner.Result result;
+        try {
+            result = planner.plan(request);
+        } catch (IllegalArgumentException e) {
+            return new SchedulingDecision.Rejected(previous.jobId(), reason + "; the planner rejected the remaining "
+                    + "devices: " + e.getMessage());
+        }
+        if (!result.feasible()) {
+            return new SchedulingDecision.Rejected(previous.jobId(), reason + "; no feasible plan on the remaining "
+                    + "devices: " + result.reason());
+        }
+        List<PlanDevice> planDevices = result.devices().stream()
+                .sorted(Comparator.comparingInt(Planner.DevicePlan::rank))
+                .map(Planner.DevicePlan::toPlanDevice)
+                .toList();
+        List<String> datacenters = result.datacenters().stream().distinct().sorted().toList();
+        long parameters = previous.model().parameters(assumedVocab(previous.model()));
+        Plan.Prediction prediction = new Plan.Prediction(result.predictedStepSeconds(), result.predictedEta(),
+                result.predictedEqualSplitEta(), wanBytesPerStep(datacenters.size(), parameters));
+        return new SchedulingDecision.Planned(previous.next(datacenters, planDevices, prediction, startStep, reason,
+                recovery));
     }
 
     Planner.Request request(JobSpec spec, List<InventoryDevice> devices) {

@@ -7,6 +7,7 @@ import org.springframework.stereotype.Component;
 import io.crosstrain.contracts.JobEvent;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.kafka.InvalidRecordException;
+import io.crosstrain.scheduler.persistence.SchedulerStore;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -18,10 +19,14 @@ class JobEventListener {
 
     private final JsonMapper json;
     private final JobScheduling scheduling;
+    private final SchedulerStore store;
+    private final Replanning replanning;
 
-    JobEventListener(JsonMapper json, JobScheduling scheduling) {
+    JobEventListener(JsonMapper json, JobScheduling scheduling, SchedulerStore store, Replanning replanning) {
         this.json = json;
         this.scheduling = scheduling;
+        this.store = store;
+        this.replanning = replanning;
     }
 
     @KafkaListener(id = "scheduler-job-events", idIsGroup = false, topics = Topics.JOB_EVENTS)
@@ -33,8 +38,19 @@ class JobEventListener {
         if (event == null || event.type() == null) {
             throw new InvalidRecordException("job event without a type");
         }
+        if (JobEvent.STATE_CHANGED.equals(event.type())) {
+            if (event.jobId() == null || event.state() == null) {
+                throw new InvalidRecordException("STATE_CHANGED event needs jobId and state");
+            }
+            // which jobs still run decides what a device failure or a rebalance re-plans
+            store.recordJobState(event.jobId(), event.state().name());
+            if (event.state().terminal()) {
+                replanning.forget(event.jobId());
+            }
+            return;
+        }
         if (!JobEvent.SUBMITTED.equals(event.type())) {
-            return; // state changes are job-api's business; re-planning on failures is a later issue
+            return;
         }
         if (event.eventId() == null || event.jobId() == null || event.spec() == null) {
             throw new InvalidRecordException("SUBMITTED event needs eventId, jobId and spec");

@@ -87,6 +87,41 @@ public class SchedulerStore {
         return rows == 1;
     }
 
+    /**
+     * Stores a later version of a job's plan (a re-plan); false when that version exists already, e.g. another
+     * trigger re-planned first.
+     */
+    @Transactional
+    public boolean recordNextPlan(Plan plan) {
+        return jdbc.sql("""
+                        INSERT INTO scheduler.plans (job_id, plan_version, plan)
+                        VALUES (:job, :version, CAST(:plan AS jsonb))
+                        ON CONFLICT (job_id, plan_version) DO NOTHING""")
+                .param("job", plan.jobId())
+                .param("version", plan.planVersion())
+                .param("plan", json.writeValueAsString(plan))
+                .update() == 1;
+    }
+
+    /** Remembers a job's lifecycle state as job-api announced it. */
+    public void recordJobState(UUID jobId, String state) {
+        jdbc.sql("""
+                        INSERT INTO scheduler.job_states (job_id, state) VALUES (:job, :state)
+                        ON CONFLICT (job_id) DO UPDATE SET state = excluded.state, updated_at = now()""")
+                .param("job", jobId).param("state", state).update();
+    }
+
+    /** Latest plans of the jobs that have a plan and have not reached a terminal state. */
+    public List<Plan> activePlans() {
+        return jdbc.sql("""
+                        SELECT DISTINCT ON (p.job_id) p.plan::text FROM scheduler.plans p
+                        LEFT JOIN scheduler.job_states s ON s.job_id = p.job_id
+                        WHERE s.state IS NULL OR s.state NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+                        ORDER BY p.job_id, p.plan_version DESC""")
+                .query(String.class)
+                .list().stream().map(this::readPlan).toList();
+    }
+
     public void markPlanPublished(UUID jobId, int planVersion) {
         jdbc.sql("""
                         UPDATE scheduler.plans SET published = true, published_at = now()

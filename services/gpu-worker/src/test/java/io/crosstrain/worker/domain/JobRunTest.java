@@ -1,0 +1,183 @@
+package io.crosstrain.worker.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.Test;
+
+import io.crosstrain.codec.Chunk;
+import io.crosstrain.codec.ChunkMeta;
+import io.crosstrain.codec.TensorAssembler;
+import io.crosstrain.codec.TensorCodec;
+import io.crosstrain.contracts.DatasetSpec;
+import io.crosstrain.contracts.ModelSpec;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.contracts.StepMetric;
+import io.crosstrain.training.Corpus;
+
+/**
+ * Plan switches inside one node's run, with real DJL training and an in-test relay standing in for Kafka: every step
+ * is applied exactly once, whichever version it ran under, and the replicas stay identical.
+ */
+class JobRunTest {
+
+    private static final ModelSpec MODEL = new ModelSpec(1, 16, 2, 16, 0);
+    private static final Corpus CORPUS = Corpus.of("The quick brown fox jumps over the lazy dog. ".repeat(200));
+    private static final Set<String> NODE_DEVICES = Set.of("d0", "d1");
+
+    /** Averages the node's contribution of a round and hands it back, unless the round is held. */
+    private static final class LoopbackRelay implements JobRun.Outbox {
+        final List<StepMetric> metrics = new CopyOnWriteArrayList<>();
+        final Map<String, TensorAssembler> open = new ConcurrentHashMap<>();
+        final Set<String> contributed = ConcurrentHashMap.newKeySet();
+        volatile Predicate<ChunkMeta> hold = m -> false;
+        volatile JobRun run;
+
+        @Override
+        public synchronized void sendGradient(String topic, String key, byte[] bytes) {
+            Chunk chunk = TensorCodec.decode(bytes);
+            ChunkMeta meta = chunk.meta();
+            String id = meta.planVersion() + ":" + meta.round();
+            contributed.add(id);
+            if (hold.test(meta)) {
+                return;
+            }
+            TensorAssembler assembler = open.computeIfAbsent(id, k -> new TensorAssembler());
+            assembler.accept(chunk);
+            if (assembler.complete()) {
+                open.remove(id);
+                float[] avg = assembler.values();
+                for (int i = 0; i < avg.length; i++) {
+                    avg[i] /= meta.sampleCount();
+                }
+                ChunkMeta down = meta.withSender("relay-dc");
+                for (byte[] c : TensorCodec.encode(down, avg)) {
+                    run.offer(meta.planVersion(), meta.round(), TensorCodec.view(c), 0);
+                }
+            }
+        }
+
+        @Override
+        public void publishMetric(StepMetric metric) {
+            metrics.add(metric);
+        }
+
+        boolean reported(String device, int step) {
+            return metrics.stream().anyMatch(m -> m.deviceId().equals(device) && m.step() == step);
+        }
+    }
+
+    private static Plan plan(UUID job, int version, int steps, int startStep, int... batches) {
+        List<PlanDevice> devices = new ArrayList<>();
+        int g = 0;
+        for (int i = 0; i < batches.length; i++) {
+            devices.add(new PlanDevice("d" + i, "n1", "dc", "A100-80G", i, batches[i], 1, 100.0, 0.0));
+            g += batches[i];
+        }
+        return new Plan(job, version, "sync-dp", "balanced", Plan.MEASURED, null, MODEL, DatasetSpec.bundled(), steps,
+                g, 0.01, 7, 2, List.of("dc"), devices, null, startStep, "test v" + version, false);
+    }
+
+    private static CountDownLatch runToEnd(JobRun run) {
+        CountDownLatch done = new CountDownLatch(1);
+        run.onFinished(done::countDown);
+        run.start();
+        return done;
+    }
+
+    @Test
+    void aRebalanceAnnouncedAheadTakesOverAtItsStartStepWithoutLosingAStep() throws Exception {
+        UUID job = UUID.randomUUID();
+        LoopbackRelay relay = new LoopbackRelay();
+        JobRun run = new JobRun(plan(job, 1, 8, 1, 3, 5), NODE_DEVICES, CORPUS, relay, 30_000, id -> 1.0);
+        relay.run = run;
+        CountDownLatch done = runToEnd(run);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> relay.reported("d0", 2) && relay.reported("d1", 2));
+        assertThat(run.replan(plan(job, 2, 8, 5, 6, 2))).isTrue();
+        assertThat(run.replan(plan(job, 2, 8, 5, 6, 2))).as("a version seen before").isFalse();
+        assertThat(done.await(120, TimeUnit.SECONDS)).isTrue();
+
+        assertEveryStepOnce(relay.metrics, 8, 8);
+        for (StepMetric m : relay.metrics) {
+            int expectedVersion = m.step() < 5 ? 1 : 2;
+            assertThat(m.planVersion()).as("version of step %d", m.step()).isEqualTo(expectedVersion);
+        }
+        assertReplicasIdentical(relay.metrics, 8);
+    }
+
+    @Test
+    void aStalledRoundIsRedoneUnderTheRecoveryPlan() throws Exception {
+        UUID job = UUID.randomUUID();
+        LoopbackRelay relay = new LoopbackRelay();
+        // round 3 of version 1 never completes, as if a node died before contributing
+        relay.hold = m -> m.planVersion() == 1 && m.round() == 3;
+        JobRun run = new JobRun(plan(job, 1, 6, 1, 4, 4), NODE_DEVICES, CORPUS, relay, 60_000, id -> 1.0);
+        relay.run = run;
+        CountDownLatch done = runToEnd(run);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> relay.contributed.contains("1:3"));
+        // the scheduler only knows step 2 was committed: the recovery version starts right after it
+        assertThat(run.replan(plan(job, 2, 6, 3, 2, 6))).isTrue();
+        assertThat(done.await(120, TimeUnit.SECONDS)).isTrue();
+
+        assertEveryStepOnce(relay.metrics, 6, 8);
+        assertThat(relay.metrics.stream().filter(m -> m.step() == 3).map(StepMetric::planVersion))
+                .containsOnly(2);
+        assertReplicasIdentical(relay.metrics, 6);
+    }
+
+    @Test
+    void aDeviceLeftOutOfTheNextVersionStopsWhileTheOtherCarriesOn() throws Exception {
+        UUID job = UUID.randomUUID();
+        LoopbackRelay relay = new LoopbackRelay();
+        JobRun run = new JobRun(plan(job, 1, 6, 1, 4, 4), NODE_DEVICES, CORPUS, relay, 30_000, id -> 1.0);
+        relay.run = run;
+        CountDownLatch done = runToEnd(run);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> relay.reported("d0", 1) && relay.reported("d1", 1));
+        assertThat(run.replan(plan(job, 2, 6, 4, 8))).isTrue(); // only d0, with the whole batch
+        assertThat(done.await(120, TimeUnit.SECONDS)).isTrue();
+
+        assertEveryStepOnce(relay.metrics, 6, 8);
+        assertThat(relay.metrics.stream().filter(m -> m.deviceId().equals("d1")).mapToInt(StepMetric::step).max())
+                .hasValue(3);
+        assertThat(relay.metrics.stream().filter(m -> m.step() >= 4).map(StepMetric::deviceId)).containsOnly("d0");
+    }
+
+    /** Every step 1..steps reported once per device that ran it, its batches summing to the global batch. */
+    private static void assertEveryStepOnce(List<StepMetric> metrics, int steps, int globalBatch) {
+        assertThat(metrics).allMatch(m -> m.error() == null, "no device failed");
+        Set<String> seen = new HashSet<>();
+        Map<Integer, Integer> batchPerStep = new HashMap<>();
+        for (StepMetric m : metrics) {
+            assertThat(seen.add(m.deviceId() + "@" + m.step())).as("%s step %d once", m.deviceId(), m.step()).isTrue();
+            batchPerStep.merge(m.step(), m.batch(), Integer::sum);
+        }
+        for (int s = 1; s <= steps; s++) {
+            assertThat(batchPerStep.get(s)).as("samples of step %d", s).isEqualTo(globalBatch);
+        }
+        assertThat(batchPerStep.keySet()).hasSize(steps);
+    }
+
+    private static void assertReplicasIdentical(List<StepMetric> metrics, int lastStep) {
+        List<String> hashes = metrics.stream().filter(m -> m.step() == lastStep).map(StepMetric::weightsHash).toList();
+        assertThat(hashes).hasSize(2).doesNotContainNull();
+        assertThat(new HashSet<>(hashes)).hasSize(1);
+    }
+}
