@@ -21,7 +21,14 @@ import io.crosstrain.localinfra.LocalPostgres;
  */
 final class LocalStack implements AutoCloseable {
 
-    record Options(Path home, int kafkaPort, int portBase, String database, Path workDir, DemoCluster cluster) {
+    /** @param extraEnv environment for every service on top of the stack's own (e.g. shorter health timeouts) */
+    record Options(Path home, int kafkaPort, int portBase, String database, Path workDir, DemoCluster cluster,
+                   Map<String, String> extraEnv) {
+
+        Options(Path home, int kafkaPort, int portBase, String database, Path workDir, DemoCluster cluster) {
+            this(home, kafkaPort, portBase, database, workDir, cluster, Map.of());
+        }
+
         int gateway() {
             return portBase;
         }
@@ -75,6 +82,12 @@ final class LocalStack implements AutoCloseable {
         return List.copyOf(services);
     }
 
+    /** The service started under this name, e.g. {@code worker-gy-node-0}. */
+    ServiceProcess service(String name) {
+        return services.stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no service " + name + " in this stack"));
+    }
+
     void start(Duration timeout) throws IOException, InterruptedException {
         requireFreePorts();
         postgres = LocalPostgres.resolve(System.getenv("DB_URL"), envOr("DB_USER", "postgres"),
@@ -94,6 +107,7 @@ final class LocalStack implements AutoCloseable {
         env.put("JOB_API_URL", "http://127.0.0.1:" + options.jobApi());
         env.put("SCHEDULER_URL", "http://127.0.0.1:" + options.scheduler());
         env.put("OMP_NUM_THREADS", "1");
+        env.putAll(options.extraEnv());
         Path logs = options.workDir().resolve("logs");
 
         // workers first: their calibration is the longest part of start-up

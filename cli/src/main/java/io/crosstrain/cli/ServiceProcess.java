@@ -81,6 +81,12 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** Kills the process without letting it shut down (SIGKILL): what a crashed machine looks like to the others. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     void stopAsync() {
         process.destroy();
     }

@@ -14,40 +14,60 @@ import java.util.Set;
 import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import io.crosstrain.localinfra.LocalPostgres;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A short demo through the real services: every service as its own JVM from its jar, a real KRaft broker, the real
- * PostgreSQL (a database of its own, dropped afterwards), real DJL training on emulated chips.
+ * Through the real services: every service as its own JVM from its jar, a real KRaft broker, the real PostgreSQL (a
+ * database of its own, dropped afterwards), real DJL training on emulated chips. One stack serves both tests, in
+ * order: the short demo, then a job that loses a whole worker process halfway.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DemoEndToEndIT {
 
     private static final String DATABASE = "ct_e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private static final Path HOME = Path.of(System.getProperty("crosstrain.home", "..")).toAbsolutePath()
+            .normalize();
+    private static final Path WORK = HOME.resolve("cli/target/e2e");
+    private static final ByteArrayOutputStream BUFFER = new ByteArrayOutputStream();
+    private static final PrintStream OUT = new PrintStream(new TeeStream(BUFFER, System.out), true,
+            StandardCharsets.UTF_8);
+    private static LocalStack stack;
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        // a silent device is SUSPECT after 4 s and DOWN after 8 s (heartbeats come every 2 s)
+        LocalStack.Options options = new LocalStack.Options(HOME, 0, 18080, DATABASE, WORK, DemoCluster.standard(),
+                java.util.Map.of("CROSSTRAIN_INVENTORY_SUSPECTAFTER", "4s", "CROSSTRAIN_INVENTORY_DOWNAFTER", "8s"));
+        stack = new LocalStack(options, OUT);
+        stack.start(Duration.ofMinutes(5));
+    }
 
     @AfterAll
-    static void dropDatabase() {
-        LocalPostgres.dropDatabase(LocalPostgres.LOCAL_ADMIN_URL, "postgres", "", DATABASE);
+    static void stopStackAndDropDatabase() {
+        try {
+            if (stack != null) {
+                stack.close();
+            }
+        } finally {
+            LocalPostgres.dropDatabase(LocalPostgres.LOCAL_ADMIN_URL, "postgres", "", DATABASE);
+        }
     }
 
     @Test
+    @Order(1)
     void shortDemoTrainsOnThreeChipsAndReportsEveryField() throws Exception {
-        Path home = Path.of(System.getProperty("crosstrain.home", "..")).toAbsolutePath().normalize();
-        Path work = home.resolve("cli/target/e2e");
-        Path reportFile = work.resolve("report.json");
-        LocalStack.Options options = new LocalStack.Options(home, 0, 18080, DATABASE, work, DemoCluster.standard());
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(new TeeStream(buffer, System.out), true, StandardCharsets.UTF_8);
-
-        DemoRunner.Outcome outcome;
-        try (LocalStack stack = new LocalStack(options, out)) {
-            stack.start(Duration.ofMinutes(5));
-            outcome = new DemoRunner(stack, new DemoRunner.Settings(10, 5, 88, 0.003, 7, null, reportFile,
-                    Duration.ofMinutes(10)), out).run();
-            Summary.print(out, outcome, 0);
-        }
+        Path reportFile = WORK.resolve("report.json");
+        DemoRunner.Outcome outcome = new DemoRunner(stack, new DemoRunner.Settings(10, 5, 88, 0.003, 7, null,
+                reportFile, Duration.ofMinutes(10)), OUT).run();
+        Summary.print(OUT, outcome, 0);
         JsonNode r = outcome.report();
 
         for (String field : List.of("jobId", "mode", "strategy", "steps", "samples", "loss", "efficiency", "devices",
@@ -94,7 +114,96 @@ class DemoEndToEndIT {
 
         assertThat(Files.size(outcome.plotFile())).isGreaterThan(10_000);
         assertThat(outcome.sample()).isNotBlank();
-        assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("efficiency eta").contains("emulated");
+        assertThat(BUFFER.toString(StandardCharsets.UTF_8)).contains("efficiency eta").contains("emulated");
+    }
+
+    @Test
+    @Order(2)
+    void killingAWorkerMidJobTakesTheJobThroughRecoveringToSuccessOnTheRemainingDevices() throws Exception {
+        JsonMapper mapper = JsonMapper.builder().build();
+        ApiClient api = new ApiClient("http://127.0.0.1:" + stack.options().gateway(), mapper);
+        int steps = 12;
+        int globalBatch = 88;
+        java.util.Map<String, Object> spec = new java.util.LinkedHashMap<>();
+        spec.put("name", "e2e-kill-a-worker");
+        spec.put("model", java.util.Map.of("layers", 2, "dModel", 96, "heads", 4, "seqLen", 64, "vocabSize", 0));
+        spec.put("dataset", java.util.Map.of("kind", "bundled", "name", "grammar-en"));
+        spec.put("steps", steps);
+        spec.put("globalBatch", globalBatch);
+        spec.put("learningRate", 0.003);
+        spec.put("seed", 11);
+        spec.put("strategy", "sync-dp");
+        spec.put("allocation", "balanced");
+        spec.put("devices", List.of());
+        spec.put("hashEvery", 4);
+        UUID jobId = UUID.fromString(api.ok(api.post("/api/v1/jobs", spec), "submit").path("id").asString());
+
+        JsonNode job = awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString())
+                && j.path("step").asInt() >= 3, Duration.ofMinutes(4));
+        int stepAtKill = job.path("step").asInt();
+        java.time.Instant killedAt = java.time.Instant.now();
+        stack.service("worker-gy-node-0").kill();
+        OUT.println("  killed worker-gy-node-0 (4 Ascend-910B devices) at step " + stepAtKill);
+
+        job = awaitJob(api, jobId, j -> List.of("SUCCEEDED", "FAILED", "CANCELLED")
+                .contains(j.path("state").asString()), Duration.ofMinutes(6));
+        assertThat(job.path("state").asString()).as("final state, reason: %s", job.path("reason").asString())
+                .isEqualTo("SUCCEEDED");
+
+        List<String> states = new java.util.ArrayList<>();
+        java.time.Instant recovering = null;
+        java.time.Instant running = null;
+        for (JsonNode h : api.ok(api.get("/api/v1/jobs/" + jobId + "/history"), "history")) {
+            String to = h.path("to").asString();
+            states.add(to);
+            java.time.Instant at = java.time.Instant.parse(h.path("at").asString());
+            if ("RECOVERING".equals(to) && recovering == null) {
+                recovering = at;
+            } else if ("RUNNING".equals(to) && recovering != null && running == null) {
+                running = at;
+            }
+        }
+        assertThat(states).containsSubsequence("RUNNING", "RECOVERING", "RUNNING", "SUCCEEDED");
+
+        JsonNode plan = api.ok(api.get("/api/v1/jobs/" + jobId + "/plan"), "plan");
+        assertThat(plan.path("planVersion").asInt()).isEqualTo(2);
+        assertThat(plan.path("recovery").asBoolean()).isTrue();
+        Set<String> planDcs = new HashSet<>();
+        plan.path("devices").forEach(d -> planDcs.add(d.path("datacenter").asString()));
+        assertThat(planDcs).containsExactlyInAnyOrder("bj", "sh");
+        int startStep = plan.path("startStep").asInt();
+        assertThat(startStep).isGreaterThan(stepAtKill - 1).isLessThanOrEqualTo(steps);
+
+        // every step counted exactly once: no step lost to the failure, none applied twice
+        JsonNode r = api.ok(api.get("/api/v1/jobs/" + jobId + "/report"), "report");
+        assertThat(r.path("steps").asInt()).isEqualTo(steps);
+        assertThat(r.path("samples").asLong()).isEqualTo((long) steps * globalBatch);
+        assertThat(r.path("replicas").path("identical").asBoolean()).isTrue();
+        assertThat(r.path("replicas").path("checkedSteps").asInt()).isGreaterThanOrEqualTo(1);
+        assertThat(r.path("loss").path("last").asDouble()).isLessThan(r.path("loss").path("first").asDouble());
+        OUT.printf("  recovery: killed at step %d, RECOVERING after %.1f s, RUNNING again after %.1f s on %d "
+                        + "devices from step %d; %d steps, %d samples, loss %.3f -> %.3f (emulated)%n", stepAtKill,
+                Duration.between(killedAt, recovering).toMillis() / 1000.0,
+                Duration.between(killedAt, running).toMillis() / 1000.0, plan.path("devices").size(), startStep,
+                r.path("steps").asInt(), r.path("samples").asLong(), r.path("loss").path("first").asDouble(),
+                r.path("loss").path("last").asDouble());
+    }
+
+    private static JsonNode awaitJob(ApiClient api, UUID jobId, java.util.function.Predicate<JsonNode> done,
+                                     Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode job = api.ok(api.get("/api/v1/jobs/" + jobId), "job");
+            if (done.test(job)) {
+                return job;
+            }
+            String state = job.path("state").asString();
+            if (List.of("FAILED", "CANCELLED").contains(state) || System.nanoTime() > deadline) {
+                throw new AssertionError("job " + jobId + " is " + state + " (" + job.path("reason").asString()
+                        + ") at step " + job.path("step").asInt());
+            }
+            Thread.sleep(500);
+        }
     }
 
     /** Shows the demo's output live in the build log and keeps a copy to assert on. */

@@ -17,6 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                        Kafka, the relays and the services, so the CPU never decides the step time
  * @param minStep         shortest emulated balanced step: a round's real Kafka time is not scaled by the time
  *                        scale, so a floor on the step keeps it a small share of the step
+ * @param rebalance       the closed loop: re-plan when measured speeds drift from the plan
  */
 @ConfigurationProperties("crosstrain.scheduler")
 public record SchedulerProperties(
@@ -27,5 +28,17 @@ public record SchedulerProperties(
         @DefaultValue("10s") Duration republishAfter,
         @DefaultValue("10s") Duration publishTimeout,
         @DefaultValue("0.25") double cpuBudget,
-        @DefaultValue("4800ms") Duration minStep) {
+        @DefaultValue("4800ms") Duration minStep,
+        @DefaultValue Rebalance rebalance) {
+
+    /**
+     * @param threshold   relative deviation of a device's measured speed from its planned one that counts
+     * @param consecutive deviating steps in a row that trigger a re-plan
+     * @param window      recent steps whose median is the new speed estimate
+     * @param lead        the new plan takes over this many steps after the step that triggered it
+     */
+    public record Rebalance(@DefaultValue("true") boolean enabled, @DefaultValue("0.05") double threshold,
+                            @DefaultValue("3") int consecutive, @DefaultValue("5") int window,
+                            @DefaultValue("2") int lead) {
+    }
 }

@@ -21,12 +21,15 @@ class JobEventListener {
     private final JobScheduling scheduling;
     private final SchedulerStore store;
     private final Replanning replanning;
+    private final Rebalancing rebalancing;
 
-    JobEventListener(JsonMapper json, JobScheduling scheduling, SchedulerStore store, Replanning replanning) {
+    JobEventListener(JsonMapper json, JobScheduling scheduling, SchedulerStore store, Replanning replanning,
+                     Rebalancing rebalancing) {
         this.json = json;
         this.scheduling = scheduling;
         this.store = store;
         this.replanning = replanning;
+        this.rebalancing = rebalancing;
     }
 
     @KafkaListener(id = "scheduler-job-events", idIsGroup = false, topics = Topics.JOB_EVENTS)
@@ -46,6 +49,7 @@ class JobEventListener {
             store.recordJobState(event.jobId(), event.state().name());
             if (event.state().terminal()) {
                 replanning.forget(event.jobId());
+                rebalancing.forget(event.jobId());
             }
             return;
         }

@@ -10,17 +10,19 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Step metrics tell the scheduler which rounds are committed (a metric is sent after the update was applied), so a
- * re-plan after a failure knows where to resume.
+ * re-plan after a failure knows where to resume, and their measured speeds drive rebalancing.
  */
 @Component
 class StepMetricListener {
 
     private final JsonMapper json;
     private final Replanning replanning;
+    private final Rebalancing rebalancing;
 
-    StepMetricListener(JsonMapper json, Replanning replanning) {
+    StepMetricListener(JsonMapper json, Replanning replanning, Rebalancing rebalancing) {
         this.json = json;
         this.replanning = replanning;
+        this.rebalancing = rebalancing;
     }
 
     @KafkaListener(id = "scheduler-step-metrics", groupId = "scheduler-step-metrics", topics = Topics.STEP_METRICS,
@@ -32,6 +34,7 @@ class StepMetricListener {
         }
         if (m.error() == null && m.step() > 0) {
             replanning.stepCommitted(m.jobId(), m.step());
+            rebalancing.observe(m);
         }
     }
 }
