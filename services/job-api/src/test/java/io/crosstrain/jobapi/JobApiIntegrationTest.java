@@ -38,6 +38,7 @@ import io.crosstrain.contracts.JobEvent;
 import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.JobState;
 import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.jobapi.domain.Fixtures;
@@ -273,6 +274,35 @@ class JobApiIntegrationTest {
     }
 
     @Test
+    void aRecoveryPlanTakesARunningJobThroughRecoveringAndItsDevicesFinishIt() {
+        UUID id = submitted("recovery-test");
+        Plan v1 = Fixtures.plan(id, Plan.EMULATED, 50.0);
+        publish(Topics.PLANS, id, json.writeValueAsString(v1));
+        publish(Topics.STEP_METRICS, id, json.writeValueAsString(
+                Fixtures.metric(id, "dev-a", 1, 6, 4.0, 100, 10, 200, 0, 200, 0, null, false)));
+        awaitState(id, "RUNNING");
+
+        // dev-b is lost; version 2 runs everything on dev-a from step 2
+        Plan v2 = v1.next(List.of("bj"), List.of(new PlanDevice("dev-a", "node-a", "bj", "A100-80G", 0, 8, 1, 300.0,
+                0.027)), v1.predicted(), 2, "lost [dev-b]", true);
+        publish(Topics.PLANS, id, json.writeValueAsString(v2));
+        JsonNode job = awaitState(id, "RECOVERING");
+        assertThat(job.path("reason").asString()).contains("lost [dev-b]");
+
+        for (int step = 2; step <= 3; step++) {
+            StepMetric m = Fixtures.metric(id, "dev-a", step, 8, 3.0, 100, 10, 200, 0, 200, 0, "h", step == 3);
+            publish(Topics.STEP_METRICS, id, json.writeValueAsString(new StepMetric(m.jobId(), 2, m.deviceId(),
+                    m.datacenter(), m.chip(), m.step(), m.batch(), m.loss(), m.computeMs(), m.busyMs(), m.commMs(),
+                    m.stepMs(), m.startedAtMs(), m.endedAtMs(), m.wanBytes(), m.parameters(), m.weightsHash(),
+                    m.mode(), m.last(), null)));
+        }
+        awaitState(id, "SUCCEEDED");
+        assertThat(mvc.get().uri("/api/v1/jobs/" + id + "/history")).bodyJson()
+                .extractingPath("$[*].to").asArray()
+                .containsSubsequence("RUNNING", "RECOVERING", "RUNNING", "SUCCEEDED");
+    }
+
+    @Test
     void aRejectedSubmitNamesTheFieldsAndStoresNothing() {
         long before = rows();
         String valid = json.writeValueAsString(Fixtures.spec("valid"));
@@ -283,8 +313,8 @@ class JobApiIntegrationTest {
         assertThat(problem.path("errors").findValuesAsString("field"))
                 .containsExactlyInAnyOrder("steps", "learningRate", "model.dModel");
 
-        assertThat(assertProblem(post(valid.replace("{\"name\"", "{\"priority\":5,\"name\"")), 400)
-                .path("field").asString()).isEqualTo("priority");
+        assertThat(assertProblem(post(valid.replace("{\"name\"", "{\"colour\":5,\"name\"")), 400)
+                .path("field").asString()).isEqualTo("colour");
         assertThat(assertProblem(post(valid.replace("\"steps\":3", "\"steps\":\"many\"")), 400)
                 .path("field").asString()).isEqualTo("steps");
         assertThat(assertProblem(post(valid.replace("\"seqLen\":32", "\"seqLen\":null")), 400)

@@ -3,6 +3,7 @@ package io.crosstrain.jobapi.domain;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -10,6 +11,7 @@ import java.util.regex.Pattern;
 
 import io.crosstrain.contracts.DatasetSpec;
 import io.crosstrain.contracts.JobSpec;
+import io.crosstrain.contracts.Placement;
 import io.crosstrain.contracts.ModelSpec;
 import io.crosstrain.web.FieldError;
 import io.crosstrain.web.RequestRejectedException;
@@ -108,11 +110,56 @@ public final class JobSpecValidator {
             errors.add(new FieldError("baselineFor", "no job with id " + spec.baselineFor()));
         }
 
+        String tenant = spec.tenant() == null ? JobSpec.DEFAULT_TENANT : spec.tenant();
+        if (!DEVICE_ID.matcher(tenant).matches()) {
+            errors.add(new FieldError("tenant", "must match " + DEVICE_ID));
+        }
+        range(errors, "priority", spec.priority(), -1000, 1000);
+        Placement placement = placement(spec.placement(), errors);
+
         if (!errors.isEmpty()) {
             throw RequestRejectedException.invalid(errors);
         }
         return new JobSpec(name.strip(), model, dataset, spec.steps(), spec.globalBatch(), lr, spec.seed(), strategy,
-                allocation, List.copyOf(devices), spec.baselineFor(), timeScale, hashEvery);
+                allocation, List.copyOf(devices), spec.baselineFor(), timeScale, hashEvery, tenant, spec.priority(),
+                placement);
+    }
+
+    /** Checks the constraints and fills absent lists with empty ones. */
+    private static Placement placement(Placement p, List<FieldError> errors) {
+        if (p == null) {
+            return Placement.none();
+        }
+        List<String> dcs = p.datacenters() == null ? List.of() : p.datacenters();
+        List<String> chips = p.chips() == null ? List.of() : p.chips();
+        Map<String, String> labels = p.labels() == null ? Map.of() : p.labels();
+        for (int i = 0; i < dcs.size(); i++) {
+            if (dcs.get(i) == null || dcs.get(i).isBlank()) {
+                errors.add(new FieldError("placement.datacenters[" + i + "]", "must be a datacenter id"));
+            }
+        }
+        for (int i = 0; i < chips.size(); i++) {
+            if (chips.get(i) == null || chips.get(i).isBlank()) {
+                errors.add(new FieldError("placement.chips[" + i + "]", "must be a chip name"));
+            }
+        }
+        if (dcs.size() > 64 || chips.size() > 64 || labels.size() > 64) {
+            errors.add(new FieldError("placement", "at most 64 datacenters, chips and labels each"));
+        }
+        if (p.minMemoryGb() != null && !(p.minMemoryGb() > 0 && p.minMemoryGb() < 1e6)) {
+            errors.add(new FieldError("placement.minMemoryGb", "must be positive"));
+        }
+        if (p.minDevices() != null && (p.minDevices() < 1 || p.minDevices() > MAX_DEVICES)) {
+            errors.add(new FieldError("placement.minDevices", "must be between 1 and " + MAX_DEVICES));
+        }
+        if (p.maxDevices() != null && (p.maxDevices() < 1 || p.maxDevices() > MAX_DEVICES)) {
+            errors.add(new FieldError("placement.maxDevices", "must be between 1 and " + MAX_DEVICES));
+        }
+        if (p.minDevices() != null && p.maxDevices() != null && p.minDevices() > p.maxDevices()) {
+            errors.add(new FieldError("placement.minDevices", "must not exceed placement.maxDevices"));
+        }
+        return new Placement(List.copyOf(dcs), List.copyOf(chips), Map.copyOf(labels), p.minMemoryGb(),
+                p.minDevices(), p.maxDevices());
     }
 
     private static DatasetSpec normaliseDataset(DatasetSpec dataset, List<FieldError> errors) {
