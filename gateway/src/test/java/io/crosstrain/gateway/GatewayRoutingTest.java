@@ -64,8 +64,15 @@ class GatewayRoutingTest {
             "/api/v1/devices/bj-a100-0, inventory",
             "/api/v1/chips, inventory",
             "/api/v1/chips/h20, inventory",
+            "/api/v1/links, inventory",
+            "/api/v1/links/bj/sh, inventory",
+            "/api/v1/nodes, inventory",
+            "/api/v1/nodes/bj-node-1, inventory",
+            "/api/v1/profiles, inventory",
+            "/api/v1/devices/bj-a100-0/events, inventory",
             "/api/v1/plans, scheduler",
-            "/api/v1/plans/3f1c2a9e-0000-4000-8000-000000000001, scheduler"})
+            "/api/v1/plans/3f1c2a9e-0000-4000-8000-000000000001, scheduler",
+            "/api/v1/queue, scheduler"})
     void getReachesTheOwningServiceWithQueryIntact(String path, String upstream) throws Exception {
         HttpResponse<String> response = send(HttpRequest.newBuilder(gateway(path + "?limit=5&state=RUNNING")).GET());
 
@@ -80,7 +87,9 @@ class GatewayRoutingTest {
             "/api/v1/datacenters, inventory",
             "/api/v1/devices/d1/profile, inventory",
             "/api/v1/chips, inventory",
-            "/api/v1/plans/abc/simulate, scheduler"})
+            "/api/v1/links, inventory",
+            "/api/v1/nodes, inventory",
+            "/api/v1/plans/simulate, scheduler"})
     void postReachesTheOwningServiceWithBodyIntact(String path, String upstream) throws Exception {
         String body = "{\"name\":\"tiny\",\"steps\":3,\"note\":\"ünïcode ✓\"}";
         HttpResponse<String> response = send(HttpRequest.newBuilder(gateway(path + "?dryRun=true"))

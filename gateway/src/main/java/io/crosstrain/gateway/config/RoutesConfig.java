@@ -31,7 +31,11 @@ class RoutesConfig {
             new Route("datacenters", "/api/v1/datacenters", Upstream.INVENTORY),
             new Route("devices", "/api/v1/devices", Upstream.INVENTORY),
             new Route("chips", "/api/v1/chips", Upstream.INVENTORY),
-            new Route("plans", "/api/v1/plans", Upstream.SCHEDULER));
+            new Route("links", "/api/v1/links", Upstream.INVENTORY),
+            new Route("nodes", "/api/v1/nodes", Upstream.INVENTORY),
+            new Route("profiles", "/api/v1/profiles", Upstream.INVENTORY),
+            new Route("plans", "/api/v1/plans", Upstream.SCHEDULER),
+            new Route("queue", "/api/v1/queue", Upstream.SCHEDULER));
 
     @Bean
     RouterFunction<ServerResponse> apiRoutes(UpstreamProperties upstreams) {

@@ -3,10 +3,15 @@ package io.crosstrain.inventory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.scheduling.annotation.EnableScheduling;
 
-/** Datacenters, nodes and devices, the chip catalogue, and device health derived from heartbeats. */
+/**
+ * Datacenters, WAN links, nodes and devices, the chip catalogue, device health from heartbeats (with events) and
+ * throughput profiles measured from step metrics.
+ */
 @SpringBootApplication
 @ConfigurationPropertiesScan
+@EnableScheduling
 public class DeviceInventoryApplication {
 
     public static void main(String[] args) {

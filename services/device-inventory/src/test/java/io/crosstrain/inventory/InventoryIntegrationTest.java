@@ -25,21 +25,28 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.http.MediaType;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.assertj.MockMvcTester;
 import org.springframework.test.web.servlet.assertj.MvcTestResult;
 
 import io.crosstrain.contracts.Heartbeat;
+import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.planner.ChipCatalogue;
 import io.crosstrain.testsupport.RealInfra;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The whole service against a real KRaft broker and a fresh PostgreSQL database. */
+/**
+ * The whole service against a real KRaft broker and a fresh PostgreSQL database, with the default health timeouts.
+ * The context is closed afterwards so that its health sweep does not run next to {@link DeviceHealthEventsIntegrationTest}'s
+ * instances with their shorter timeouts.
+ */
 @SpringBootTest(properties = "server.port=0")
 @AutoConfigureMockMvc
+@DirtiesContext
 class InventoryIntegrationTest {
 
     @DynamicPropertySource
@@ -183,7 +190,227 @@ class InventoryIntegrationTest {
         assertThat(d.path("status").asString()).isEqualTo("HEALTHY");
     }
 
+    @Test
+    void linksAreUndirectedAndValidated() {
+        for (String dc : List.of("lk-a", "lk-b", "lk-c")) {
+            assertThat(postDc("{\"id\":\"" + dc + "\"}")).hasStatus(201);
+        }
+        MvcTestResult created = postLink("{\"from\":\"lk-b\",\"to\":\"lk-a\",\"gbps\":10,\"latencyMs\":30}");
+        assertThat(created).hasStatus(201).headers().hasValue("Location", "/api/v1/links/lk-b/lk-a");
+        JsonNode link = body(created);
+        assertThat(link.path("from").asString()).isEqualTo("lk-b");
+        assertThat(link.path("to").asString()).isEqualTo("lk-a");
+
+        // the same pair the other way round is the same link: updated, not added
+        MvcTestResult updated = postLink("{\"from\":\"lk-a\",\"to\":\"lk-b\",\"gbps\":2.5,\"latencyMs\":35}");
+        assertThat(updated).hasStatus(200);
+        assertThat(body(updated).path("gbps").asDouble()).isEqualTo(2.5);
+        JsonNode reversed = body(mvc.get().uri("/api/v1/links/lk-b/lk-a").exchange());
+        assertThat(reversed.path("from").asString()).isEqualTo("lk-b");
+        assertThat(reversed.path("gbps").asDouble()).isEqualTo(2.5);
+        assertThat(reversed.path("latencyMs").asDouble()).isEqualTo(35.0);
+
+        assertThat(postLink("{\"from\":\"lk-a\",\"to\":\"lk-c\",\"gbps\":1,\"latencyMs\":0}")).hasStatus(201);
+        assertThat(mvc.get().uri("/api/v1/links?datacenter=lk-a")).hasStatusOk().bodyJson()
+                .extractingPath("$[*].to").asArray().containsExactly("lk-b", "lk-c");
+        assertThat(mvc.get().uri("/api/v1/links?datacenter=lk-c")).hasStatusOk().bodyJson()
+                .extractingPath("$[*].from").asArray().containsExactly("lk-c");
+
+        problem(postLink("{\"from\":\"lk-a\",\"to\":\"lk-ghost\",\"gbps\":1,\"latencyMs\":1}"), 422, "to");
+        problem(postLink("{\"from\":\"lk-ghost\",\"to\":\"lk-a\",\"gbps\":1,\"latencyMs\":1}"), 422, "from");
+        problem(postLink("{\"from\":\"lk-a\",\"to\":\"lk-a\",\"gbps\":1,\"latencyMs\":1}"), 400, "to");
+        problem(postLink("{\"from\":\"lk-a\",\"to\":\"lk-b\",\"gbps\":0,\"latencyMs\":1}"), 400, "gbps");
+        problem(postLink("{\"from\":\"lk-a\",\"to\":\"lk-b\",\"gbps\":1,\"latencyMs\":-1}"), 400, "latencyMs");
+        // rejected requests changed nothing
+        assertThat(body(mvc.get().uri("/api/v1/links/lk-a/lk-b").exchange()).path("gbps").asDouble()).isEqualTo(2.5);
+        assertThat(mvc.get().uri("/api/v1/links?datacenter=lk-a")).bodyJson()
+                .extractingPath("$.length()").isEqualTo(2);
+
+        assertThat(mvc.delete().uri("/api/v1/links/lk-c/lk-a")).hasStatus(204);
+        assertThat(mvc.get().uri("/api/v1/links/lk-a/lk-c")).hasStatus(404)
+                .hasContentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        assertThat(mvc.delete().uri("/api/v1/links/lk-a/lk-c")).hasStatus(404);
+        assertThat(mvc.get().uri("/api/v1/links")).hasStatusOk().bodyJson()
+                .extractingPath("$[?(@.from == 'lk-a')].to").asArray().containsExactly("lk-b");
+    }
+
+    @Test
+    void nodesDeviceMemoryAndLabels() {
+        assertThat(postDc("{\"id\":\"nd-dc\"}")).hasStatus(201);
+        MvcTestResult node = mvc.post().uri("/api/v1/nodes").contentType(MediaType.APPLICATION_JSON)
+                .content("{\"id\":\"nd-node-1\",\"datacenter\":\"nd-dc\"}").exchange();
+        assertThat(node).hasStatus(201).headers().hasValue("Location", "/api/v1/nodes/nd-node-1");
+        assertThat(body(node).path("deviceIds").size()).isZero();
+        problem(mvc.post().uri("/api/v1/nodes").contentType(MediaType.APPLICATION_JSON)
+                .content("{\"id\":\"nd-node-1\",\"datacenter\":\"nd-dc\"}").exchange(), 409, "id");
+        problem(mvc.post().uri("/api/v1/nodes").contentType(MediaType.APPLICATION_JSON)
+                .content("{\"id\":\"nd-node-2\",\"datacenter\":\"nd-ghost\"}").exchange(), 422, "datacenter");
+
+        MvcTestResult withMemory = postDevice("{\"id\":\"nd-gpu-0\",\"nodeId\":\"nd-node-1\",\"datacenter\":\"nd-dc\","
+                + "\"chip\":\"" + chip + "\",\"memoryGb\":40}");
+        assertThat(withMemory).hasStatus(201);
+        assertThat(body(withMemory).path("memoryGb").asDouble()).isEqualTo(40.0);
+        assertThat(body(withMemory).path("measuredSamplesPerSec").isObject()).isTrue();
+        assertThat(body(withMemory).path("measuredSamplesPerSec").size()).isZero();
+        // the node is still created implicitly by a registration
+        assertThat(postDevice(deviceJson("nd-gpu-1", "nd-node-auto", "nd-dc", chip))).hasStatus(201);
+        assertThat(body(mvc.get().uri("/api/v1/devices/nd-gpu-1").exchange()).path("memoryGb").asDouble())
+                .isEqualTo(ChipCatalogue.defaults().get(chip).memoryGb());
+        assertThat(mvc.get().uri("/api/v1/nodes/nd-node-auto")).hasStatusOk().bodyJson()
+                .extractingPath("$.deviceIds").asArray().containsExactly("nd-gpu-1");
+        assertThat(mvc.get().uri("/api/v1/nodes/nd-node-1")).hasStatusOk().bodyJson()
+                .extractingPath("$.deviceIds").asArray().containsExactly("nd-gpu-0");
+        assertThat(mvc.get().uri("/api/v1/nodes?datacenter=nd-dc")).hasStatusOk().bodyJson()
+                .extractingPath("$[*].id").asArray().containsExactly("nd-node-1", "nd-node-auto");
+        assertThat(mvc.get().uri("/api/v1/nodes/nd-nowhere")).hasStatus(404);
+
+        problem(postDevice("{\"id\":\"nd-gpu-2\",\"nodeId\":\"nd-node-1\",\"datacenter\":\"nd-dc\",\"chip\":\"" + chip
+                + "\",\"memoryGb\":-1}"), 400, "memoryGb");
+        // a refused registration leaves no node behind
+        problem(postDevice(deviceJson("nd-gpu-0", "nd-node-new", "nd-dc", chip)), 409, "id");
+        assertThat(mvc.get().uri("/api/v1/nodes/nd-node-new")).hasStatus(404);
+
+        MvcTestResult labelled = mvc.put().uri("/api/v1/devices/nd-gpu-0/labels")
+                .contentType(MediaType.APPLICATION_JSON).content("{\"rack\":\"r9\",\"zone\":\"z1\"}").exchange();
+        assertThat(labelled).hasStatusOk();
+        JsonNode labels = body(mvc.get().uri("/api/v1/devices/nd-gpu-0").exchange()).path("labels");
+        assertThat(labels.path("rack").asString()).isEqualTo("r9");
+        assertThat(labels.path("zone").asString()).isEqualTo("z1");
+        problem(mvc.put().uri("/api/v1/devices/nd-gpu-0/labels").contentType(MediaType.APPLICATION_JSON)
+                .content("{\"rack\":1}").exchange(), 400, "labels.rack");
+        assertThat(mvc.put().uri("/api/v1/devices/nd-gpu-0/labels").contentType(MediaType.APPLICATION_JSON)
+                .content("{}").exchange()).hasStatusOk();
+        assertThat(body(mvc.get().uri("/api/v1/devices/nd-gpu-0").exchange()).path("labels").size()).isZero();
+        assertThat(mvc.put().uri("/api/v1/devices/nd-ghost/labels").contentType(MediaType.APPLICATION_JSON)
+                .content("{}").exchange()).hasStatus(404);
+    }
+
+    @Test
+    void aChipPostedOverRestCanBeUsedToRegisterADevice() {
+        String define = "{\"name\":\"Test-Accel-1\",\"tflops\":100,\"memoryGb\":24,\"memBandwidthTBps\":1.2,"
+                + "\"unverified\":true,\"source\":\"lab bench notes, 2025\"}";
+        MvcTestResult created = postChip(define);
+        assertThat(created).hasStatus(201).headers().hasValue("Location", "/api/v1/chips/Test-Accel-1");
+        assertThat(body(created).path("builtIn").asBoolean()).isFalse();
+
+        JsonNode found = body(mvc.get().uri("/api/v1/chips/test-accel-1").exchange());
+        assertThat(found.path("name").asString()).isEqualTo("Test-Accel-1");
+        assertThat(found.path("source").asString()).isEqualTo("lab bench notes, 2025");
+        assertThat(found.path("unverified").asBoolean()).isTrue();
+        assertThat(mvc.get().uri("/api/v1/chips")).hasStatusOk().bodyJson()
+                .extractingPath("$[*].name").asArray().contains("Test-Accel-1", chip);
+        assertThat(body(mvc.get().uri("/api/v1/chips/" + chip).exchange()).path("builtIn").asBoolean()).isTrue();
+
+        assertThat(postDc("{\"id\":\"ch-dc\"}")).hasStatus(201);
+        MvcTestResult device = postDevice(deviceJson("ch-acc-0", "ch-node", "ch-dc", "test-accel-1"));
+        assertThat(device).hasStatus(201);
+        assertThat(body(device).path("chip").asString()).isEqualTo("Test-Accel-1");
+        assertThat(body(device).path("memoryGb").asDouble()).isEqualTo(24.0);
+        assertThat(body(device).path("catalogue").path("tflops").asDouble()).isEqualTo(100.0);
+
+        // a custom chip may be corrected; a built-in one may not be replaced
+        assertThat(postChip(define.replace("\"tflops\":100", "\"tflops\":120"))).hasStatus(200);
+        assertThat(body(mvc.get().uri("/api/v1/devices/ch-acc-0").exchange()).path("catalogue").path("tflops")
+                .asDouble()).isEqualTo(120.0);
+        problem(postChip("{\"name\":\"" + chip.toUpperCase() + "\",\"tflops\":1,\"memoryGb\":1,\"memBandwidthTBps\":1,"
+                + "\"source\":\"mine\"}"), 409, "name");
+        assertThat(body(mvc.get().uri("/api/v1/chips/" + chip).exchange()).path("tflops").asDouble())
+                .isEqualTo(ChipCatalogue.defaults().get(chip).tflops());
+        problem(postChip(define.replace("\"source\":\"lab bench notes, 2025\"", "\"source\":\"\"")), 400, "source");
+    }
+
+    @Test
+    void stepMetricsBuildRobustProfilesCountingEachStepOnce() throws Exception {
+        assertThat(postDc("{\"id\":\"pf-dc\"}")).hasStatus(201);
+        assertThat(postDevice(deviceJson("pf-gpu-0", "pf-node", "pf-dc", chip))).hasStatus(201);
+        assertThat(postDevice(deviceJson("pf-gpu-1", "pf-node", "pf-dc", chip))).hasStatus(201);
+        UUID job = UUID.randomUUID();
+        String model = "tx-L2-d96-h4-s64-v66";
+        String key = job.toString();
+        long t0 = System.currentTimeMillis() - 60_000;
+
+        try (KafkaConsumer<String, String> dlt = consumer(Topics.deadLetter(Topics.STEP_METRICS))) {
+            sendMetric(key, "{this is no metric");
+            double[] speeds = {99, 100, 100, 101, 102, 5000};
+            for (int i = 0; i < speeds.length; i++) {
+                // the chip as a worker might spell it; profiles use the catalogue's spelling
+                sendMetric(key, metric(job, "pf-gpu-0", chip.toLowerCase(), i + 1, 32, 2, speeds[i], null, model,
+                        t0 + i * 1000L));
+                if (i == 2) {
+                    // a redelivered record: same job, plan version, device and step
+                    sendMetric(key, metric(job, "pf-gpu-0", chip.toLowerCase(), 3, 32, 2, speeds[2], null, model,
+                            t0 + 2000L));
+                }
+            }
+            // nothing to learn from: a failed step, an unmeasured one, one of an unknown model
+            sendMetric(key, metric(job, "pf-gpu-0", chip, 7, 32, 2, 100, "worker crashed", model, t0 + 7000L));
+            sendMetric(key, metric(job, "pf-gpu-0", chip, 8, 32, 2, 0, null, model, t0 + 8000L));
+            sendMetric(key, metric(job, "pf-gpu-0", chip, 9, 32, 2, 100, null, null, t0 + 9000L));
+            // sent last on the same partition: once it shows, everything before it has been consumed
+            sendMetric(key, metric(job, "pf-gpu-1", chip, 1, 8, 1, 50, null, model, t0 + 10_000L));
+
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(mvc.get().uri("/api/v1/devices/pf-gpu-1/profiles")).bodyJson()
+                            .extractingPath("$.length()").isEqualTo(1));
+
+            JsonNode chipProfiles = body(mvc.get().uri("/api/v1/profiles?chip=" + chip.toLowerCase() + "&model="
+                    + model).exchange());
+            assertThat(chipProfiles.size()).isEqualTo(2);
+            JsonNode p16 = chipProfiles.get(0).path("microBatch").asInt() == 16 ? chipProfiles.get(0)
+                    : chipProfiles.get(1);
+            assertThat(p16.path("chip").asString()).isEqualTo(chip);
+            assertThat(p16.path("model").asString()).isEqualTo(model);
+            assertThat(p16.path("microBatch").asInt()).isEqualTo(16);
+            // the median of all six would be 100.5; 5000 is an outlier and is left out
+            assertThat(p16.path("samplesPerSec").asDouble()).isEqualTo(100.0);
+            // six distinct steps; the redelivered one counted once, the three unusable ones not at all
+            assertThat(p16.path("samples").asLong()).isEqualTo(6);
+            assertThat(p16.path("updatedAt").isString()).isTrue();
+
+            JsonNode deviceProfiles = body(mvc.get().uri("/api/v1/devices/pf-gpu-0/profiles").exchange());
+            assertThat(deviceProfiles.size()).isEqualTo(1);
+            assertThat(deviceProfiles.get(0).path("deviceId").asString()).isEqualTo("pf-gpu-0");
+            assertThat(deviceProfiles.get(0).path("model").asString()).isEqualTo(model);
+            assertThat(deviceProfiles.get(0).path("samplesPerSec").asDouble()).isEqualTo(100.0);
+            assertThat(deviceProfiles.get(0).path("samples").asLong()).isEqualTo(6);
+
+            JsonNode device = body(mvc.get().uri("/api/v1/devices/pf-gpu-0").exchange());
+            assertThat(device.path("measuredSamplesPerSec").path(model).asDouble()).isEqualTo(100.0);
+            assertThat(mvc.get().uri("/api/v1/devices?datacenter=pf-dc")).bodyJson()
+                    .extractingPath("$[1].measuredSamplesPerSec['" + model + "']").isEqualTo(50.0);
+            assertThat(mvc.get().uri("/api/v1/profiles?model=no-such-model")).bodyJson()
+                    .extractingPath("$.length()").isEqualTo(0);
+            assertThat(mvc.get().uri("/api/v1/devices/pf-ghost/profiles")).hasStatus(404);
+
+            List<String> deadValues = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (ConsumerRecord<String, String> r : dlt.poll(Duration.ofMillis(200))) {
+                    deadValues.add(r.value());
+                }
+                return deadValues.contains("{this is no metric");
+            });
+        }
+    }
+
     // --- helpers
+
+    private MvcTestResult postLink(String body) {
+        return mvc.post().uri("/api/v1/links").contentType(MediaType.APPLICATION_JSON).content(body).exchange();
+    }
+
+    private MvcTestResult postChip(String body) {
+        return mvc.post().uri("/api/v1/chips").contentType(MediaType.APPLICATION_JSON).content(body).exchange();
+    }
+
+    private String metric(UUID job, String device, String chipName, int step, int batch, int microBatches,
+                          double speed, String error, String model, long endedAtMs) {
+        return json.writeValueAsString(new StepMetric(job, 1, device, "pf-dc", chipName, step, batch, 2.0, 10, 10, 1,
+                12, endedAtMs - 12, endedAtMs, 0, 1000, null, "emulated", false, error, speed, microBatches, model));
+    }
+
+    private static void sendMetric(String key, String value) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.STEP_METRICS, key, value)).get();
+    }
 
     private MvcTestResult postDc(String body) {
         return mvc.post().uri("/api/v1/datacenters").contentType(MediaType.APPLICATION_JSON).content(body).exchange();

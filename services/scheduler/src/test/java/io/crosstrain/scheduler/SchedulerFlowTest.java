@@ -64,7 +64,8 @@ import tools.jackson.databind.json.JsonMapper;
         "crosstrain.scheduler.device-poll=200ms",
         "crosstrain.scheduler.republish-after=3s",
         "crosstrain.scheduler.sweep-initial-delay-ms=500",
-        "crosstrain.scheduler.sweep-interval-ms=500"})
+        "crosstrain.scheduler.sweep-interval-ms=500",
+        "crosstrain.scheduler.admission-interval-ms=200"})
 class SchedulerFlowTest {
 
     static final Duration WAIT = Duration.ofSeconds(30);
@@ -104,6 +105,37 @@ class SchedulerFlowTest {
         RealInfra.registerKafka(r);
         RealInfra.registerPostgres(r);
         r.add("crosstrain.scheduler.inventory-url", () -> "http://127.0.0.1:" + INVENTORY.getAddress().getPort());
+    }
+
+    /** Jobs of one test must not hold the fixture's devices in the next: mark every planned job finished. */
+    @org.junit.jupiter.api.AfterEach
+    void finishPlannedJobs() {
+        jdbc.sql("""
+                        INSERT INTO scheduler.job_states (job_id, state)
+                        SELECT DISTINCT job_id, 'SUCCEEDED' FROM scheduler.plans
+                        ON CONFLICT (job_id) DO UPDATE SET state = 'SUCCEEDED'""").update();
+    }
+
+    @Test
+    void aJobWaitsInTheQueueWhileAnotherHoldsItsDevicesAndStartsWhenThatOneFinishes() throws Exception {
+        UUID first = UUID.randomUUID();
+        send(submitted(first, List.of("bj-0", "sh-0"), 8));
+        awaitPlan(first);
+        UUID second = UUID.randomUUID();
+        send(submitted(second, List.of("sh-0", "gy-0"), 8));
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            HttpResponse<String> queue = get("/api/v1/queue");
+            assertThat(queue.statusCode()).isEqualTo(200);
+            assertThat(queue.body()).contains(second.toString()).contains("busy").contains(first.toString());
+        });
+        assertThat(records(Topics.PLANS, second)).isEmpty();
+
+        send(first.toString(), json.writeValueAsString(new JobEvent(UUID.randomUUID(), first,
+                JobEvent.STATE_CHANGED, JobState.SUCCEEDED, null, "done", Instant.now())));
+        Plan plan = awaitPlan(second);
+        assertThat(plan.devices()).extracting(PlanDevice::deviceId).containsExactlyInAnyOrder("sh-0", "gy-0");
+        assertThat(get("/api/v1/queue").body()).doesNotContain(second.toString());
     }
 
     @AfterAll

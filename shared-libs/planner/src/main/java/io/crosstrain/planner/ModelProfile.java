@@ -91,6 +91,60 @@ public record ModelProfile(long parameters, double flopsPerSample, double bytesP
                 BYTES_PER_PARAMETER * parameters, activations);
     }
 
+    /** Width assumed per layer when only a parameter count is known: {@code dModel ≈ 128 · layers}. */
+    public static final double ASSUMED_DMODEL_PER_LAYER = 128.0;
+
+    /** Attention head width assumed when only a parameter count is known. */
+    public static final double ASSUMED_HEAD_DIM = 128.0;
+
+    /** Vocabulary assumed when only a parameter count is known (a common SentencePiece/BPE size). */
+    public static final int ASSUMED_VOCAB = 32_000;
+
+    /**
+     * Profile of a dense decoder-only transformer known only by its size, for planning before its shape is fixed.
+     * The estimates:
+     *
+     * <ul>
+     *   <li>parameters {@code P = parametersMillions · 10^6};</li>
+     *   <li>training FLOPs per sample {@code 6 · P · tokensPerSample} (forward + backward, the usual
+     *       "6 N D" rule; the attention-score term is left out);</li>
+     *   <li>shape: GPT-style models keep {@code dModel} near {@value #ASSUMED_DMODEL_PER_LAYER} × layers and have
+     *       {@code P ≈ 12 · layers · dModel²}, so {@code layers = max(1, cbrt(P / (12 · 128²)))},
+     *       {@code dModel = sqrt(P / (12 · layers))}, heads {@code = max(1, dModel / 128)} (fractional values are
+     *       kept: only the memory estimate uses them);</li>
+     *   <li>activations, HBM traffic and fixed memory as in {@link #of(ModelSpec, int)} with that shape and a
+     *       vocabulary of {@value #ASSUMED_VOCAB}.</li>
+     * </ul>
+     *
+     * For a 1,000 M model and 2,048 tokens this gives ≈ 17 layers of width ≈ 2,200 and ≈ 9 GB of activations per
+     * sample. Measured speeds and explicit micro-batch caps replace these priors where known.
+     *
+     * @throws IllegalArgumentException when a figure is not positive and finite or P rounds below one parameter
+     */
+    public static ModelProfile ofParameters(double parametersMillions, int tokensPerSample) {
+        if (!(parametersMillions > 0) || Double.isInfinite(parametersMillions)) {
+            throw new IllegalArgumentException("parametersMillions must be positive and finite, got "
+                    + parametersMillions);
+        }
+        if (tokensPerSample <= 0) {
+            throw new IllegalArgumentException("tokensPerSample must be positive, got " + tokensPerSample);
+        }
+        double p = Math.rint(parametersMillions * 1e6);
+        if (p < 1 || p > Long.MAX_VALUE / 2) {
+            throw new IllegalArgumentException(parametersMillions + " million parameters is out of range");
+        }
+        double layers = Math.max(1.0,
+                Math.cbrt(p / (12.0 * ASSUMED_DMODEL_PER_LAYER * ASSUMED_DMODEL_PER_LAYER)));
+        double d = Math.sqrt(p / (12.0 * layers));
+        double heads = Math.max(1.0, d / ASSUMED_HEAD_DIM);
+        double t = tokensPerSample;
+        double activations = layers * t * (ACTIVATION_BYTES_PER_TOKEN_PER_DMODEL * d
+                + ATTENTION_BYTES_PER_HEAD_PER_TOKEN_PAIR * heads * t) + t * (4.0 * d + LOGIT_BYTES * ASSUMED_VOCAB);
+        long parameters = (long) p;
+        return new ModelProfile(parameters, 6.0 * p * t, TRAFFIC_PER_ACTIVATION_BYTE * activations,
+                BYTES_PER_PARAMETER * p, activations);
+    }
+
     private static void requireNonNegative(String field, double value) {
         if (!(value >= 0) || Double.isInfinite(value)) {
             throw new IllegalArgumentException(field + " must be non-negative and finite, got " + value);

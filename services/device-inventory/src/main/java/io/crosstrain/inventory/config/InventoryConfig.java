@@ -5,6 +5,7 @@ import java.time.Clock;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.KafkaAdmin;
 
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.inventory.domain.HealthPolicy;
@@ -19,6 +20,7 @@ class InventoryConfig {
         return Clock.systemUTC();
     }
 
+    /** The built-in chips; ChipService adds those defined over REST. */
     @Bean
     ChipCatalogue chipCatalogue() {
         return ChipCatalogue.defaults();
@@ -38,5 +40,11 @@ class InventoryConfig {
     @Bean
     NewTopic heartbeatDeadLetterTopic() {
         return KafkaTopics.deadLetter(Topics.DEVICE_HEARTBEATS);
+    }
+
+    /** device-events is produced here (its DLT is for consumers such as the scheduler); step-metrics is consumed. */
+    @Bean
+    KafkaAdmin.NewTopics inventoryTopics() {
+        return KafkaTopics.withDeadLetters(Topics.DEVICE_EVENTS, Topics.STEP_METRICS);
     }
 }

@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * Derives a device's status from the time of its last heartbeat. Computed on every read rather than stored, so a
- * device that goes silent turns SUSPECT and DOWN without any background job having to notice.
+ * Derives a device's status from the time of its last heartbeat. The API computes it on every read, so what it shows
+ * can never be stale; {@link HealthTracker} records the transitions as events.
  */
 public final class HealthPolicy {
 
@@ -19,6 +19,14 @@ public final class HealthPolicy {
         if (downAfter.compareTo(suspectAfter) < 0) {
             throw new IllegalArgumentException("downAfter must not be shorter than suspectAfter");
         }
+    }
+
+    public Duration suspectAfter() {
+        return suspectAfter;
+    }
+
+    public Duration downAfter() {
+        return downAfter;
     }
 
     public DeviceStatus status(Instant lastHeartbeat, Instant now) {

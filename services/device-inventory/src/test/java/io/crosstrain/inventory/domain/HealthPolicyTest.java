@@ -32,4 +32,22 @@ class HealthPolicyTest {
         assertThatThrownBy(() -> new HealthPolicy(Duration.ofSeconds(30), Duration.ofSeconds(10)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void eventReasonsSayWhatHappened() {
+        assertThat(HealthTracker.reason(null, DeviceStatus.HEALTHY, now, now)).isEqualTo("first heartbeat");
+        assertThat(HealthTracker.reason("DOWN", DeviceStatus.HEALTHY, now, now)).isEqualTo("heartbeats resumed");
+        assertThat(HealthTracker.reason("HEALTHY", DeviceStatus.SUSPECT, now.minusMillis(16_400), now))
+                .isEqualTo("no heartbeat for 16 s");
+        assertThat(HealthTracker.reason("SUSPECT", DeviceStatus.DOWN, now.minusSeconds(61), now))
+                .isEqualTo("no heartbeat for 61 s");
+    }
+
+    @Test
+    void silenceOnlyMakesThingsWorse() {
+        assertThat(HealthTracker.worse(DeviceStatus.SUSPECT, DeviceStatus.HEALTHY)).isTrue();
+        assertThat(HealthTracker.worse(DeviceStatus.DOWN, DeviceStatus.SUSPECT)).isTrue();
+        assertThat(HealthTracker.worse(DeviceStatus.SUSPECT, DeviceStatus.DOWN)).isFalse();
+        assertThat(HealthTracker.worse(DeviceStatus.HEALTHY, DeviceStatus.HEALTHY)).isFalse();
+    }
 }

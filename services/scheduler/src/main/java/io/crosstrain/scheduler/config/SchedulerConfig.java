@@ -1,8 +1,10 @@
 package io.crosstrain.scheduler.config;
 
 import java.net.http.HttpClient;
+import java.time.Clock;
 import java.time.Duration;
 
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.core.KafkaAdmin;
@@ -14,6 +16,7 @@ import io.crosstrain.kafka.KafkaTopics;
 import io.crosstrain.planner.ChipCatalogue;
 import io.crosstrain.planner.Planner;
 import io.crosstrain.scheduler.client.InventoryClient;
+import io.crosstrain.scheduler.domain.AdmissionPolicy;
 import io.crosstrain.scheduler.domain.PlanAssembler;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -29,6 +32,20 @@ class SchedulerConfig {
     @Bean
     PlanAssembler planAssembler(Planner planner, SchedulerProperties props) {
         return new PlanAssembler(planner, props.defaultVocab());
+    }
+
+    @Bean
+    AdmissionPolicy admissionPolicy(SchedulerProperties props) {
+        ChipCatalogue catalogue = ChipCatalogue.defaults();
+        // when a job may take only some devices, the fastest chips go first
+        return new AdmissionPolicy(props.deviceWait(), props.quotas(), props.defaultQuota(),
+                d -> catalogue.find(d.chip()).map(c -> c.tflops()).orElse(0.0));
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    Clock clock() {
+        return Clock.systemUTC();
     }
 
     @Bean

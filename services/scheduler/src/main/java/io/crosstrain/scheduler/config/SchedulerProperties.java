@@ -1,6 +1,7 @@
 package io.crosstrain.scheduler.config;
 
 import java.time.Duration;
+import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -18,6 +19,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param minStep         shortest emulated balanced step: a round's real Kafka time is not scaled by the time
  *                        scale, so a floor on the step keeps it a small share of the step
  * @param rebalance       the closed loop: re-plan when measured speeds drift from the plan
+ * @param quotas          devices the jobs of a tenant may hold together, by tenant
+ * @param defaultQuota    the quota of tenants not listed (0 = unlimited)
  */
 @ConfigurationProperties("crosstrain.scheduler")
 public record SchedulerProperties(
@@ -29,7 +32,13 @@ public record SchedulerProperties(
         @DefaultValue("10s") Duration publishTimeout,
         @DefaultValue("0.25") double cpuBudget,
         @DefaultValue("4800ms") Duration minStep,
-        @DefaultValue Rebalance rebalance) {
+        @DefaultValue Rebalance rebalance,
+        Map<String, Integer> quotas,
+        @DefaultValue("0") int defaultQuota) {
+
+    public SchedulerProperties {
+        quotas = quotas == null ? Map.of() : Map.copyOf(quotas);
+    }
 
     /**
      * @param threshold   relative deviation of a device's measured speed from its planned one that counts

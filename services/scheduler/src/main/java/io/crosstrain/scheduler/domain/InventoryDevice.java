@@ -5,8 +5,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.crosstrain.contracts.Plan;
 
 /**
- * The part of device-inventory's device view the scheduler needs ({@code GET /api/v1/devices}); labels, heartbeat
- * time and the chip's catalogue entry are ignored here because the planner has its own catalogue.
+ * The part of device-inventory's device view the scheduler needs ({@code GET /api/v1/devices}); heartbeat time and
+ * the chip's catalogue entry are ignored here because the planner has its own catalogue.
  *
  * @param status          HEALTHY when heartbeats are current; anything else keeps the device out of a plan
  * @param mode            {@code emulated} or {@code measured-on-device}, as last reported by the worker
@@ -21,7 +21,14 @@ public record InventoryDevice(
         String status,
         String mode,
         Double cpuFlopsPerSec,
-        Integer hostCores) {
+        Integer hostCores,
+        Double memoryGb,
+        java.util.Map<String, String> labels) {
+
+    public InventoryDevice(String id, String nodeId, String datacenter, String chip, String status, String mode,
+                           Double cpuFlopsPerSec, Integer hostCores) {
+        this(id, nodeId, datacenter, chip, status, mode, cpuFlopsPerSec, hostCores, null, java.util.Map.of());
+    }
 
     public static final String HEALTHY = "HEALTHY";
 

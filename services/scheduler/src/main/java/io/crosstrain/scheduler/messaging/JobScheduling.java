@@ -1,27 +1,34 @@
 package io.crosstrain.scheduler.messaging;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 import io.crosstrain.contracts.JobEvent;
-import io.crosstrain.contracts.JobSpec;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.scheduler.client.InventoryClient;
 import io.crosstrain.scheduler.config.SchedulerProperties;
-import io.crosstrain.scheduler.domain.DeviceSelection;
+import io.crosstrain.scheduler.domain.AdmissionPolicy;
 import io.crosstrain.scheduler.domain.InventoryDevice;
 import io.crosstrain.scheduler.domain.PlanAssembler;
 import io.crosstrain.scheduler.domain.SchedulingDecision;
 import io.crosstrain.scheduler.persistence.SchedulerStore;
 
 /**
- * Handles one SUBMITTED event: waits (bounded) for the job's devices, asks the planner, stores the decision together
- * with the event id, then publishes it. Runs on the listener thread; with {@code max.poll.records = 1} a wait of a
- * minute stays far below the consumer's poll interval.
+ * The queue: a SUBMITTED event puts the job in it (a spec that can never be planned is failed at once); the
+ * admission loop then starts queued jobs on gangs of free devices by {@link AdmissionPolicy}, stores each plan
+ * together with the job's leaving the queue, and publishes it.
  */
 @Component
 class JobScheduling {
@@ -33,14 +40,18 @@ class JobScheduling {
     private final SchedulerStore store;
     private final DecisionPublisher publisher;
     private final SchedulerProperties props;
+    private final AdmissionPolicy policy;
+    private final Clock clock;
 
     JobScheduling(InventoryClient inventory, PlanAssembler assembler, SchedulerStore store,
-                  DecisionPublisher publisher, SchedulerProperties props) {
+                  DecisionPublisher publisher, SchedulerProperties props, AdmissionPolicy policy, Clock clock) {
         this.inventory = inventory;
         this.assembler = assembler;
         this.store = store;
         this.publisher = publisher;
         this.props = props;
+        this.policy = policy;
+        this.clock = clock;
     }
 
     void onSubmitted(JobEvent event) {
@@ -49,73 +60,94 @@ class JobScheduling {
             log.info("job event {} of job {} was already handled; skipping", event.eventId(), jobId);
             return;
         }
-        if (store.hasDecision(jobId)) {
-            log.info("job {} already has a plan or failure; event {} changes nothing", jobId, event.eventId());
+        if (store.hasDecision(jobId) || store.isQueued(jobId)) {
+            log.info("job {} is already queued or decided; event {} changes nothing", jobId, event.eventId());
             store.markProcessed(event.eventId(), jobId);
             return;
         }
-        SchedulingDecision decision = decide(jobId, event.spec());
+        String invalid = assembler.problemWith(event.spec());
+        if (invalid != null) {
+            log.warn("cannot schedule job {}: {}", jobId, invalid);
+            if (store.recordFailure(event.eventId(), jobId, invalid)) {
+                publisher.publishFailure(jobId, invalid);
+            }
+            return;
+        }
+        if (store.enqueue(event.eventId(), jobId, event.spec(), clock.instant())) {
+            log.info("job {} queued (tenant {}, priority {})", jobId, event.spec().tenantOrDefault(),
+                    event.spec().priority());
+        }
+    }
+
+    @Scheduled(initialDelayString = "${crosstrain.scheduler.admission-interval-ms:1000}",
+            fixedDelayString = "${crosstrain.scheduler.admission-interval-ms:1000}")
+    void admit() {
+        List<SchedulerStore.QueueEntry> queue = store.waiting();
+        if (queue.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        List<InventoryDevice> devices;
+        try {
+            devices = inventory.devices();
+        } catch (InventoryClient.InventoryUnavailableException e) {
+            for (SchedulerStore.QueueEntry q : queue) {
+                if (Duration.between(q.submittedAt(), now).compareTo(props.deviceWait()) >= 0) {
+                    reject(q.jobId(), "devices not ready after " + seconds(props.deviceWait()) + ": "
+                            + e.getMessage());
+                } else {
+                    store.noteWaiting(q.jobId(), e.getMessage());
+                }
+            }
+            return;
+        }
+        List<AdmissionPolicy.QueuedJob> queued = queue.stream()
+                .map(q -> new AdmissionPolicy.QueuedJob(q.jobId(), q.tenant(), q.priority(), q.submittedAt(),
+                        q.spec()))
+                .toList();
+        Map<UUID, AdmissionPolicy.QueuedJob> byId = new java.util.HashMap<>();
+        queued.forEach(q -> byId.put(q.jobId(), q));
+        for (AdmissionPolicy.Outcome o : policy.decide(queued, devices, running(), now)) {
+            if (o instanceof AdmissionPolicy.Admit a) {
+                start(byId.get(a.jobId()), a.devices());
+            } else if (o instanceof AdmissionPolicy.Reject r) {
+                reject(r.jobId(), "devices not ready after " + seconds(props.deviceWait()) + ": " + r.reason());
+            } else if (o instanceof AdmissionPolicy.Wait w) {
+                store.noteWaiting(w.jobId(), w.reason());
+            }
+        }
+    }
+
+    private void start(AdmissionPolicy.QueuedJob job, List<InventoryDevice> devices) {
+        SchedulingDecision decision = assembler.assemble(job.jobId(), job.spec(), devices);
         if (decision instanceof SchedulingDecision.Planned planned) {
-            if (store.recordPlan(event.eventId(), planned.plan())) {
-                publisher.publishPlan(planned.plan());
+            Plan plan = planned.plan();
+            if (store.admit(plan)) {
+                log.info("job {} admitted on {} devices", job.jobId(), plan.devices().size());
+                publisher.publishPlan(plan);
             }
         } else if (decision instanceof SchedulingDecision.Rejected rejected) {
-            log.warn("cannot schedule job {}: {}", jobId, rejected.reason());
-            if (store.recordFailure(event.eventId(), jobId, rejected.reason())) {
-                publisher.publishFailure(jobId, rejected.reason());
-            }
+            reject(job.jobId(), rejected.reason());
         }
     }
 
-    private SchedulingDecision decide(UUID jobId, JobSpec spec) {
-        String invalid = assembler.problemWith(spec);
-        if (invalid != null) {
-            return new SchedulingDecision.Rejected(jobId, invalid); // no point waiting for devices
-        }
-        DeviceWait wait = awaitDevices(spec.devices());
-        if (wait.selection() == null || !wait.selection().acceptableAtDeadline()) {
-            String why = wait.selection() == null ? wait.inventoryError() : wait.selection().describeProblems();
-            return new SchedulingDecision.Rejected(jobId,
-                    "devices not ready after " + seconds(props.deviceWait()) + ": " + why);
-        }
-        return assembler.assemble(jobId, spec, wait.selection().usable());
-    }
-
-    private record DeviceWait(DeviceSelection selection, String inventoryError) {
-    }
-
-    /** Polls the inventory until the selection is complete or the wait is over. */
-    private DeviceWait awaitDevices(List<String> requested) {
-        long deadline = System.nanoTime() + props.deviceWait().toNanos();
-        DeviceSelection last = null;
-        String lastError = null;
-        while (true) {
-            try {
-                List<InventoryDevice> devices = inventory.devices();
-                last = DeviceSelection.of(requested, devices);
-                lastError = null;
-                if (last.complete()) {
-                    return new DeviceWait(last, null);
-                }
-            } catch (InventoryClient.InventoryUnavailableException e) {
-                lastError = e.getMessage();
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                // a fresh inventory error outranks an older selection: the devices' state is then unknown
-                return lastError != null ? new DeviceWait(null, lastError) : new DeviceWait(last, null);
-            }
-            sleep(Math.min(left, props.devicePoll().toNanos()));
+    private void reject(UUID jobId, String reason) {
+        log.warn("cannot schedule job {}: {}", jobId, reason);
+        if (store.reject(jobId, reason)) {
+            publisher.publishFailure(jobId, reason);
         }
     }
 
-    private static void sleep(long nanos) {
-        try {
-            Thread.sleep(Duration.ofNanos(nanos).toMillis(), (int) (nanos % 1_000_000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for devices", e);
+    /** Jobs holding devices: the devices of their newest plan, with their tenant. */
+    private List<AdmissionPolicy.RunningJob> running() {
+        List<Plan> active = store.activePlans();
+        Map<UUID, String> tenants = store.tenants(active.stream().map(Plan::jobId).toList());
+        List<AdmissionPolicy.RunningJob> out = new ArrayList<>();
+        for (Plan p : active) {
+            out.add(new AdmissionPolicy.RunningJob(p.jobId(), tenants.getOrDefault(p.jobId(), "default"),
+                    new HashSet<>(p.devices().stream().map(PlanDevice::deviceId).toList())));
         }
+        return out;
     }
 
     private static String seconds(Duration d) {

@@ -1,6 +1,7 @@
 package io.crosstrain.scheduler.persistence;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -9,6 +10,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Transactional;
 
+import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.Plan;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -101,6 +103,93 @@ public class SchedulerStore {
                 .param("version", plan.planVersion())
                 .param("plan", json.writeValueAsString(plan))
                 .update() == 1;
+    }
+
+    /** A queued job and why it still waits. */
+    public record QueueEntry(UUID jobId, String tenant, int priority, Instant submittedAt, JobSpec spec,
+                             String status, String reason) {
+    }
+
+    /** Puts a submitted job in the queue and marks the event processed, atomically; false if nothing is new. */
+    @Transactional
+    public boolean enqueue(UUID eventId, UUID jobId, JobSpec spec, Instant at) {
+        if (!insertProcessed(eventId, jobId)) {
+            return false;
+        }
+        return jdbc.sql("""
+                        INSERT INTO scheduler.queue (job_id, tenant, priority, submitted_at, spec)
+                        VALUES (:job, :tenant, :priority, :at, CAST(:spec AS jsonb))
+                        ON CONFLICT (job_id) DO NOTHING""")
+                .param("job", jobId).param("tenant", spec.tenantOrDefault()).param("priority", spec.priority())
+                .param("at", java.sql.Timestamp.from(at)).param("spec", json.writeValueAsString(spec))
+                .update() == 1;
+    }
+
+    public boolean isQueued(UUID jobId) {
+        return jdbc.sql("SELECT count(*) FROM scheduler.queue WHERE job_id = :job").param("job", jobId)
+                .query(Long.class).single() > 0;
+    }
+
+    /** Jobs still waiting, highest priority first, then oldest. */
+    public List<QueueEntry> waiting() {
+        return jdbc.sql("""
+                        SELECT job_id, tenant, priority, submitted_at, spec::text AS spec, status, reason
+                        FROM scheduler.queue WHERE status = 'QUEUED'
+                        ORDER BY priority DESC, submitted_at, job_id""")
+                .query((rs, n) -> new QueueEntry(rs.getObject("job_id", UUID.class), rs.getString("tenant"),
+                        rs.getInt("priority"), rs.getTimestamp("submitted_at").toInstant(),
+                        json.readValue(rs.getString("spec"), JobSpec.class), rs.getString("status"),
+                        rs.getString("reason")))
+                .list();
+    }
+
+    public void noteWaiting(UUID jobId, String reason) {
+        jdbc.sql("""
+                        UPDATE scheduler.queue SET reason = :reason, updated_at = now()
+                        WHERE job_id = :job AND status = 'QUEUED' AND reason IS DISTINCT FROM :reason""")
+                .param("job", jobId).param("reason", reason).update();
+    }
+
+    /** Stores the first plan of a queued job and takes it out of the queue, atomically; false if it left already. */
+    @Transactional
+    public boolean admit(Plan plan) {
+        int moved = jdbc.sql("""
+                        UPDATE scheduler.queue SET status = 'ADMITTED', reason = NULL, updated_at = now()
+                        WHERE job_id = :job AND status = 'QUEUED'""")
+                .param("job", plan.jobId()).update();
+        if (moved != 1) {
+            return false;
+        }
+        return recordNextPlan(plan);
+    }
+
+    /** Gives up on a queued job: records the failure to publish and takes it out of the queue, atomically. */
+    @Transactional
+    public boolean reject(UUID jobId, String reason) {
+        int moved = jdbc.sql("""
+                        UPDATE scheduler.queue SET status = 'REJECTED', reason = :reason, updated_at = now()
+                        WHERE job_id = :job AND status = 'QUEUED'""")
+                .param("job", jobId).param("reason", reason).update();
+        if (moved != 1) {
+            return false;
+        }
+        return jdbc.sql("""
+                        INSERT INTO scheduler.job_failures (job_id, reason) VALUES (:job, :reason)
+                        ON CONFLICT (job_id) DO NOTHING""")
+                .param("job", jobId).param("reason", reason).update() == 1;
+    }
+
+    /** The tenant of every job that was queued (jobs planned before the queue existed have none). */
+    public java.util.Map<UUID, String> tenants(java.util.Collection<UUID> jobIds) {
+        java.util.Map<UUID, String> out = new java.util.HashMap<>();
+        if (jobIds.isEmpty()) {
+            return out;
+        }
+        jdbc.sql("SELECT job_id, tenant FROM scheduler.queue WHERE job_id IN (:jobs)")
+                .param("jobs", List.copyOf(jobIds))
+                .query((rs, n) -> out.put(rs.getObject("job_id", UUID.class), rs.getString("tenant")))
+                .list();
+        return out;
     }
 
     /** Remembers a job's lifecycle state as job-api announced it. */

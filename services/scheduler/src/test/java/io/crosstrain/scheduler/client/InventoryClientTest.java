@@ -45,7 +45,8 @@ class InventoryClientTest {
         InventoryClient client = client(start(0, 200, DEVICES));
 
         assertThat(client.devices()).containsExactly(
-                new InventoryDevice("bj-0", "bj-node", "bj", "A100-80G", "HEALTHY", "emulated", 2.5e9, 4),
+                new InventoryDevice("bj-0", "bj-node", "bj", "A100-80G", "HEALTHY", "emulated", 2.5e9, 4, null,
+                        java.util.Map.of("rack", "r1")),
                 new InventoryDevice("sh-0", "sh-node", "sh", "H20", "UNKNOWN", null, 0.0, null));
         assertThat(calls).hasValue(1);
     }

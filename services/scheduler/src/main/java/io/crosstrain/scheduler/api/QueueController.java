@@ -1,0 +1,36 @@
+package io.crosstrain.scheduler.api;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.crosstrain.scheduler.persistence.SchedulerStore;
+
+/** The jobs waiting for devices, in the order they will be considered, each with the reason it still waits. */
+@RestController
+class QueueController {
+
+    record QueuedJobView(int position, UUID jobId, String name, String tenant, int priority, Instant submittedAt,
+                         String reason) {
+    }
+
+    private final SchedulerStore store;
+
+    QueueController(SchedulerStore store) {
+        this.store = store;
+    }
+
+    @GetMapping("/api/v1/queue")
+    List<QueuedJobView> queue() {
+        List<QueuedJobView> out = new ArrayList<>();
+        for (SchedulerStore.QueueEntry e : store.waiting()) {
+            out.add(new QueuedJobView(out.size() + 1, e.jobId(), e.spec().name(), e.tenant(), e.priority(),
+                    e.submittedAt(), e.reason()));
+        }
+        return out;
+    }
+}
