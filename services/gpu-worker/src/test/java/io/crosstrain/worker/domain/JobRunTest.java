@@ -47,9 +47,28 @@ class JobRunTest {
         final Set<String> contributed = ConcurrentHashMap.newKeySet();
         volatile Predicate<ChunkMeta> hold = m -> false;
         volatile JobRun run;
+        /** Round of version 1 whose contribution waits for {@link #open} (so the test acts at a known step). */
+        volatile long gatedRound = -1;
+        final CountDownLatch gate = new CountDownLatch(1);
+
+        void open() {
+            gate.countDown();
+        }
 
         @Override
-        public synchronized void sendGradient(String topic, String key, byte[] bytes) {
+        public void sendGradient(String topic, String key, byte[] bytes) {
+            ChunkMeta peek = TensorCodec.peekMeta(bytes);
+            if (peek.planVersion() == 1 && peek.round() == gatedRound) {
+                try {
+                    gate.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            relay(bytes);
+        }
+
+        private synchronized void relay(byte[] bytes) {
             Chunk chunk = TensorCodec.decode(bytes);
             ChunkMeta meta = chunk.meta();
             String id = meta.planVersion() + ":" + meta.round();
@@ -104,6 +123,7 @@ class JobRunTest {
     void aRebalanceAnnouncedAheadTakesOverAtItsStartStepWithoutLosingAStep() throws Exception {
         UUID job = UUID.randomUUID();
         LoopbackRelay relay = new LoopbackRelay();
+        relay.gatedRound = 3;
         JobRun run = new JobRun(plan(job, 1, 8, 1, 3, 5), NODE_DEVICES, CORPUS, relay, 30_000, id -> 1.0);
         relay.run = run;
         CountDownLatch done = runToEnd(run);
@@ -111,6 +131,7 @@ class JobRunTest {
         await().atMost(Duration.ofSeconds(60)).until(() -> relay.reported("d0", 2) && relay.reported("d1", 2));
         assertThat(run.replan(plan(job, 2, 8, 5, 6, 2))).isTrue();
         assertThat(run.replan(plan(job, 2, 8, 5, 6, 2))).as("a version seen before").isFalse();
+        relay.open();
         assertThat(done.await(120, TimeUnit.SECONDS)).isTrue();
 
         assertEveryStepOnce(relay.metrics, 8, 8);
@@ -146,12 +167,14 @@ class JobRunTest {
     void aDeviceLeftOutOfTheNextVersionStopsWhileTheOtherCarriesOn() throws Exception {
         UUID job = UUID.randomUUID();
         LoopbackRelay relay = new LoopbackRelay();
+        relay.gatedRound = 2;
         JobRun run = new JobRun(plan(job, 1, 6, 1, 4, 4), NODE_DEVICES, CORPUS, relay, 30_000, id -> 1.0);
         relay.run = run;
         CountDownLatch done = runToEnd(run);
 
         await().atMost(Duration.ofSeconds(60)).until(() -> relay.reported("d0", 1) && relay.reported("d1", 1));
         assertThat(run.replan(plan(job, 2, 6, 4, 8))).isTrue(); // only d0, with the whole batch
+        relay.open();
         assertThat(done.await(120, TimeUnit.SECONDS)).isTrue();
 
         assertEveryStepOnce(relay.metrics, 6, 8);
