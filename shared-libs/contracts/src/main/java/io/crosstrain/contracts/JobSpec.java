@@ -12,7 +12,7 @@ import java.util.UUID;
  * @param timeScale    emulation time scale k (§6); null = calibrate automatically
  * @param hashEvery    check replica identity every this many steps
  * @param tenant       owner of the job; quotas are per tenant (null = {@value #DEFAULT_TENANT})
- * @param priority     higher runs first when devices are scarce (default 0)
+ * @param priority     higher runs first when devices are scarce (null = 0)
  * @param placement    constraints on the devices (null = none)
  */
 public record JobSpec(
@@ -30,7 +30,7 @@ public record JobSpec(
         Double timeScale,
         int hashEvery,
         String tenant,
-        int priority,
+        Integer priority,
         Placement placement) {
 
     public static final String DEFAULT_TENANT = "default";
@@ -42,11 +42,15 @@ public record JobSpec(
                    long seed, String strategy, String allocation, List<String> devices, UUID baselineFor,
                    Double timeScale, int hashEvery) {
         this(name, model, dataset, steps, globalBatch, learningRate, seed, strategy, allocation, devices, baselineFor,
-                timeScale, hashEvery, null, 0, null);
+                timeScale, hashEvery, null, null, null);
     }
 
     public String tenantOrDefault() {
         return tenant == null || tenant.isBlank() ? DEFAULT_TENANT : tenant;
+    }
+
+    public int priorityOrDefault() {
+        return priority == null ? 0 : priority;
     }
 
     public Placement placementOrNone() {

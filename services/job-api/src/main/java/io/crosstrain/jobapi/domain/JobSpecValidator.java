@@ -114,14 +114,14 @@ public final class JobSpecValidator {
         if (!DEVICE_ID.matcher(tenant).matches()) {
             errors.add(new FieldError("tenant", "must match " + DEVICE_ID));
         }
-        range(errors, "priority", spec.priority(), -1000, 1000);
+        range(errors, "priority", spec.priorityOrDefault(), -1000, 1000);
         Placement placement = placement(spec.placement(), errors);
 
         if (!errors.isEmpty()) {
             throw RequestRejectedException.invalid(errors);
         }
         return new JobSpec(name.strip(), model, dataset, spec.steps(), spec.globalBatch(), lr, spec.seed(), strategy,
-                allocation, List.copyOf(devices), spec.baselineFor(), timeScale, hashEvery, tenant, spec.priority(),
+                allocation, List.copyOf(devices), spec.baselineFor(), timeScale, hashEvery, tenant, spec.priorityOrDefault(),
                 placement);
     }
 

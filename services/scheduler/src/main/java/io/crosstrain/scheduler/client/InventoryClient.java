@@ -10,6 +10,7 @@ import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
 
 import io.crosstrain.scheduler.domain.InventoryDevice;
+import io.crosstrain.scheduler.domain.PlanAssembler;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
@@ -70,6 +71,21 @@ public class InventoryClient {
         } catch (JacksonException e) {
             throw new InventoryUnavailableException(
                     "device-inventory at " + baseUrl + " sent an unreadable device list: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Every measured throughput profile; an empty list when the inventory cannot say (planning falls back). */
+    public List<PlanAssembler.MeasuredProfile> profiles() {
+        try {
+            String body = retry.executeSupplier(() -> rest.get().uri("/api/v1/profiles")
+                    .accept(MediaType.APPLICATION_JSON).retrieve().body(String.class));
+            if (body == null || body.isBlank()) {
+                return List.of();
+            }
+            return Arrays.stream(json.readValue(body, PlanAssembler.MeasuredProfile[].class))
+                    .filter(p -> p != null && p.chip() != null).toList();
+        } catch (RestClientException | JacksonException e) {
+            return List.of();
         }
     }
 

@@ -46,6 +46,15 @@ public final class PlanAssembler {
     }
 
     public SchedulingDecision assemble(UUID jobId, JobSpec spec, List<InventoryDevice> devices) {
+        return assemble(jobId, spec, devices, List.of());
+    }
+
+    /**
+     * @param profiles measured throughput profiles from device-inventory: a chip with a profile for the job's model
+     *                 is planned at its measured speed instead of the roofline prior (ARCHITECTURE.md §5)
+     */
+    public SchedulingDecision assemble(UUID jobId, JobSpec spec, List<InventoryDevice> devices,
+                                       List<MeasuredProfile> profiles) {
         String invalid = problemWith(spec);
         if (invalid != null) {
             return new SchedulingDecision.Rejected(jobId, invalid);
@@ -53,7 +62,7 @@ public final class PlanAssembler {
         if (devices.isEmpty()) {
             return new SchedulingDecision.Rejected(jobId, "no device available for the job");
         }
-        Planner.Request request = request(spec, devices);
+        Planner.Request request = request(spec, devices, measuredByChip(spec.model(), profiles));
         Planner.Result result;
         try {
             result = planner.plan(request);
@@ -114,11 +123,45 @@ public final class PlanAssembler {
                 recovery));
     }
 
+    /** A measured speed of one chip for one model (device-inventory's {@code GET /api/v1/profiles}). */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+    public record MeasuredProfile(String chip, String model, int microBatch, double samplesPerSec, long samples) {
+    }
+
+    /**
+     * Per chip (lower case), the measured speed for this model: the profile with the most samples among those of the
+     * model's key. When the spec leaves the vocabulary to the corpus, any vocabulary of the same architecture counts.
+     */
+    static Map<String, Double> measuredByChip(ModelSpec model, List<MeasuredProfile> profiles) {
+        String exact = model.vocabSize() > 0 ? model.key(model.vocabSize()) : null;
+        String prefix = model.key(0).substring(0, model.key(0).lastIndexOf("-v") + 2);
+        Map<String, MeasuredProfile> best = new HashMap<>();
+        for (MeasuredProfile p : profiles) {
+            if (p.model() == null || p.chip() == null || !(p.samplesPerSec() > 0)) {
+                continue;
+            }
+            boolean matches = exact != null ? p.model().equals(exact) : p.model().startsWith(prefix);
+            if (matches) {
+                best.merge(p.chip().toLowerCase(java.util.Locale.ROOT), p,
+                        (a, b) -> b.samples() > a.samples() ? b : a);
+            }
+        }
+        Map<String, Double> out = new HashMap<>();
+        best.forEach((chip, p) -> out.put(chip, p.samplesPerSec()));
+        return out;
+    }
+
     Planner.Request request(JobSpec spec, List<InventoryDevice> devices) {
+        return request(spec, devices, Map.of());
+    }
+
+    Planner.Request request(JobSpec spec, List<InventoryDevice> devices, Map<String, Double> measuredByChip) {
         double flopsPerSample = spec.model().flopsPerSample(assumedVocab(spec.model()));
         List<Planner.DeviceInput> inputs = new ArrayList<>();
         for (InventoryDevice d : devices) {
-            inputs.add(new Planner.DeviceInput(d.id(), d.nodeId(), d.datacenter(), d.chip(), null, null,
+            Double measured = d.chip() == null ? null
+                    : measuredByChip.get(d.chip().toLowerCase(java.util.Locale.ROOT));
+            inputs.add(new Planner.DeviceInput(d.id(), d.nodeId(), d.datacenter(), d.chip(), measured, null,
                     cpuSecondsPerSample(flopsPerSample, d)));
         }
         int hostCores = devices.stream().mapToInt(InventoryDevice::cores).max().orElse(0);

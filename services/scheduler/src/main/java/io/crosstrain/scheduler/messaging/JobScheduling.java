@@ -75,7 +75,7 @@ class JobScheduling {
         }
         if (store.enqueue(event.eventId(), jobId, event.spec(), clock.instant())) {
             log.info("job {} queued (tenant {}, priority {})", jobId, event.spec().tenantOrDefault(),
-                    event.spec().priority());
+                    event.spec().priorityOrDefault());
         }
     }
 
@@ -119,7 +119,7 @@ class JobScheduling {
     }
 
     private void start(AdmissionPolicy.QueuedJob job, List<InventoryDevice> devices) {
-        SchedulingDecision decision = assembler.assemble(job.jobId(), job.spec(), devices);
+        SchedulingDecision decision = assembler.assemble(job.jobId(), job.spec(), devices, inventory.profiles());
         if (decision instanceof SchedulingDecision.Planned planned) {
             Plan plan = planned.plan();
             if (store.admit(plan)) {

@@ -120,7 +120,7 @@ public class SchedulerStore {
                         INSERT INTO scheduler.queue (job_id, tenant, priority, submitted_at, spec)
                         VALUES (:job, :tenant, :priority, :at, CAST(:spec AS jsonb))
                         ON CONFLICT (job_id) DO NOTHING""")
-                .param("job", jobId).param("tenant", spec.tenantOrDefault()).param("priority", spec.priority())
+                .param("job", jobId).param("tenant", spec.tenantOrDefault()).param("priority", spec.priorityOrDefault())
                 .param("at", java.sql.Timestamp.from(at)).param("spec", json.writeValueAsString(spec))
                 .update() == 1;
     }

@@ -165,4 +165,18 @@ class PlanAssemblerTest {
     static int batchOf(Plan plan, String deviceId) {
         return plan.devices().stream().filter(d -> d.deviceId().equals(deviceId)).findFirst().orElseThrow().batch();
     }
+
+    @Test
+    void measuredProfilesOfTheModelOverrideTheRooflinePrior() {
+        List<PlanAssembler.MeasuredProfile> profiles = List.of(
+                new PlanAssembler.MeasuredProfile("A100-80G", "tx-L2-d96-h4-s64-v66", 53, 1.2e6, 40),
+                new PlanAssembler.MeasuredProfile("A100-80G", "tx-L2-d96-h4-s64-v66", 27, 1.1e6, 5),
+                new PlanAssembler.MeasuredProfile("H20", "tx-L4-d96-h4-s64-v66", 25, 9.0e5, 40),
+                new PlanAssembler.MeasuredProfile("Ascend-910B", "tx-L2-d96-h4-s64-v66", 54, 0.0, 40));
+        // the demo model leaves the vocabulary to the corpus: any vocabulary of the same architecture counts
+        assertThat(PlanAssembler.measuredByChip(ModelSpec.demo(), profiles))
+                .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("a100-80g", 1.2e6));
+        ModelSpec fixedVocab = new ModelSpec(2, 96, 4, 64, 70);
+        assertThat(PlanAssembler.measuredByChip(fixedVocab, profiles)).isEmpty();
+    }
 }
