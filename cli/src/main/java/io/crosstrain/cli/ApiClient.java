@@ -25,6 +25,10 @@ final class ApiClient {
         this.mapper = mapper;
     }
 
+    String base() {
+        return base;
+    }
+
     Response get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }

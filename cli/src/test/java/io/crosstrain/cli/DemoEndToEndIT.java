@@ -124,18 +124,7 @@ class DemoEndToEndIT {
         ApiClient api = new ApiClient("http://127.0.0.1:" + stack.options().gateway(), mapper);
         int steps = 12;
         int globalBatch = 88;
-        java.util.Map<String, Object> spec = new java.util.LinkedHashMap<>();
-        spec.put("name", "e2e-kill-a-worker");
-        spec.put("model", java.util.Map.of("layers", 2, "dModel", 96, "heads", 4, "seqLen", 64, "vocabSize", 0));
-        spec.put("dataset", java.util.Map.of("kind", "bundled", "name", "grammar-en"));
-        spec.put("steps", steps);
-        spec.put("globalBatch", globalBatch);
-        spec.put("learningRate", 0.003);
-        spec.put("seed", 11);
-        spec.put("strategy", "sync-dp");
-        spec.put("allocation", "balanced");
-        spec.put("devices", List.of());
-        spec.put("hashEvery", 4);
+        java.util.Map<String, Object> spec = jobSpec("e2e-kill-a-worker", steps, globalBatch, 11);
         UUID jobId = UUID.fromString(api.ok(api.post("/api/v1/jobs", spec), "submit").path("id").asString());
 
         JsonNode job = awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString())
@@ -187,6 +176,90 @@ class DemoEndToEndIT {
                 Duration.between(killedAt, running).toMillis() / 1000.0, plan.path("devices").size(), startStep,
                 r.path("steps").asInt(), r.path("samples").asLong(), r.path("loss").path("first").asDouble(),
                 r.path("loss").path("last").asDouble());
+    }
+
+    @Test
+    @Order(3)
+    void aDeviceThatSlowsDownGetsLessWorkFromARebalancedPlanWithoutLosingAStep() throws Exception {
+        JsonMapper mapper = JsonMapper.builder().build();
+        ApiClient api = new ApiClient("http://127.0.0.1:" + stack.options().gateway(), mapper);
+        int steps = 14;
+        int globalBatch = 88;
+        java.util.Map<String, Object> spec = jobSpec("e2e-rebalance", steps, globalBatch, 13);
+        // the devices of the worker killed before are DOWN: name the ones still running
+        spec.put("placement", java.util.Map.of("datacenters", List.of("bj", "sh")));
+        UUID jobId = UUID.fromString(api.ok(api.post("/api/v1/jobs", spec), "submit").path("id").asString());
+        awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString()) && j.path("step").asInt() >= 2,
+                Duration.ofMinutes(4));
+
+        ApiClient worker = new ApiClient("http://127.0.0.1:" + stack.options().worker(0), mapper);
+        String slowed = "bj-a100-0";
+        HttpRequestHelper.put(worker, "/api/v1/worker/devices/" + slowed + "/speed-share", "{\"share\":0.6}");
+        try {
+            JsonNode job = awaitJob(api, jobId, j -> List.of("SUCCEEDED", "FAILED", "CANCELLED")
+                    .contains(j.path("state").asString()), Duration.ofMinutes(6));
+            assertThat(job.path("state").asString()).isEqualTo("SUCCEEDED");
+        } finally {
+            HttpRequestHelper.put(worker, "/api/v1/worker/devices/" + slowed + "/speed-share", "{\"share\":1.0}");
+        }
+
+        JsonNode plan = api.ok(api.get("/api/v1/jobs/" + jobId + "/plan"), "plan");
+        assertThat(plan.path("planVersion").asInt()).isEqualTo(2);
+        assertThat(plan.path("recovery").asBoolean()).isFalse();
+        assertThat(plan.path("reason").asString()).startsWith("rebalance").contains(slowed);
+        int startStep = plan.path("startStep").asInt();
+        int before = -1;
+        int after = -1;
+        for (JsonNode m : api.ok(api.get("/api/v1/jobs/" + jobId + "/metrics?limit=1000"), "metrics")) {
+            if (m.path("deviceId").asString().equals(slowed)) {
+                if (m.path("step").asInt() == 1) {
+                    before = m.path("batch").asInt();
+                } else if (m.path("step").asInt() == steps) {
+                    after = m.path("batch").asInt();
+                }
+            }
+        }
+        assertThat(after).as("batch of the slowed device after the rebalance").isPositive()
+                .isLessThan((int) Math.round(before * 0.75));
+        List<String> states = new java.util.ArrayList<>();
+        api.ok(api.get("/api/v1/jobs/" + jobId + "/history"), "history").forEach(h -> states.add(h.path("to")
+                .asString()));
+        assertThat(states).doesNotContain("RECOVERING");
+
+        JsonNode r = api.ok(api.get("/api/v1/jobs/" + jobId + "/report"), "report");
+        assertThat(r.path("samples").asLong()).isEqualTo((long) steps * globalBatch);
+        assertThat(r.path("replicas").path("identical").asBoolean()).isTrue();
+        OUT.printf("  rebalance: %s at 0.6x from step 2; plan v2 from step %d (%s); its batch %d -> %d; %d samples "
+                + "(emulated)%n", slowed, startStep, plan.path("reason").asString(), before, after,
+                r.path("samples").asLong());
+    }
+
+    /** A REST submit body for the demo model on the bundled corpus. */
+    private static java.util.Map<String, Object> jobSpec(String name, int steps, int globalBatch, long seed) {
+        java.util.Map<String, Object> spec = new java.util.LinkedHashMap<>();
+        spec.put("name", name);
+        spec.put("model", java.util.Map.of("layers", 2, "dModel", 96, "heads", 4, "seqLen", 64, "vocabSize", 0));
+        spec.put("dataset", java.util.Map.of("kind", "bundled", "name", "grammar-en"));
+        spec.put("steps", steps);
+        spec.put("globalBatch", globalBatch);
+        spec.put("learningRate", 0.003);
+        spec.put("seed", seed);
+        spec.put("strategy", "sync-dp");
+        spec.put("allocation", "balanced");
+        spec.put("hashEvery", 4);
+        return spec;
+    }
+
+    /** PUT with a JSON body; the cli's client only needs GET and POST. */
+    private static final class HttpRequestHelper {
+        static void put(ApiClient client, String path, String json) throws Exception {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(client.base() + path))
+                            .header("Content-Type", "application/json")
+                            .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as("PUT %s: %s", path, r.body()).isEqualTo(200);
+        }
     }
 
     private static JsonNode awaitJob(ApiClient api, UUID jobId, java.util.function.Predicate<JsonNode> done,

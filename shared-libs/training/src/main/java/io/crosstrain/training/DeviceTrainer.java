@@ -17,11 +17,14 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -447,6 +450,45 @@ public final class DeviceTrainer implements AutoCloseable {
         }
     }
 
+    /**
+     * Everything a replica's future depends on besides the data: its weights, AdamW's first and second moment
+     * estimates (parameter order, like the weights) and how many updates it applied (the bias correction and the
+     * learning-rate warm-up follow it). A replica that imports it continues bit for bit like the one exported.
+     */
+    public record State(int updates, float[] weights, float[] means, float[] variances) {
+    }
+
+    public State exportState() {
+        ensureOpen();
+        float[] means = new float[total];
+        float[] variances = new float[total];
+        for (int i = 0; i < params.length; i++) {
+            List<NDArray> moments = optimizer.moments(names[i]);
+            if (moments.size() == 2) {
+                moments.get(0).toByteBuffer(true).asFloatBuffer().get(means, offsets[i], sizes[i]);
+                moments.get(1).toByteBuffer(true).asFloatBuffer().get(variances, offsets[i], sizes[i]);
+            }
+        }
+        return new State(optimizer.updates(), weights(), means, variances);
+    }
+
+    /** Takes over another replica's state; only into a replica that has not applied any update yet. */
+    public void importState(State state) {
+        ensureOpen();
+        if (optimizer.updates() != 0) {
+            throw new IllegalStateException("state can only be imported into a fresh replica");
+        }
+        if (state.weights().length != total || state.means().length != total || state.variances().length != total) {
+            throw new IllegalArgumentException("state holds " + state.weights().length + " weights, model has "
+                    + total);
+        }
+        loadWeights(state.weights());
+        for (int i = 0; i < params.length; i++) {
+            optimizer.preset(names[i], Arrays.copyOfRange(state.means(), offsets[i], offsets[i] + sizes[i]),
+                    Arrays.copyOfRange(state.variances(), offsets[i], offsets[i] + sizes[i]), state.updates());
+        }
+    }
+
     /** Number of trainable scalars, the length of every gradient and weight vector. */
     public int parameterCount() {
         return total;
@@ -493,24 +535,62 @@ public final class DeviceTrainer implements AutoCloseable {
     private static final class TrackedAdamW extends AdamW {
 
         private final Set<NDArray> state = Collections.newSetFromMap(new IdentityHashMap<>());
+        /** Per parameter, the state arrays in the order AdamW creates them: first moment, then second moment. */
+        private final Map<String, List<NDArray>> moments = new HashMap<>();
+        /** Imported moments, installed when AdamW creates the arrays at the parameter's first update. */
+        private final Map<String, float[][]> presets = new HashMap<>();
+        private final Map<String, Integer> applied = new HashMap<>();
 
         TrackedAdamW(AdamW.Builder builder) {
             super(builder);
         }
 
         @Override
+        public void update(String parameterId, NDArray weight, NDArray grad) {
+            applied.merge(parameterId, 1, Integer::sum);
+            super.update(parameterId, weight, grad);
+        }
+
+        @Override
         protected NDArray withDefaultState(Map<String, Map<Device, NDArray>> states, String key, Device device,
                 Function<String, NDArray> defaultFunction) {
-            NDArray array = super.withDefaultState(states, key, device, defaultFunction);
+            List<NDArray> known = moments.computeIfAbsent(key, k -> new ArrayList<>());
+            int which = known.size();
+            float[][] preset = presets.get(key);
+            Function<String, NDArray> create = preset == null || which >= preset.length ? defaultFunction : k -> {
+                NDArray a = defaultFunction.apply(k);
+                a.set(FloatBuffer.wrap(preset[which]));
+                return a;
+            };
+            NDArray array = super.withDefaultState(states, key, device, create);
             if (state.add(array)) {
                 NDScope.unregister(array);
+                known.add(array);
             }
             return array;
+        }
+
+        /** Updates applied (the same for every parameter: each step updates all of them). */
+        int updates() {
+            return applied.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        }
+
+        List<NDArray> moments(String parameterId) {
+            return moments.getOrDefault(parameterId, List.of());
+        }
+
+        void preset(String parameterId, float[] mean, float[] variance, int updates) {
+            presets.put(parameterId, new float[][] {mean, variance});
+            for (int i = 0; i < updates; i++) {
+                updateCount(parameterId); // DJL's own count drives bias correction and the learning-rate schedule
+            }
+            applied.put(parameterId, updates);
         }
 
         void closeState() {
             state.forEach(NDArray::close);
             state.clear();
+            moments.clear();
         }
     }
 }

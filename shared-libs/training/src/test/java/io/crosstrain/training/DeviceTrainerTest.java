@@ -273,6 +273,44 @@ class DeviceTrainerTest {
         }
     }
 
+    @Test
+    void aFreshReplicaThatImportsTheStateContinuesBitForBitLikeTheExportingOne() {
+        int[] tokens = corpus.tokens();
+        try (DeviceTrainer a = small(5); DeviceTrainer joiner = small(99); DeviceTrainer withoutState = small(99)) {
+            // 12 updates: past the 10-step warm-up, so the learning-rate schedule is exercised too
+            for (int step = 1; step <= 12; step++) {
+                DeviceTrainer.StepResult r = a.forwardBackward(DeviceTrainer.sample(tokens, 5, step, 0, 4,
+                        SMALL.seqLen()));
+                a.applyUpdate(scaled(r.gradient(), 0.25f));
+            }
+            DeviceTrainer.State state = a.exportState();
+            assertThat(state.updates()).isEqualTo(12);
+            joiner.importState(state);
+            withoutState.loadWeights(state.weights());
+            assertThat(joiner.weightsHash()).isEqualTo(a.weightsHash());
+
+            for (int step = 13; step <= 15; step++) {
+                DeviceTrainer.StepResult r = a.forwardBackward(DeviceTrainer.sample(tokens, 5, step, 0, 4,
+                        SMALL.seqLen()));
+                float[] update = scaled(r.gradient(), 0.25f);
+                a.applyUpdate(update);
+                joiner.applyUpdate(update);
+                withoutState.applyUpdate(update);
+            }
+            assertThat(joiner.weightsHash()).isEqualTo(a.weightsHash());
+            assertThat(withoutState.weightsHash()).as("weights alone are not enough").isNotEqualTo(a.weightsHash());
+            assertThatThrownBy(() -> joiner.importState(state)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    private static float[] scaled(float[] v, float factor) {
+        float[] out = v.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] *= factor;
+        }
+        return out;
+    }
+
     private static DeviceTrainer.Batch half(DeviceTrainer.Batch b, int which) {
         int n = b.batchSize() / 2 * b.seqLen();
         return new DeviceTrainer.Batch(Arrays.copyOfRange(b.inputs(), which * n, which * n + n),

@@ -12,9 +12,9 @@ import io.crosstrain.worker.domain.WorkerNode;
 class WorkerConfig {
 
     @Bean
-    WorkerNode workerNode(WorkerProperties props, JobRun.Outbox outbox) {
+    WorkerNode workerNode(WorkerProperties props, JobRun.Outbox outbox, JobRun.StateSource states) {
         return new WorkerNode(props.nodeId(),
                 props.parsedDevices().stream().map(WorkerProperties.Device::id).toList(),
-                Path.of(props.dataDir()), props.roundTimeout().toMillis(), outbox);
+                Path.of(props.dataDir()), props.roundTimeout().toMillis(), outbox, states);
     }
 }

@@ -71,6 +71,11 @@ class WorkerKafkaConfig {
     }
 
     @Bean
+    NewTopic modelStateTopic() {
+        return KafkaTopics.compacted(Topics.MODEL_STATE, Topics.partitions(Topics.MODEL_STATE));
+    }
+
+    @Bean
     NewTopic heartbeatsTopic() {
         return KafkaTopics.compacted(Topics.DEVICE_HEARTBEATS, Topics.partitions(Topics.DEVICE_HEARTBEATS));
     }

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -22,6 +23,7 @@ import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.training.Corpus;
+import io.crosstrain.training.DeviceTrainer;
 import io.crosstrain.training.Pacer;
 
 /**
@@ -45,6 +47,13 @@ public final class JobRun {
         void publishMetric(StepMetric metric);
     }
 
+    /** Where a device joining mid-job gets the model's state when no replica of the job is on its node. */
+    @FunctionalInterface
+    public interface StateSource {
+        /** The state published for plan version {@code planVersion}, taken after {@code round}; empty if none came. */
+        Optional<DeviceTrainer.State> await(UUID jobId, int planVersion, long round);
+    }
+
     static final String SAMPLE_PROMPT = "The ";
 
     private final UUID jobId;
@@ -53,6 +62,7 @@ public final class JobRun {
     private final Outbox outbox;
     private final long roundTimeoutMillis;
     private final ToDoubleFunction<String> slowdown;
+    private final StateSource states;
     private final Pacer pacer = new Pacer();
     private final AtomicBoolean stopped = new AtomicBoolean();
     /** Replicas by device id; they outlive plan versions. Touched by the coordinator only between segments. */
@@ -70,6 +80,13 @@ public final class JobRun {
      */
     public JobRun(Plan plan, Set<String> nodeDevices, Corpus corpus, Outbox outbox, long roundTimeoutMillis,
                   ToDoubleFunction<String> slowdown) {
+        this(plan, nodeDevices, corpus, outbox, roundTimeoutMillis, slowdown, (job, version, round) -> Optional.empty());
+    }
+
+    /** @param states where devices joining after the first step get the model's state */
+    public JobRun(Plan plan, Set<String> nodeDevices, Corpus corpus, Outbox outbox, long roundTimeoutMillis,
+                  ToDoubleFunction<String> slowdown, StateSource states) {
+        this.states = states;
         this.jobId = plan.jobId();
         this.latest = plan;
         this.nodeDevices = Set.copyOf(nodeDevices);
@@ -178,6 +195,7 @@ public final class JobRun {
                 if (plan == null) {
                     throw new IllegalStateException("segment superseded without a newer plan");
                 }
+                publishStateForJoiners(seg.plan, plan, next);
                 log.info("job {}: switching to plan v{} at step {} ({})", jobId, plan.planVersion(), next,
                         plan.reason());
                 from = next;
@@ -188,6 +206,25 @@ public final class JobRun {
             paths.clear();
             onFinished.run();
         }
+    }
+
+    /**
+     * Devices new to the job in the next version start from the state every replica has now; the node holding the
+     * previous version's rank 0 publishes it (all replicas are identical, one copy is enough).
+     */
+    private void publishStateForJoiners(Plan previous, Plan next, long from) {
+        Set<String> before = new HashSet<>();
+        previous.devices().forEach(d -> before.add(d.deviceId()));
+        boolean joiners = next.devices().stream().anyMatch(d -> !before.contains(d.deviceId()));
+        PlanDevice rank0 = previous.devices().stream().min(Comparator.comparingInt(PlanDevice::rank)).orElse(null);
+        if (!joiners || rank0 == null || !paths.containsKey(rank0.deviceId())) {
+            return;
+        }
+        DeviceTrainer.State state = paths.get(rank0.deviceId()).trainer().exportState();
+        List<ModelStateCodec.Record> records = ModelStateCodec.encode(jobId, next.planVersion(), from - 1, state);
+        records.forEach(r -> outbox.sendGradient(Topics.MODEL_STATE, r.key(), r.value()));
+        log.info("job {}: published the state after step {} ({} records) for the devices joining in plan v{}",
+                jobId, from - 1, records.size(), next.planVersion());
     }
 
     /** Keeps the replicas of the plan's local devices and drops the others; null when every device has one. */
@@ -203,16 +240,34 @@ public final class JobRun {
             }
             return false;
         });
+        DeviceTrainer.State joinState = null;
         for (PlanDevice d : local) {
             DeviceStepPath path = paths.get(d.deviceId());
             if (path != null) {
                 path.rebind(plan, d);
-            } else if (from <= 1) {
-                paths.put(d.deviceId(), new DeviceStepPath(plan, d, corpus.tokens(), corpus.vocabSize()));
-            } else {
-                return "device " + d.deviceId() + " would join job " + jobId + " at step " + from
-                        + " without the model's state on this node";
+                continue;
             }
+            DeviceStepPath fresh = new DeviceStepPath(plan, d, corpus.tokens(), corpus.vocabSize());
+            if (from > 1) {
+                // a replica of the job on this node is as good as any: copy it, else wait for the published one
+                DeviceStepPath local0 = paths.values().stream().findFirst().orElse(null);
+                if (local0 != null) {
+                    fresh.trainer().importState(local0.trainer().exportState());
+                } else {
+                    if (joinState == null) {
+                        joinState = states.await(jobId, plan.planVersion(), from - 1).orElse(null);
+                    }
+                    if (joinState == null) {
+                        fresh.close();
+                        return "device " + d.deviceId() + " cannot join job " + jobId + " at step " + from
+                                + ": no model state for plan v" + plan.planVersion() + " arrived";
+                    }
+                    fresh.trainer().importState(joinState);
+                }
+                log.info("job {}: device {} joins at step {} with the state after step {}", jobId, d.deviceId(),
+                        from, from - 1);
+            }
+            paths.put(d.deviceId(), fresh);
         }
         return null;
     }

@@ -26,6 +26,7 @@ public final class WorkerNode {
     private final Path dataDir;
     private final long roundTimeoutMillis;
     private final JobRun.Outbox outbox;
+    private final JobRun.StateSource states;
     private final Map<UUID, JobRun> runs = new ConcurrentHashMap<>();
     private final Map<UUID, Integer> seenPlanVersions = new ConcurrentHashMap<>();
     private final Map<UUID, String> samples = new ConcurrentHashMap<>();
@@ -34,6 +35,12 @@ public final class WorkerNode {
 
     public WorkerNode(String nodeId, List<String> deviceIds, Path dataDir, long roundTimeoutMillis,
                       JobRun.Outbox outbox) {
+        this(nodeId, deviceIds, dataDir, roundTimeoutMillis, outbox, (job, version, round) -> Optional.empty());
+    }
+
+    public WorkerNode(String nodeId, List<String> deviceIds, Path dataDir, long roundTimeoutMillis,
+                      JobRun.Outbox outbox, JobRun.StateSource states) {
+        this.states = states;
         this.nodeId = nodeId;
         this.deviceIds = Set.copyOf(deviceIds);
         this.dataDir = dataDir;
@@ -43,7 +50,7 @@ public final class WorkerNode {
 
     /**
      * Starts the plan's share of this node, or hands a newer version to the job's running run. A node that never ran
-     * the job joins it only from the first step: later it would lack the model's state.
+     * the job and is named from a later step joins it with the state the others publish.
      */
     public synchronized Optional<JobRun> accept(Plan plan) {
         Integer seen = seenPlanVersions.get(plan.jobId());
@@ -61,14 +68,10 @@ public final class WorkerNode {
             return Optional.empty();
         }
         seenPlanVersions.put(plan.jobId(), plan.planVersion());
-        if (plan.startStep() > 1) {
-            log.warn("node {} is named in plan v{} of job {} from step {}, but holds no state of that job; "
-                    + "not joining", nodeId, plan.planVersion(), plan.jobId(), plan.startStep());
-            return Optional.empty();
-        }
         Corpus corpus = Datasets.load(plan.dataset(), dataDir);
+        // a plan starting after step 1 makes this node join a running job: its devices load the published state
         JobRun run = new JobRun(plan, deviceIds, corpus, outbox, roundTimeoutMillis,
-                id -> speedShares.getOrDefault(id, 1.0));
+                id -> speedShares.getOrDefault(id, 1.0), states);
         runs.put(plan.jobId(), run);
         run.onFinished(() -> {
             runs.remove(plan.jobId(), run);

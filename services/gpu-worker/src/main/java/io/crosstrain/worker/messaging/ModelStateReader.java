@@ -1,0 +1,68 @@
+package io.crosstrain.worker.messaging;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.stereotype.Component;
+
+import io.crosstrain.contracts.Topics;
+import io.crosstrain.training.DeviceTrainer;
+import io.crosstrain.worker.config.WorkerProperties;
+import io.crosstrain.worker.domain.JobRun;
+import io.crosstrain.worker.domain.ModelStateCodec;
+
+/**
+ * Reads the state a joining device starts from: scans the compacted {@code crosstrain.model-state} topic from the
+ * beginning, with a consumer of its own (no group, nothing committed), until the state of the wanted plan version is
+ * complete or the wait is over.
+ */
+@Component
+class ModelStateReader implements JobRun.StateSource {
+
+    private final Map<String, Object> config;
+    private final Duration wait;
+
+    ModelStateReader(KafkaProperties kafka, WorkerProperties props) {
+        this.config = new HashMap<>(kafka.buildConsumerProperties());
+        config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        this.wait = props.roundTimeout();
+    }
+
+    @Override
+    public Optional<DeviceTrainer.State> await(UUID jobId, int planVersion, long round) {
+        ModelStateCodec.Assembler assembler = new ModelStateCodec.Assembler(jobId, planVersion, round);
+        long deadline = System.nanoTime() + wait.toNanos();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.MODEL_STATE, wait).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            String prefix = jobId + ":";
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.key() != null && r.key().startsWith(prefix) && r.value() != null) {
+                        assembler.accept(r.value());
+                    }
+                }
+                if (assembler.complete()) {
+                    return Optional.of(assembler.state());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}
