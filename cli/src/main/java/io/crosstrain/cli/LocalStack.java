@@ -82,6 +82,22 @@ final class LocalStack implements AutoCloseable {
         return List.copyOf(services);
     }
 
+    /** Starts a stopped or killed service again and waits until it is healthy. */
+    ServiceProcess restart(String name, Duration timeout) throws IOException, InterruptedException {
+        ServiceProcess old = service(name);
+        ServiceProcess fresh = old.restart();
+        services.set(services.indexOf(old), fresh);
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!fresh.healthy(http)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " not healthy " + timeout.toSeconds() + " s after a restart");
+            }
+            Thread.sleep(500);
+        }
+        return fresh;
+    }
+
     /** The service started under this name, e.g. {@code worker-gy-node-0}. */
     ServiceProcess service(String name) {
         return services.stream().filter(s -> s.name().equals(name)).findFirst()

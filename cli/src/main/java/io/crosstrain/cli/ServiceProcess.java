@@ -19,12 +19,26 @@ final class ServiceProcess implements AutoCloseable {
     private final int port;
     private final Path log;
     private final Process process;
+    private final ProcessBuilder builder;
 
-    private ServiceProcess(String name, int port, Path log, Process process) {
+    private ServiceProcess(String name, int port, Path log, ProcessBuilder builder) throws IOException {
         this.name = name;
         this.port = port;
         this.log = log;
-        this.process = process;
+        this.builder = builder;
+        this.process = builder.start();
+    }
+
+    /** The same service started again (after it was killed or stopped), its output appended to the same log. */
+    ServiceProcess restart() throws IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        ProcessBuilder again = new ProcessBuilder(builder.command()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        again.environment().clear();
+        again.environment().putAll(builder.environment());
+        return new ServiceProcess(name, port, log, again);
     }
 
     static ServiceProcess start(String name, Path jar, int port, List<String> jvmOptions, Map<String, String> env,
@@ -44,7 +58,7 @@ final class ServiceProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
         pb.environment().putAll(env);
-        return new ServiceProcess(name, port, log, pb.start());
+        return new ServiceProcess(name, port, log, pb);
     }
 
     String name() {

@@ -234,6 +234,48 @@ class DemoEndToEndIT {
                 r.path("samples").asLong());
     }
 
+    @Test
+    @Order(4)
+    void aWorkerThatComesBackJoinsARunningJobWithTheModelsStateAndEndsBitIdentical() throws Exception {
+        JsonMapper mapper = JsonMapper.builder().build();
+        ApiClient api = new ApiClient("http://127.0.0.1:" + stack.options().gateway(), mapper);
+        int steps = 24;
+        int globalBatch = 88;
+        // the gy worker was killed earlier: the job starts on the 8 devices of bj and sh
+        UUID jobId = UUID.fromString(api.ok(api.post("/api/v1/jobs", jobSpec("e2e-elastic", steps, globalBatch, 17)),
+                "submit").path("id").asString());
+        awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString()), Duration.ofMinutes(4));
+        assertThat(api.ok(api.get("/api/v1/jobs/" + jobId + "/plan"), "plan").path("devices").size()).isEqualTo(8);
+
+        stack.restart("worker-gy-node-0", Duration.ofMinutes(3));
+        OUT.println("  restarted worker-gy-node-0; its devices report HEALTHY once calibrated");
+        JsonNode job = awaitJob(api, jobId, j -> List.of("SUCCEEDED", "FAILED", "CANCELLED")
+                .contains(j.path("state").asString()), Duration.ofMinutes(8));
+        assertThat(job.path("state").asString()).as("reason: %s", job.path("reason").asString())
+                .isEqualTo("SUCCEEDED");
+
+        JsonNode plan = api.ok(api.get("/api/v1/jobs/" + jobId + "/plan"), "plan");
+        assertThat(plan.path("reason").asString()).startsWith("elastic");
+        assertThat(plan.path("devices").size()).isEqualTo(12);
+        int startStep = plan.path("startStep").asInt();
+        assertThat(startStep).isBetween(2, steps);
+        int firstGyStep = Integer.MAX_VALUE;
+        for (JsonNode m : api.ok(api.get("/api/v1/jobs/" + jobId + "/metrics?limit=1000"), "metrics")) {
+            if (m.path("datacenter").asString().equals("gy")) {
+                firstGyStep = Math.min(firstGyStep, m.path("step").asInt());
+            }
+        }
+        assertThat(firstGyStep).as("the joiners' first step").isEqualTo(startStep);
+
+        // the joiners started from the published state: at the last step all 12 replicas hash alike
+        JsonNode r = api.ok(api.get("/api/v1/jobs/" + jobId + "/report"), "report");
+        assertThat(r.path("samples").asLong()).isEqualTo((long) steps * globalBatch);
+        assertThat(r.path("replicas").path("identical").asBoolean()).isTrue();
+        assertThat(r.path("replicas").path("checkedSteps").asInt()).isGreaterThanOrEqualTo(1);
+        OUT.printf("  elastic: 4 Ascend-910B devices joined at step %d of %d (%s); %d samples, replicas identical "
+                + "(emulated)%n", startStep, steps, plan.path("reason").asString(), r.path("samples").asLong());
+    }
+
     /** A REST submit body for the demo model on the bundled corpus. */
     private static java.util.Map<String, Object> jobSpec(String name, int steps, int globalBatch, long seed) {
         java.util.Map<String, Object> spec = new java.util.LinkedHashMap<>();

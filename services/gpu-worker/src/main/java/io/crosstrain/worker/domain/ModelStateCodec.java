@@ -47,19 +47,21 @@ public final class ModelStateCodec {
         }
     }
 
-    /** Collects the chunks of one job's state for one plan version and round; anything else is passed over. */
+    /**
+     * Collects the chunks of one job's state taken after one round; anything else is passed over. The state after a
+     * round is the same whichever plan version asked for it (replicas are identical), so the version is not matched:
+     * a joiner whose version was overtaken by a newer one before it started still finds the state.
+     */
     public static final class Assembler {
         private final UUID jobId;
-        private final int planVersion;
         private final long round;
         private final TensorAssembler weights = new TensorAssembler();
         private final TensorAssembler means = new TensorAssembler();
         private final TensorAssembler variances = new TensorAssembler();
         private int updates = -1;
 
-        public Assembler(UUID jobId, int planVersion, long round) {
+        public Assembler(UUID jobId, long round) {
             this.jobId = jobId;
-            this.planVersion = planVersion;
             this.round = round;
         }
 
@@ -72,7 +74,7 @@ public final class ModelStateCodec {
                 return false;
             }
             ChunkMeta m = chunk.meta();
-            if (!m.jobId().equals(jobId) || m.planVersion() != planVersion || m.round() != round) {
+            if (!m.jobId().equals(jobId) || m.round() != round) {
                 return false;
             }
             TensorAssembler target = switch (m.sender()) {
@@ -94,7 +96,7 @@ public final class ModelStateCodec {
 
         public DeviceTrainer.State state() {
             if (!complete()) {
-                throw new IllegalStateException("state of job " + jobId + " v" + planVersion + " is incomplete");
+                throw new IllegalStateException("state of job " + jobId + " after round " + round + " is incomplete");
             }
             return new DeviceTrainer.State(updates, weights.values(), means.values(), variances.values());
         }

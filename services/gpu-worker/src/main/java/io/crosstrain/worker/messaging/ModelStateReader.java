@@ -43,7 +43,7 @@ class ModelStateReader implements JobRun.StateSource {
 
     @Override
     public Optional<DeviceTrainer.State> await(UUID jobId, int planVersion, long round) {
-        ModelStateCodec.Assembler assembler = new ModelStateCodec.Assembler(jobId, planVersion, round);
+        ModelStateCodec.Assembler assembler = new ModelStateCodec.Assembler(jobId, round);
         long deadline = System.nanoTime() + wait.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 new ByteArrayDeserializer())) {

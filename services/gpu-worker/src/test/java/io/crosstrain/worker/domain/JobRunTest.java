@@ -101,6 +101,139 @@ class JobRunTest {
         }
     }
 
+    /**
+     * Two nodes: sums the contributions of every node a version names (in node order), hands the average to every
+     * run, and keeps what goes to the model-state topic so a joining node can read it.
+     */
+    private static final class TwoNodeRelay implements JobRun.Outbox {
+        final List<StepMetric> metrics = new CopyOnWriteArrayList<>();
+        final List<byte[]> modelState = new CopyOnWriteArrayList<>();
+        final Map<String, Map<String, TensorAssembler>> open = new HashMap<>();
+        final Map<Integer, List<String>> nodesOfVersion = new ConcurrentHashMap<>();
+        final List<JobRun> runs = new CopyOnWriteArrayList<>();
+
+        @Override
+        public synchronized void sendGradient(String topic, String key, byte[] bytes) {
+            if (topic.equals(io.crosstrain.contracts.Topics.MODEL_STATE)) {
+                modelState.add(bytes);
+                return;
+            }
+            Chunk chunk = TensorCodec.decode(bytes);
+            ChunkMeta meta = chunk.meta();
+            Map<String, TensorAssembler> bySender = open.computeIfAbsent(meta.planVersion() + ":" + meta.round(),
+                    k -> new java.util.TreeMap<>());
+            bySender.computeIfAbsent(meta.sender(), k -> new TensorAssembler()).accept(chunk);
+            List<String> nodes = nodesOfVersion.get(meta.planVersion());
+            if (bySender.size() < nodes.size() || !bySender.values().stream().allMatch(TensorAssembler::complete)) {
+                return;
+            }
+            open.remove(meta.planVersion() + ":" + meta.round());
+            float[] sum = null;
+            for (String node : nodes) {
+                float[] v = bySender.get(node).values();
+                if (sum == null) {
+                    sum = v;
+                } else {
+                    for (int i = 0; i < sum.length; i++) {
+                        sum[i] += v[i];
+                    }
+                }
+            }
+            int samples = 8;
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] /= samples;
+            }
+            for (byte[] c : TensorCodec.encode(meta.withSender("relay-dc"), sum)) {
+                runs.forEach(r -> r.offer(meta.planVersion(), meta.round(), TensorCodec.view(c), 0));
+            }
+        }
+
+        @Override
+        public void publishMetric(StepMetric metric) {
+            metrics.add(metric);
+        }
+
+        boolean reported(String device, int step) {
+            return metrics.stream().anyMatch(m -> m.deviceId().equals(device) && m.step() == step);
+        }
+
+        /** What {@code ModelStateReader} does against Kafka: wait until the wanted state is complete. */
+        java.util.Optional<io.crosstrain.training.DeviceTrainer.State> await(UUID job, int version, long round) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline) {
+                ModelStateCodec.Assembler a = new ModelStateCodec.Assembler(job, round);
+                modelState.forEach(a::accept);
+                if (a.complete()) {
+                    return java.util.Optional.of(a.state());
+                }
+                LockSupportSleep.millis(20);
+            }
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static final class LockSupportSleep {
+        static void millis(long ms) {
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ms));
+        }
+    }
+
+    @Test
+    void aDeviceOnAnotherNodeJoinsWithThePublishedStateAndStaysBitIdentical() throws Exception {
+        UUID job = UUID.randomUUID();
+        TwoNodeRelay relay = new TwoNodeRelay();
+        relay.nodesOfVersion.put(1, List.of("n1"));
+        relay.nodesOfVersion.put(2, List.of("n1", "n2"));
+        Plan v1 = new Plan(job, 1, "sync-dp", "balanced", Plan.MEASURED, null, MODEL, DatasetSpec.bundled(), 8, 8,
+                0.01, 7, 2, List.of("dc"), List.of(new PlanDevice("d0", "n1", "dc", "A100-80G", 0, 8, 1, 100.0, 0.0)),
+                null, 1, "first", false);
+        // the node's contribution of round 3 waits until version 2 is known everywhere
+        CountDownLatch gate = new CountDownLatch(1);
+        JobRun.Outbox gated = new JobRun.Outbox() {
+            @Override
+            public void sendGradient(String topic, String key, byte[] chunk) {
+                ChunkMeta m = TensorCodec.peekMeta(chunk);
+                if (!topic.equals(io.crosstrain.contracts.Topics.MODEL_STATE) && m.planVersion() == 1
+                        && m.round() == 3) {
+                    try {
+                        gate.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                relay.sendGradient(topic, key, chunk);
+            }
+
+            @Override
+            public void publishMetric(StepMetric metric) {
+                relay.publishMetric(metric);
+            }
+        };
+        JobRun first = new JobRun(v1, Set.of("d0"), CORPUS, gated, 30_000, id -> 1.0);
+        relay.runs.add(first);
+        CountDownLatch firstDone = runToEnd(first);
+        await().atMost(Duration.ofSeconds(60)).until(() -> relay.reported("d0", 2));
+
+        Plan v2 = v1.next(List.of("dc"), List.of(new PlanDevice("d0", "n1", "dc", "A100-80G", 0, 5, 1, 100.0, 0.0),
+                new PlanDevice("d1", "n2", "dc", "H20", 1, 3, 1, 60.0, 0.0)), null, 5, "elastic: d1 joined", false);
+        assertThat(first.replan(v2)).isTrue();
+        JobRun joiner = new JobRun(v2, Set.of("d1"), CORPUS, relay, 30_000, id -> 1.0, relay::await);
+        relay.runs.add(joiner);
+        CountDownLatch joinerDone = runToEnd(joiner);
+        gate.countDown();
+        assertThat(firstDone.await(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(joinerDone.await(120, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(relay.metrics).allMatch(m -> m.error() == null, "no device failed");
+        assertThat(relay.metrics.stream().filter(m -> m.deviceId().equals("d1")).mapToInt(StepMetric::step).min())
+                .hasValue(5);
+        Map<Integer, Integer> batchPerStep = new HashMap<>();
+        relay.metrics.forEach(m -> batchPerStep.merge(m.step(), m.batch(), Integer::sum));
+        assertThat(batchPerStep.values()).hasSize(8).containsOnly(8);
+        assertThat(relay.metrics.stream().filter(m -> m.step() == 8).map(StepMetric::weightsHash).distinct()
+                .toList()).hasSize(1).doesNotContainNull();
+    }
+
     private static Plan plan(UUID job, int version, int steps, int startStep, int... batches) {
         List<PlanDevice> devices = new ArrayList<>();
         int g = 0;

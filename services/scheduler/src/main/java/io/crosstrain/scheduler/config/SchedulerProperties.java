@@ -21,6 +21,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param rebalance       the closed loop: re-plan when measured speeds drift from the plan
  * @param quotas          devices the jobs of a tenant may hold together, by tenant
  * @param defaultQuota    the quota of tenants not listed (0 = unlimited)
+ * @param elastic         whether a device that becomes HEALTHY may join a running job
  */
 @ConfigurationProperties("crosstrain.scheduler")
 public record SchedulerProperties(
@@ -34,7 +35,8 @@ public record SchedulerProperties(
         @DefaultValue("4800ms") Duration minStep,
         @DefaultValue Rebalance rebalance,
         Map<String, Integer> quotas,
-        @DefaultValue("0") int defaultQuota) {
+        @DefaultValue("0") int defaultQuota,
+        @DefaultValue("true") boolean elastic) {
 
     public SchedulerProperties {
         quotas = quotas == null ? Map.of() : Map.copyOf(quotas);

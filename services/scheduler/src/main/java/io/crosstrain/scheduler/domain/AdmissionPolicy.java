@@ -252,7 +252,7 @@ public final class AdmissionPolicy {
     }
 
     /** Why a device does not meet a placement, or null when it does. */
-    static String misfit(InventoryDevice d, Placement p) {
+    public static String misfit(InventoryDevice d, Placement p) {
         if (p.datacenters() != null && !p.datacenters().isEmpty() && !p.datacenters().contains(d.datacenter())) {
             return "is in datacenter " + d.datacenter() + ", not in " + p.datacenters();
         }

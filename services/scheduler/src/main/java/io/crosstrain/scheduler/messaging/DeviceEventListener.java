@@ -6,18 +6,24 @@ import org.springframework.stereotype.Component;
 import io.crosstrain.contracts.DeviceEvent;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.kafka.InvalidRecordException;
+import io.crosstrain.scheduler.config.SchedulerProperties;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Device health changes from device-inventory; a device going DOWN triggers the re-plan of the jobs holding it. */
+/**
+ * Device health changes from device-inventory: a device going DOWN re-plans the jobs holding it; a device becoming
+ * HEALTHY may join a running job (elastic).
+ */
 @Component
 class DeviceEventListener {
 
     private final JsonMapper json;
     private final Replanning replanning;
+    private final SchedulerProperties props;
 
-    DeviceEventListener(JsonMapper json, Replanning replanning) {
+    DeviceEventListener(JsonMapper json, Replanning replanning, SchedulerProperties props) {
         this.json = json;
         this.replanning = replanning;
+        this.props = props;
     }
 
     @KafkaListener(id = "scheduler-device-events", groupId = "scheduler-device-events", topics = Topics.DEVICE_EVENTS)
@@ -31,6 +37,8 @@ class DeviceEventListener {
         }
         if (DeviceEvent.DOWN.equals(event.to())) {
             replanning.onDeviceDown(event.deviceId(), event.reason() == null ? "DOWN" : event.reason());
+        } else if (DeviceEvent.HEALTHY.equals(event.to()) && props.elastic()) {
+            replanning.onDeviceAvailable(event.deviceId(), props.rebalance().lead());
         }
     }
 }

@@ -16,6 +16,7 @@ import org.springframework.stereotype.Component;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.scheduler.client.InventoryClient;
+import io.crosstrain.scheduler.domain.AdmissionPolicy;
 import io.crosstrain.scheduler.domain.InventoryDevice;
 import io.crosstrain.scheduler.domain.PlanAssembler;
 import io.crosstrain.scheduler.domain.SchedulingDecision;
@@ -85,6 +86,79 @@ class Replanning {
             String reason = "lost " + lost + " (" + deviceId + ": " + why + ")";
             int startStep = committedStep(plan.jobId()) + 1;
             apply(plan, assembler.replan(plan, remaining, Map.of(), startStep, reason, true));
+        }
+    }
+
+    /**
+     * Elastic growth: a device that became HEALTHY and is held by no job joins the highest-priority running job that
+     * may use it (balanced allocation, no fixed device list, placement fits, below its maxDevices), from a couple of
+     * rounds ahead. Queued jobs come first: while any waits, running jobs do not grow.
+     */
+    synchronized void onDeviceAvailable(String deviceId, int lead) {
+        if (!store.waiting().isEmpty()) {
+            return;
+        }
+        List<Plan> active = store.activePlans();
+        if (active.stream().anyMatch(p -> p.devices().stream().anyMatch(d -> d.deviceId().equals(deviceId)))) {
+            return;
+        }
+        List<InventoryDevice> devices;
+        try {
+            devices = inventory.devices();
+        } catch (InventoryClient.InventoryUnavailableException e) {
+            log.warn("cannot consider {} for running jobs: {}", deviceId, e.getMessage());
+            return;
+        }
+        Map<String, InventoryDevice> byId = devices.stream()
+                .collect(Collectors.toMap(InventoryDevice::id, Function.identity(), (a, b) -> a));
+        InventoryDevice joining = byId.get(deviceId);
+        if (joining == null || !joining.ready()) {
+            return;
+        }
+        List<Plan> candidates = new java.util.ArrayList<>();
+        Map<UUID, io.crosstrain.contracts.JobSpec> specs = new HashMap<>();
+        for (Plan plan : active) {
+            io.crosstrain.contracts.JobSpec spec = store.spec(plan.jobId()).orElse(null);
+            if (spec == null || io.crosstrain.contracts.JobSpec.EQUAL.equals(plan.allocation())
+                    || (spec.devices() != null && !spec.devices().isEmpty())
+                    || AdmissionPolicy.misfit(joining, spec.placementOrNone()) != null) {
+                continue;
+            }
+            Integer max = spec.placementOrNone().maxDevices();
+            int startStep = committedStep(plan.jobId()) + lead;
+            if ((max != null && plan.devices().size() >= max) || startStep > plan.steps()) {
+                continue;
+            }
+            candidates.add(plan);
+            specs.put(plan.jobId(), spec);
+        }
+        candidates.sort(java.util.Comparator.comparingInt((Plan p) -> specs.get(p.jobId()).priorityOrDefault())
+                .reversed().thenComparing(p -> p.jobId()));
+        Set<String> held = new java.util.HashSet<>();
+        active.forEach(p -> p.devices().forEach(d -> held.add(d.deviceId())));
+        for (Plan plan : candidates) {
+            io.crosstrain.contracts.JobSpec spec = specs.get(plan.jobId());
+            List<InventoryDevice> members = new java.util.ArrayList<>();
+            for (PlanDevice d : plan.devices()) {
+                InventoryDevice known = byId.get(d.deviceId());
+                members.add(known != null ? known : new InventoryDevice(d.deviceId(), d.nodeId(), d.datacenter(),
+                        d.chip(), InventoryDevice.HEALTHY, plan.mode(), null, null));
+            }
+            // every free device that fits joins in the same version: a node's devices come back together
+            Integer max = spec.placementOrNone().maxDevices();
+            List<String> joined = new java.util.ArrayList<>();
+            for (InventoryDevice d : devices) {
+                if ((max != null && members.size() >= max) || held.contains(d.id()) || !d.ready()
+                        || AdmissionPolicy.misfit(d, spec.placementOrNone()) != null) {
+                    continue;
+                }
+                members.add(d);
+                joined.add(d.id());
+            }
+            int startStep = committedStep(plan.jobId()) + lead;
+            apply(plan, assembler.replan(plan, members, Map.of(), startStep,
+                    "elastic: " + joined + " joined", false));
+            return; // one job takes it
         }
     }
 

@@ -125,6 +125,12 @@ public class SchedulerStore {
                 .update() == 1;
     }
 
+    /** The spec a queued (or since admitted) job was submitted with. */
+    public Optional<JobSpec> spec(UUID jobId) {
+        return jdbc.sql("SELECT spec::text FROM scheduler.queue WHERE job_id = :job").param("job", jobId)
+                .query(String.class).optional().map(t -> json.readValue(t, JobSpec.class));
+    }
+
     public boolean isQueued(UUID jobId) {
         return jdbc.sql("SELECT count(*) FROM scheduler.queue WHERE job_id = :job").param("job", jobId)
                 .query(Long.class).single() > 0;
