@@ -32,7 +32,8 @@ final class DemoRunner {
     }
 
     /** What a finished demo produced. */
-    record Outcome(UUID jobId, UUID baselineJobId, JsonNode report, Path reportFile, Path plotFile, String sample) {
+    record Outcome(UUID jobId, UUID baselineJobId, JsonNode report, Path reportFile, Path plotFile, String sample,
+                   JsonNode simulated) {
     }
 
     private final LocalStack stack;
@@ -72,7 +73,47 @@ final class DemoRunner {
         Path png = reportFile.resolveSibling(stripJson(reportFile.getFileName().toString()) + ".png");
         ReportPlot.write(report, png);
         String sample = fetchSample(jobId, cluster);
-        return new Outcome(jobId, baselineId, report, reportFile, png, sample);
+        JsonNode simulated = simulate(jobId, report);
+        if (simulated != null) {
+            Files.writeString(reportFile.resolveSibling(stripJson(reportFile.getFileName().toString())
+                    + "-simulate.json"), mapper.writeValueAsString(simulated));
+        }
+        return new Outcome(jobId, baselineId, report, reportFile, png, sample, simulated);
+    }
+
+    /**
+     * Asks {@code POST /api/v1/plans/simulate} what the cluster should achieve, as the demo ran it: every device at
+     * the speed it was emulated at (its chip's speed times the time scale, in samples per wall second). The
+     * prediction leaves out the real Kafka time a round costs on this machine, which the time scale does not shrink;
+     * that is the gap to the measured η. Returns null if the endpoint did not answer.
+     */
+    private JsonNode simulate(UUID jobId, JsonNode report) {
+        JsonNode plan = api.ok(api.get("/api/v1/jobs/" + jobId + "/plan"), "plan");
+        double k = plan.path("timeScale").isNumber() ? plan.path("timeScale").asDouble() : 1.0;
+        List<Map<String, Object>> devices = new java.util.ArrayList<>();
+        for (JsonNode d : plan.path("devices")) {
+            devices.add(Map.of("id", d.path("deviceId").asString(), "datacenter", d.path("datacenter").asString(),
+                    "chip", d.path("chip").asString(), "samplesPerSec", d.path("chipSamplesPerSec").asDouble() * k));
+        }
+        List<Map<String, Object>> dcs = new java.util.ArrayList<>();
+        plan.path("datacenters").forEach(dc -> dcs.add(Map.of("id", dc.asString())));
+        JsonNode model = plan.path("model");
+        int d = model.path("dModel").asInt();
+        // the plan leaves the vocabulary to the corpus; the report's parameter count fixes it (linear in vocab)
+        long withoutVocab = new io.crosstrain.contracts.ModelSpec(model.path("layers").asInt(), d,
+                model.path("heads").asInt(), model.path("seqLen").asInt(), 0).parameters(0);
+        long vocab = (report.path("parameters").asLong() - withoutVocab) / (2L * d + 1);
+        Map<String, Object> job = Map.of("model", Map.of("layers", model.path("layers").asInt(), "dModel", d,
+                "heads", model.path("heads").asInt(), "seqLen", model.path("seqLen").asInt(), "vocabSize", vocab),
+                "globalBatch", plan.path("globalBatch").asInt(), "allowGradientAccumulation", false,
+                "strategy", "sync-dp");
+        ApiClient.Response r = api.post("/api/v1/plans/simulate", Map.of("datacenters", dcs, "devices", devices,
+                "job", job));
+        if (r.status() != 200 || r.body() == null) {
+            out.println("  simulate did not answer (HTTP " + r.status() + "): " + r.raw());
+            return null;
+        }
+        return r.body();
     }
 
     /** Registers the cluster whose devices the stack's workers serve; used by {@code up} as well. */

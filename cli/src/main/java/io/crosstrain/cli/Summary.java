@@ -30,7 +30,13 @@ final class Summary {
         out.println(String.format(Locale.ROOT, "  equal-split eta         %.3f  (%s, job %s)",
                 eff.path("equalSplitEta").asDouble(), eff.path("equalSplitEtaSource").asString(),
                 eff.path("equalSplitJobId").asString("-")));
-        out.println(String.format(Locale.ROOT, "  predicted eta           %.3f", eff.path("predictedEta").asDouble()));
+        out.println(String.format(Locale.ROOT, "  predicted eta           %.3f  (planner)", eff.path("predictedEta").asDouble()));
+        if (o.simulated() != null && o.simulated().path("predicted").path("eta").isNumber()) {
+            double sim = o.simulated().path("predicted").path("eta").asDouble();
+            double measured = eff.path("eta").asDouble();
+            out.println(String.format(Locale.ROOT, "  simulate eta            %.3f  (POST /api/v1/plans/simulate at the emulated "
+                    + "speeds; measured is %.1f%% below)", sim, 100 * (sim - measured) / sim));
+        }
         out.println(String.format(Locale.ROOT, "  communication fraction  %.3f",
                 eff.path("communicationFraction").asDouble()));
         out.println(String.format(Locale.ROOT, "  loss                    %.3f -> %.3f over %d steps, %d samples",

@@ -162,6 +162,13 @@ public final class Planner {
                 BatchAllocator.eta(batch, speeds), equalEta);
     }
 
+    /** The roofline prior of a catalogue chip for a model, or empty when the catalogue does not know the chip. */
+    public java.util.OptionalDouble priorSamplesPerSec(String chip, ModelProfile model) {
+        return catalogue.find(chip)
+                .map(c -> java.util.OptionalDouble.of(CostModel.rooflineSamplesPerSec(c, model)))
+                .orElse(java.util.OptionalDouble.empty());
+    }
+
     private static Result infeasible(String reason, List<String> datacenters) {
         return new Result(false, reason, List.of(), datacenters, null, 0.0, 0.0, 0.0);
     }

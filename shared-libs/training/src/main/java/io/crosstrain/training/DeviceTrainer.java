@@ -464,9 +464,14 @@ public final class DeviceTrainer implements AutoCloseable {
         float[] variances = new float[total];
         for (int i = 0; i < params.length; i++) {
             List<NDArray> moments = optimizer.moments(names[i]);
+            float[][] preset = optimizer.preset(names[i]);
             if (moments.size() == 2) {
                 moments.get(0).toByteBuffer(true).asFloatBuffer().get(means, offsets[i], sizes[i]);
                 moments.get(1).toByteBuffer(true).asFloatBuffer().get(variances, offsets[i], sizes[i]);
+            } else if (preset != null) {
+                // imported but not yet used: the moments still wait for the first update
+                System.arraycopy(preset[0], 0, means, offsets[i], sizes[i]);
+                System.arraycopy(preset[1], 0, variances, offsets[i], sizes[i]);
             }
         }
         return new State(optimizer.updates(), weights(), means, variances);
@@ -573,6 +578,10 @@ public final class DeviceTrainer implements AutoCloseable {
         /** Updates applied (the same for every parameter: each step updates all of them). */
         int updates() {
             return applied.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        }
+
+        float[][] preset(String parameterId) {
+            return presets.get(parameterId);
         }
 
         List<NDArray> moments(String parameterId) {

@@ -288,6 +288,11 @@ class DeviceTrainerTest {
             joiner.importState(state);
             withoutState.loadWeights(state.weights());
             assertThat(joiner.weightsHash()).isEqualTo(a.weightsHash());
+            // a replica that imported but has not stepped yet exports the same state again
+            DeviceTrainer.State again = joiner.exportState();
+            assertThat(again.means()).isEqualTo(state.means());
+            assertThat(again.variances()).isEqualTo(state.variances());
+            assertThat(again.updates()).isEqualTo(state.updates());
 
             for (int step = 13; step <= 15; step++) {
                 DeviceTrainer.StepResult r = a.forwardBackward(DeviceTrainer.sample(tokens, 5, step, 0, 4,

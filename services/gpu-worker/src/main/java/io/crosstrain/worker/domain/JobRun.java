@@ -241,6 +241,8 @@ public final class JobRun {
             return false;
         });
         DeviceTrainer.State joinState = null;
+        // replicas that have trained with the job so far (a joiner created below has not)
+        DeviceStepPath local0 = paths.values().stream().findFirst().orElse(null);
         for (PlanDevice d : local) {
             DeviceStepPath path = paths.get(d.deviceId());
             if (path != null) {
@@ -250,7 +252,6 @@ public final class JobRun {
             DeviceStepPath fresh = new DeviceStepPath(plan, d, corpus.tokens(), corpus.vocabSize());
             if (from > 1) {
                 // a replica of the job on this node is as good as any: copy it, else wait for the published one
-                DeviceStepPath local0 = paths.values().stream().findFirst().orElse(null);
                 if (local0 != null) {
                     fresh.trainer().importState(local0.trainer().exportState());
                 } else {
@@ -353,7 +354,12 @@ public final class JobRun {
                     long t0 = System.nanoTime();
                     long startedAtMs = System.currentTimeMillis();
                     DeviceStepPath.Computed computed = path.compute(step);
-                    double paced = device.pacedStepSeconds() / speedShare(device.deviceId());
+                    // the emulated chip runs at its nominal speed (times any emulated slow-down), whatever speed
+                    // the plan assumed: a plan made from measurements must not change how fast the chip is
+                    double paced = emulated && plan.timeScale() != null
+                            ? device.batch() / (device.emulatedSpeed() * speedShare(device.deviceId())
+                                    * plan.timeScale())
+                            : device.pacedStepSeconds();
                     if (emulated) {
                         pacer.paceUntil(t0, paced);
                     }

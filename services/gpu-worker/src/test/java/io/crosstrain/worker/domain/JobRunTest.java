@@ -214,10 +214,13 @@ class JobRunTest {
         CountDownLatch firstDone = runToEnd(first);
         await().atMost(Duration.ofSeconds(60)).until(() -> relay.reported("d0", 2));
 
-        Plan v2 = v1.next(List.of("dc"), List.of(new PlanDevice("d0", "n1", "dc", "A100-80G", 0, 5, 1, 100.0, 0.0),
-                new PlanDevice("d1", "n2", "dc", "H20", 1, 3, 1, 60.0, 0.0)), null, 5, "elastic: d1 joined", false);
+        // two devices join on node n2: the first loads the published state, the second copies it on the node
+        Plan v2 = v1.next(List.of("dc"), List.of(new PlanDevice("d0", "n1", "dc", "A100-80G", 0, 4, 1, 100.0, 0.0),
+                new PlanDevice("d1", "n2", "dc", "H20", 1, 2, 1, 60.0, 0.0),
+                new PlanDevice("d2", "n2", "dc", "H20", 2, 2, 1, 60.0, 0.0)), null, 5, "elastic: d1, d2 joined",
+                false);
         assertThat(first.replan(v2)).isTrue();
-        JobRun joiner = new JobRun(v2, Set.of("d1"), CORPUS, relay, 30_000, id -> 1.0, relay::await);
+        JobRun joiner = new JobRun(v2, Set.of("d1", "d2"), CORPUS, relay, 30_000, id -> 1.0, relay::await);
         relay.runs.add(joiner);
         CountDownLatch joinerDone = runToEnd(joiner);
         gate.countDown();

@@ -111,9 +111,13 @@ public final class PlanAssembler {
             return new SchedulingDecision.Rejected(previous.jobId(), reason + "; no feasible plan on the remaining "
                     + "devices: " + result.reason());
         }
+        Map<String, Double> emulatedBefore = new HashMap<>();
+        previous.devices().forEach(d -> emulatedBefore.put(d.deviceId(), d.emulatedSpeed()));
         List<PlanDevice> planDevices = result.devices().stream()
                 .sorted(Comparator.comparingInt(Planner.DevicePlan::rank))
                 .map(Planner.DevicePlan::toPlanDevice)
+                .map(d -> !emulated ? d : d.withEmulatedSpeed(emulatedBefore.containsKey(d.deviceId())
+                        ? emulatedBefore.get(d.deviceId()) : nominal(d, profile)))
                 .toList();
         List<String> datacenters = result.datacenters().stream().distinct().sorted().toList();
         long parameters = previous.model().parameters(assumedVocab(previous.model()));
@@ -176,10 +180,20 @@ public final class PlanAssembler {
         return cpu == null || cpu <= 0 ? 0.0 : flopsPerSample / cpu;
     }
 
+    /**
+     * Under emulation a device runs at its chip's nominal speed (the roofline prior), whatever speed the plan
+     * assumes from measurements; only a chip missing from the catalogue runs at the planned speed.
+     */
+    private double nominal(PlanDevice d, ModelProfile profile) {
+        return planner.priorSamplesPerSec(d.chip(), profile).orElse(d.chipSamplesPerSec());
+    }
+
     Plan toPlan(UUID jobId, JobSpec spec, Planner.Result result, boolean emulated) {
+        ModelProfile profile = ModelProfile.of(spec.model(), assumedVocab(spec.model()));
         List<PlanDevice> devices = result.devices().stream()
                 .sorted(Comparator.comparingInt(Planner.DevicePlan::rank))
                 .map(Planner.DevicePlan::toPlanDevice)
+                .map(d -> emulated ? d.withEmulatedSpeed(nominal(d, profile)) : d)
                 .toList();
         List<String> datacenters = result.datacenters().stream().distinct().sorted().toList();
         long parameters = spec.model().parameters(assumedVocab(spec.model()));
