@@ -94,6 +94,11 @@ public final class Planner {
         this.catalogue = Objects.requireNonNull(catalogue, "catalogue");
     }
 
+    /** The same planner over another catalogue, e.g. the built-in chips plus those registered over REST. */
+    public Planner withCatalogue(ChipCatalogue other) {
+        return new Planner(other, cpuBudget, minStepSeconds);
+    }
+
     public Result plan(Request r) {
         Objects.requireNonNull(r, "request");
         Objects.requireNonNull(r.devices(), "devices");

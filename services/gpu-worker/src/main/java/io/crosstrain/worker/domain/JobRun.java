@@ -356,10 +356,11 @@ public final class JobRun {
                     DeviceStepPath.Computed computed = path.compute(step);
                     // the emulated chip runs at its nominal speed (times any emulated slow-down), whatever speed
                     // the plan assumed: a plan made from measurements must not change how fast the chip is
-                    double paced = emulated && plan.timeScale() != null
-                            ? device.batch() / (device.emulatedSpeed() * speedShare(device.deviceId())
-                                    * plan.timeScale())
-                            : device.pacedStepSeconds();
+                    // (planned paced time b/(s_plan·k) rescaled to b/(s_nominal·share·k))
+                    double paced = device.chipSamplesPerSec() > 0
+                            ? device.pacedStepSeconds() * device.chipSamplesPerSec()
+                                    / (device.emulatedSpeed() * speedShare(device.deviceId()))
+                            : device.pacedStepSeconds() / speedShare(device.deviceId());
                     if (emulated) {
                         pacer.paceUntil(t0, paced);
                     }

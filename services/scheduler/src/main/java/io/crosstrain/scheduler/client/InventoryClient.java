@@ -9,6 +9,8 @@ import org.springframework.web.client.HttpClientErrorException;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientException;
 
+import io.crosstrain.planner.ChipCatalogue;
+import io.crosstrain.planner.ChipSpec;
 import io.crosstrain.scheduler.domain.InventoryDevice;
 import io.crosstrain.scheduler.domain.PlanAssembler;
 import io.github.resilience4j.core.IntervalFunction;
@@ -87,6 +89,35 @@ public class InventoryClient {
         } catch (RestClientException | JacksonException e) {
             return List.of();
         }
+    }
+
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+    record ChipView(String name, double tflops, double memoryGb, double memBandwidthTBps, boolean unverified,
+                    String source) {
+    }
+
+    /**
+     * The built-in chip catalogue plus the chips registered in device-inventory over REST (those replace built-in
+     * ones of the same name); the built-in one alone when the inventory cannot say.
+     */
+    public ChipCatalogue catalogue() {
+        List<ChipSpec> chips = new java.util.ArrayList<>(ChipCatalogue.defaults().all());
+        try {
+            String body = retry.executeSupplier(() -> rest.get().uri("/api/v1/chips")
+                    .accept(MediaType.APPLICATION_JSON).retrieve().body(String.class));
+            if (body != null && !body.isBlank()) {
+                for (ChipView c : json.readValue(body, ChipView[].class)) {
+                    if (c != null && c.name() != null && c.tflops() > 0 && c.memoryGb() > 0
+                            && c.memBandwidthTBps() > 0) {
+                        chips.add(new ChipSpec(c.name(), c.tflops(), c.memoryGb(), c.memBandwidthTBps(),
+                                c.unverified(), c.source() == null ? "device-inventory" : c.source()));
+                    }
+                }
+            }
+        } catch (RestClientException | JacksonException | IllegalArgumentException e) {
+            // planning with the built-in chips is still right for every chip they know
+        }
+        return ChipCatalogue.of(chips);
     }
 
     public static class InventoryUnavailableException extends RuntimeException {

@@ -35,6 +35,11 @@ public final class PlanAssembler {
         this.defaultVocab = defaultVocab;
     }
 
+    /** The same assembler planning over another chip catalogue. */
+    public PlanAssembler withCatalogue(io.crosstrain.planner.ChipCatalogue catalogue) {
+        return new PlanAssembler(planner.withCatalogue(catalogue), defaultVocab);
+    }
+
     /**
      * The vocabulary the cost model assumes. Workers derive the real size from the corpus when the spec says 0, and
      * the scheduler cannot know it before they do; a character corpus has a few dozen symbols, so a configured

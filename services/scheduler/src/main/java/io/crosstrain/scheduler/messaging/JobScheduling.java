@@ -119,7 +119,8 @@ class JobScheduling {
     }
 
     private void start(AdmissionPolicy.QueuedJob job, List<InventoryDevice> devices) {
-        SchedulingDecision decision = assembler.assemble(job.jobId(), job.spec(), devices, inventory.profiles());
+        SchedulingDecision decision = assembler.withCatalogue(inventory.catalogue())
+                .assemble(job.jobId(), job.spec(), devices, inventory.profiles());
         if (decision instanceof SchedulingDecision.Planned planned) {
             Plan plan = planned.plan();
             if (store.admit(plan)) {

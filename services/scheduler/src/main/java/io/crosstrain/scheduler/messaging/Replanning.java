@@ -85,7 +85,7 @@ class Replanning {
                     .collect(Collectors.toCollection(java.util.TreeSet::new));
             String reason = "lost " + lost + " (" + deviceId + ": " + why + ")";
             int startStep = committedStep(plan.jobId()) + 1;
-            apply(plan, assembler.replan(plan, remaining, Map.of(), startStep, reason, true));
+            apply(plan, assembler.withCatalogue(inventory.catalogue()).replan(plan, remaining, Map.of(), startStep, reason, true));
         }
     }
 
@@ -156,7 +156,7 @@ class Replanning {
                 joined.add(d.id());
             }
             int startStep = committedStep(plan.jobId()) + lead;
-            apply(plan, assembler.replan(plan, members, Map.of(), startStep,
+            apply(plan, assembler.withCatalogue(inventory.catalogue()).replan(plan, members, Map.of(), startStep,
                     "elastic: " + joined + " joined", false));
             return; // one job takes it
         }
@@ -176,7 +176,7 @@ class Replanning {
                 .map(d -> new InventoryDevice(d.deviceId(), d.nodeId(), d.datacenter(), d.chip(),
                         InventoryDevice.HEALTHY, plan.mode(), null, null))
                 .toList();
-        apply(plan, assembler.replan(plan, devices, new HashMap<>(measured), startStep, reason, false));
+        apply(plan, assembler.withCatalogue(inventory.catalogue()).replan(plan, devices, new HashMap<>(measured), startStep, reason, false));
     }
 
     private void apply(Plan previous, SchedulingDecision decision) {
