@@ -63,8 +63,6 @@ final class LocalStack implements AutoCloseable {
      */
     static final List<String> HOT_JVM = List.of("-Xms1g", "-Xmx1g", "-Xmn640m", "-XX:+UseSerialGC", "-Xss1m");
 
-    static final int WORKER_NICENESS = 10;
-
     private final Options options;
     private final PrintStream out;
     private final List<ServiceProcess> services = new ArrayList<>();
@@ -135,15 +133,11 @@ final class LocalStack implements AutoCloseable {
             List<String> jvm = new ArrayList<>(HOT_JVM);
             jvm.addAll(List.of("-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
                     "-Dai.djl.pytorch.num_interop_threads=1"));
-            // emulated compute has slack (it is paced to the chip's step time); the round's communication does not:
-            // workers yield the CPU to the broker and the relays so that a node still computing never delays the
-            // others' synchronisation
             services.add(ServiceProcess.start("worker-" + dc.nodeId(), jar("services/gpu-worker"), options.worker(i),
                     jvm, env, List.of("--crosstrain.worker.node-id=" + dc.nodeId(),
                             "--crosstrain.worker.datacenter=" + dc.id(),
                             "--crosstrain.worker.devices=" + String.join(",",
-                                    dc.devices().stream().map(DemoCluster.Device::spec).toList())), logs,
-                    WORKER_NICENESS));
+                                    dc.devices().stream().map(DemoCluster.Device::spec).toList())), logs));
         }
         for (int i = 0; i < dcs.size(); i++) {
             services.add(ServiceProcess.start("relay-" + dcs.get(i).id(), jar("services/gradient-relay"),

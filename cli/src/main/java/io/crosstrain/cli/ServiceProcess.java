@@ -43,25 +43,12 @@ final class ServiceProcess implements AutoCloseable {
 
     static ServiceProcess start(String name, Path jar, int port, List<String> jvmOptions, Map<String, String> env,
                                 List<String> args, Path logDir) throws IOException {
-        return start(name, jar, port, jvmOptions, env, args, logDir, 0);
-    }
-
-    /**
-     * @param niceness OS scheduling niceness (0 = normal; higher = yields the CPU to others), applied with
-     *                 {@code nice} where the system has it
-     */
-    static ServiceProcess start(String name, Path jar, int port, List<String> jvmOptions, Map<String, String> env,
-                                List<String> args, Path logDir, int niceness) throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException("missing " + jar + ": build first (./mvnw -B -DskipTests package)");
         }
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
         List<String> command = new ArrayList<>();
-        Path nice = Path.of("/usr/bin/nice");
-        if (niceness > 0 && Files.isExecutable(nice)) {
-            command.addAll(List.of(nice.toString(), "-n", Integer.toString(niceness)));
-        }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.add("-jar");

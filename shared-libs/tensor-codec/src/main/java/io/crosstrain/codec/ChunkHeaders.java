@@ -14,6 +14,14 @@ public final class ChunkHeaders {
      */
     public static final String WAN_BYTES = "wan-bytes";
 
+    /**
+     * Under emulation, on gradient records of every hop: the wall-clock time (epoch ms, 8-byte big-endian long) at
+     * which the emulated chips would have finished the contributions summed in it. Workers send as soon as the CPU
+     * is done and relays pass the latest time on, so the round's real Kafka time hides in the paced wait; devices
+     * apply the result no earlier than this time, so a round still lasts as long as its slowest chip.
+     */
+    public static final String READY_AT = "ready-at-ms";
+
     private ChunkHeaders() {
     }
 

@@ -49,7 +49,7 @@ class StepMetricListener {
     }
 
     @KafkaListener(id = "inventory-step-metrics", topics = Topics.STEP_METRICS,
-            groupId = "device-inventory-profiles")
+            groupId = "device-inventory-profiles", autoStartup = "${crosstrain.inventory.profiles.enabled:true}")
     void onStepMetric(String value) {
         StepMetric metric = parse(value);
         if (!StepMetricSamples.measuresSpeed(metric)) {

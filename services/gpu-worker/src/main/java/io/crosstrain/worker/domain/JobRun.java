@@ -44,6 +44,11 @@ public final class JobRun {
     public interface Outbox {
         void sendGradient(String topic, String key, byte[] chunk);
 
+        /** A gradient chunk with the emulated time its contribution is ready (epoch ms; 0 = now). */
+        default void sendGradient(String topic, String key, byte[] chunk, long readyAtMs) {
+            sendGradient(topic, key, chunk);
+        }
+
         void publishMetric(StepMetric metric);
     }
 
@@ -133,8 +138,13 @@ public final class JobRun {
 
     /** An averaged update chunk from the relay; chunks of other plan versions than the running one are ignored. */
     public boolean offer(int planVersion, long round, ChunkView chunk, long wanBytes) {
+        return offer(planVersion, round, chunk, wanBytes, 0L);
+    }
+
+    public boolean offer(int planVersion, long round, ChunkView chunk, long wanBytes, long readyAtMs) {
         Segment seg = current;
-        return seg != null && seg.plan.planVersion() == planVersion && seg.mailbox.offer(round, chunk, wanBytes);
+        return seg != null && seg.plan.planVersion() == planVersion
+                && seg.mailbox.offer(round, chunk, wanBytes, readyAtMs);
     }
 
     public void start() {
@@ -361,17 +371,19 @@ public final class JobRun {
                             ? device.pacedStepSeconds() * device.chipSamplesPerSec()
                                     / (device.emulatedSpeed() * speedShare(device.deviceId()))
                             : device.pacedStepSeconds() / speedShare(device.deviceId());
-                    if (emulated) {
-                        pacer.paceUntil(t0, paced);
-                    }
                     // a device whose real compute overran its paced time was slower than its chip: count what it took
                     long busyNanos = emulated
                             ? Math.max((long) (paced * 1e9), computed.computeNanos())
                             : computed.computeNanos();
-                    List<byte[]> chunks = reducer.deposit(step, position, path.gradient(), device.batch());
+                    // under emulation the gradient leaves as soon as the CPU is done, stamped with the time the
+                    // chip would be done; the round's real Kafka time then passes inside the paced wait
+                    long readyAtMs = emulated ? startedAtMs + Math.round(paced * 1000) : 0L;
+                    List<byte[]> chunks = reducer.deposit(step, position, path.gradient(), device.batch(),
+                            readyAtMs);
+                    long nodeReadyAt = chunks.isEmpty() ? 0L : reducer.readyAtOfLastRound();
                     for (int i = 0; i < chunks.size(); i++) {
                         outbox.sendGradient(upTopic, GradientHeaders.upKey(jobId, step, device.nodeId(), i),
-                                chunks.get(i));
+                                chunks.get(i), nodeReadyAt);
                     }
                     long sentAt = System.nanoTime();
                     RoundMailbox.Update update;
@@ -380,7 +392,18 @@ public final class JobRun {
                     } catch (RoundMailbox.Superseded e) {
                         return step; // this round is redone under the newer plan
                     }
-                    long commNanos = System.nanoTime() - sentAt;
+                    long waitFrom = sentAt;
+                    if (emulated) {
+                        // not before this chip is done, nor before the slowest chip of the round is
+                        pacer.paceUntil(t0, paced);
+                        waitFrom = Math.max(sentAt, t0 + (long) (paced * 1e9));
+                        long late = update.readyAtMs() - System.currentTimeMillis();
+                        if (late > 0) {
+                            pacer.paceUntil(pacer.now(), late / 1000.0);
+                        }
+                    }
+                    // waiting on synchronisation beyond this chip's own work: what the round cost in wall time
+                    long commNanos = Math.max(0, System.nanoTime() - waitFrom);
                     path.apply(update.averaged());
                     boolean last = step == plan.steps();
                     int hashEvery = Math.max(1, plan.hashEvery());

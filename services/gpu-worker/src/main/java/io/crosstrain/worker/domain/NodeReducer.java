@@ -23,6 +23,8 @@ public final class NodeReducer {
     private final float[] sum;
     private int arrived;
     private long round = -1;
+    private long readyAtMs;
+    private volatile long lastReadyAtMs;
 
     /** @param parameters length of every gradient; positions 0..devices-1 are the local devices in rank order */
     public NodeReducer(UUID jobId, int planVersion, String nodeId, int devices, int parameters) {
@@ -40,6 +42,14 @@ public final class NodeReducer {
      * untouched until the round's update has arrived.
      */
     public List<byte[]> deposit(long round, int position, float[] gradient, int batch) {
+        return deposit(round, position, gradient, batch, 0L);
+    }
+
+    /**
+     * As {@link #deposit(long, int, float[], int)}, with the time the emulated chip finishes this gradient; the
+     * node's contribution is ready when its last device is ({@link #readyAtOfLastRound()}).
+     */
+    public List<byte[]> deposit(long round, int position, float[] gradient, int batch, long readyAtMs) {
         float[][] ready;
         synchronized (this) {
             if (this.round != round) {
@@ -55,13 +65,17 @@ public final class NodeReducer {
             }
             parts[position] = gradient;
             batches[position] = batch;
+            this.readyAtMs = Math.max(this.readyAtMs, readyAtMs);
             if (++arrived < parts.length) {
                 return List.of();
             }
             ready = parts.clone();
             java.util.Arrays.fill(parts, null);
             arrived = 0;
+            lastReadyAtMs = this.readyAtMs;
+            this.readyAtMs = 0;
         }
+        // lock-step rounds: nobody deposits the next round before these chunks went out
         ChunkMeta meta = new ChunkMeta(jobId, round, planVersion, nodeId, java.util.Arrays.stream(batches).sum(),
                 Codec.FP32);
         if (ready.length == 1) {
@@ -75,5 +89,10 @@ public final class NodeReducer {
             }
         }
         return TensorCodec.encode(meta, sum);
+    }
+
+    /** For the device that received a round's chunks: when the node's contribution of that round is ready. */
+    public long readyAtOfLastRound() {
+        return lastReadyAtMs;
     }
 }

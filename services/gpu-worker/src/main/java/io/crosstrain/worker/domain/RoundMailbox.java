@@ -19,7 +19,7 @@ import io.crosstrain.codec.TensorAssembler;
 public final class RoundMailbox {
 
     /** The averaged gradient of a round and the WAN bytes the datacenter received for it. */
-    public record Update(float[] averaged, long wanBytes) {
+    public record Update(float[] averaged, long wanBytes, long readyAtMs) {
     }
 
     private final class RoundState {
@@ -27,6 +27,7 @@ public final class RoundMailbox {
         final CompletableFuture<Update> done = new CompletableFuture<>();
         final AtomicInteger takers = new AtomicInteger(localDevices);
         long wanBytes;
+        long readyAtMs;
     }
 
     private final int localDevices;
@@ -48,6 +49,11 @@ public final class RoundMailbox {
 
     /** @return false when the chunk was a duplicate or belongs to a round already handed out */
     public boolean offer(long round, ChunkView chunk, long wanBytes) {
+        return offer(round, chunk, wanBytes, 0L);
+    }
+
+    /** @param readyAtMs when the emulated chips finish the round (epoch ms, 0 = not emulated) */
+    public boolean offer(long round, ChunkView chunk, long wanBytes, long readyAtMs) {
         if (round <= releasedUpTo) {
             return false;
         }
@@ -57,8 +63,9 @@ public final class RoundMailbox {
                 return false;
             }
             state.wanBytes += wanBytes;
+            state.readyAtMs = Math.max(state.readyAtMs, readyAtMs);
             if (state.assembler.complete()) {
-                state.done.complete(new Update(state.assembler.values(), state.wanBytes));
+                state.done.complete(new Update(state.assembler.values(), state.wanBytes, state.readyAtMs));
             }
         }
         return true;

@@ -8,6 +8,7 @@ import org.apache.kafka.common.header.Header;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
+import io.crosstrain.codec.ChunkHeaders;
 import io.crosstrain.codec.ChunkView;
 import io.crosstrain.codec.CorruptChunkException;
 import io.crosstrain.codec.TensorCodec;
@@ -36,8 +37,10 @@ class GradientDownListener {
             throw new InvalidRecordException("corrupt update chunk " + record.key() + ": " + e.getMessage(), e);
         }
         long wanBytes = wanBytes(record.headers().lastHeader(WAN_BYTES_HEADER));
-        node.run(chunk.meta().jobId())
-                .ifPresent(run -> run.offer(chunk.meta().planVersion(), chunk.meta().round(), chunk, wanBytes));
+        org.apache.kafka.common.header.Header ready = record.headers().lastHeader(ChunkHeaders.READY_AT);
+        long readyAtMs = ready == null ? 0L : ChunkHeaders.decodeLong(ready.value());
+        node.run(chunk.meta().jobId()).ifPresent(run -> run.offer(chunk.meta().planVersion(), chunk.meta().round(),
+                chunk, wanBytes, readyAtMs));
     }
 
     static long wanBytes(Header header) {

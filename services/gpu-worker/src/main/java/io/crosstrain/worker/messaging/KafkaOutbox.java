@@ -28,6 +28,19 @@ class KafkaOutbox implements JobRun.Outbox {
     }
 
     @Override
+    public void sendGradient(String topic, String key, byte[] chunk, long readyAtMs) {
+        if (readyAtMs <= 0) {
+            gradients.send(topic, key, chunk);
+            return;
+        }
+        org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> record =
+                new org.apache.kafka.clients.producer.ProducerRecord<>(topic, key, chunk);
+        record.headers().add(io.crosstrain.codec.ChunkHeaders.READY_AT,
+                io.crosstrain.codec.ChunkHeaders.encodeLong(readyAtMs));
+        gradients.send(record);
+    }
+
+    @Override
     public void publishMetric(StepMetric metric) {
         json.send(Topics.STEP_METRICS, metric.jobId().toString(), mapper.writeValueAsString(metric));
     }

@@ -96,8 +96,11 @@ public final class RoundAggregator<R> {
      * @param key      Kafka key for it (wanKey for the intra-DC stage, downKey for the cross-DC one)
      * @param record   the encoded chunk
      * @param wanBytes cross-DC stage: bytes of other datacenters' partials consumed for this chunk; else 0
+     * @param readyAtMs latest emulated "gradient ready" time of the contributions (epoch ms; 0 = not emulated):
+     *                  devices apply the result no earlier, so an emulated round never ends before its slowest chip
      */
-    public record Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes) {
+    public record Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes,
+                         long readyAtMs) {
     }
 
     public record Settings(int completedMemory, long maxBufferedBytes) {
@@ -111,7 +114,7 @@ public final class RoundAggregator<R> {
     private record SlotId(UUID jobId, int planVersion, long round, int chunkIndex) {
     }
 
-    private record Pending<R>(String key, byte[] value, R origin, UUID jobId, int planVersion) {
+    private record Pending<R>(String key, byte[] value, R origin, UUID jobId, int planVersion, long readyAtMs) {
     }
 
     private final Stage stage;
@@ -188,13 +191,18 @@ public final class RoundAggregator<R> {
             }
         }
         for (Pending<R> p : ready) { // in arrival order
-            process(p.key(), p.value(), p.origin());
+            process(p.key(), p.value(), p.origin(), p.readyAtMs());
         }
     }
 
     /** Takes one inbound record: a chunk of a device (intra-DC stage) or a DC partial (cross-DC stage). */
     public synchronized void offer(String key, byte[] value, R origin) {
-        process(key, value, origin);
+        process(key, value, origin, 0L);
+    }
+
+    /** @param readyAtMs when the contribution counts as ready under emulation (epoch ms; 0 = at once) */
+    public synchronized void offer(String key, byte[] value, R origin, long readyAtMs) {
+        process(key, value, origin, readyAtMs);
     }
 
     public synchronized int openChunks() {
@@ -234,7 +242,7 @@ public final class RoundAggregator<R> {
         return p == null ? -1 : p.latest().version;
     }
 
-    private void process(String key, byte[] value, R origin) {
+    private void process(String key, byte[] value, R origin, long readyAtMs) {
         Chunk chunk;
         try {
             chunk = TensorCodec.decode(value);
@@ -257,7 +265,7 @@ public final class RoundAggregator<R> {
         }
         JobPlans versions = plans.get(meta.jobId());
         if (versions == null || meta.planVersion() > versions.latest().version) {
-            buffer(key, value, origin, meta);
+            buffer(key, value, origin, meta, readyAtMs);
             return;
         }
         JobPlan plan = versions.inEffect(meta.planVersion(), meta.round());
@@ -298,7 +306,7 @@ public final class RoundAggregator<R> {
             return;
         }
         boolean foreign = stage == Stage.CROSS_DC && !datacenter.equals(meta.sender());
-        slot.add(position, chunk.values(), meta.sampleCount(), foreign ? value.length : 0, origin);
+        slot.add(position, chunk.values(), meta.sampleCount(), foreign ? value.length : 0, origin, readyAtMs);
         if (slot.complete()) {
             slot.output = finish(meta, chunk, slot);
             emit(id, slot);
@@ -311,7 +319,7 @@ public final class RoundAggregator<R> {
         completed.put(id, Boolean.TRUE);
     }
 
-    private void buffer(String key, byte[] value, R origin, ChunkMeta meta) {
+    private void buffer(String key, byte[] value, R origin, ChunkMeta meta, long readyAtMs) {
         int size = value.length;
         if (size > settings.maxBufferedBytes()) {
             sink.deadLetter(key, value, origin, Rejection.BUFFER_OVERFLOW, "no plan version " + meta.planVersion()
@@ -325,7 +333,7 @@ public final class RoundAggregator<R> {
                     "plan version " + oldest.planVersion() + " of job " + oldest.jobId()
                             + " did not arrive before the buffer filled up");
         }
-        buffer.addLast(new Pending<>(key, value, origin, meta.jobId(), meta.planVersion()));
+        buffer.addLast(new Pending<>(key, value, origin, meta.jobId(), meta.planVersion(), readyAtMs));
         bufferedBytes += size;
         sink.buffered(key, origin);
     }
@@ -356,7 +364,8 @@ public final class RoundAggregator<R> {
         }
         byte[] record = TensorCodec.encodeChunk(out, chunk.chunkIndex(), chunk.chunkCount(), chunk.totalElements(),
                 chunk.elementOffset(), sum, 0, sum.length);
-        return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, slot.foreignBytes);
+        return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, slot.foreignBytes,
+                slot.readyAtMs);
     }
 
     /** The versions of one job's plan still in effect for some round, oldest first (a few at most). */
@@ -450,6 +459,7 @@ public final class RoundAggregator<R> {
         int received;
         long weight;
         long foreignBytes;
+        long readyAtMs;
         Output output;
 
         Slot(Chunk first, int contributors) {
@@ -478,7 +488,8 @@ public final class RoundAggregator<R> {
             return seen[position];
         }
 
-        void add(int position, float[] values, int samples, int foreign, Object origin) {
+        void add(int position, float[] values, int samples, int foreign, Object origin, long readyAt) {
+            readyAtMs = Math.max(readyAtMs, readyAt);
             seen[position] = true;
             origins[position] = origin;
             received++;

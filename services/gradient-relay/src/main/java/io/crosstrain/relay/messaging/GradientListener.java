@@ -5,6 +5,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
+import io.crosstrain.codec.ChunkHeaders;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.relay.domain.RoundAggregator.Stage;
 
@@ -33,7 +34,7 @@ class GradientListener {
     void onUp(ConsumerRecord<String, byte[]> record, Consumer<?, ?> consumer) {
         Origin origin = Origin.of(record);
         stages.in(Stage.INTRA_DC);
-        stages.intraDc().offer(record.key(), record.value(), origin);
+        stages.intraDc().offer(record.key(), record.value(), origin, readyAt(record));
         upCommitter.processed(origin, consumer);
     }
 
@@ -43,7 +44,12 @@ class GradientListener {
     void onWan(ConsumerRecord<String, byte[]> record, Consumer<?, ?> consumer) {
         Origin origin = Origin.of(record);
         stages.in(Stage.CROSS_DC);
-        stages.crossDc().offer(record.key(), record.value(), origin);
+        stages.crossDc().offer(record.key(), record.value(), origin, readyAt(record));
         wanCommitter.processed(origin, consumer);
+    }
+
+    private static long readyAt(ConsumerRecord<String, byte[]> record) {
+        org.apache.kafka.common.header.Header h = record.headers().lastHeader(ChunkHeaders.READY_AT);
+        return h == null ? 0L : ChunkHeaders.decodeLong(h.value());
     }
 }

@@ -45,9 +45,17 @@ public class GradientPublisher implements DisposableBean {
 
     /** Publishes a chunk; {@code wanBytes} ≥ 0 adds the {@link ChunkHeaders#WAN_BYTES} header. */
     public void send(String topic, String key, byte[] value, long wanBytes) {
+        send(topic, key, value, wanBytes, 0L);
+    }
+
+    /** As {@link #send(String, String, byte[], long)}, plus {@link ChunkHeaders#READY_AT} when positive. */
+    public void send(String topic, String key, byte[] value, long wanBytes, long readyAtMs) {
         Headers headers = new RecordHeaders();
         if (wanBytes >= 0) {
             headers.add(ChunkHeaders.WAN_BYTES, ChunkHeaders.encodeLong(wanBytes));
+        }
+        if (readyAtMs > 0) {
+            headers.add(ChunkHeaders.READY_AT, ChunkHeaders.encodeLong(readyAtMs));
         }
         send(new ProducerRecord<>(topic, null, key, value, headers));
     }

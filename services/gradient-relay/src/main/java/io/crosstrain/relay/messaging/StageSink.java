@@ -36,7 +36,8 @@ final class StageSink implements RoundAggregator.Sink<Origin> {
     @Override
     public void publish(Output output) {
         // only averages going down carry the WAN traffic header
-        publisher.send(outTopic, output.key(), output.record(), stage == Stage.CROSS_DC ? output.wanBytes() : -1);
+        publisher.send(outTopic, output.key(), output.record(), stage == Stage.CROSS_DC ? output.wanBytes() : -1,
+                output.readyAtMs());
         counters.out.increment();
     }
 

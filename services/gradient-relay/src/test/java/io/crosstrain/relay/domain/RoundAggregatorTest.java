@@ -338,4 +338,16 @@ class RoundAggregatorTest {
         assertThat(sink.outputs).hasSize(1);
         assertThat(TensorCodec.decode(sink.outputs.get(0).record()).values()).containsExactly(3f);
     }
+
+    @Test
+    void theLatestEmulatedReadyTimeOfTheContributionsTravelsWithTheSum() {
+        intra.onPlan(plan);
+        List<Rec> a0 = Rec.of(chunks(job, 2, 1, "a-0", 2, new float[] {1f}));
+        List<Rec> a1 = Rec.of(chunks(job, 2, 1, "a-1", 3, new float[] {1f}));
+        List<Rec> a2 = Rec.of(chunks(job, 2, 1, "a-2", 4, new float[] {1f}));
+        a0.forEach(r -> intra.offer(r.key(), r.value(), r.key(), 1_000L));
+        a1.forEach(r -> intra.offer(r.key(), r.value(), r.key(), 3_000L));
+        a2.forEach(r -> intra.offer(r.key(), r.value(), r.key(), 2_000L));
+        assertThat(sink.outputs).singleElement().satisfies(o -> assertThat(o.readyAtMs()).isEqualTo(3_000L));
+    }
 }
