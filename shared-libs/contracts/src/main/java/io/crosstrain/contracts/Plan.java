@@ -33,9 +33,15 @@ public record Plan(
         List<String> datacenters,
         List<PlanDevice> devices,
         Prediction predicted,
-        int startStep,
+        Integer startStep,
         String reason,
-        boolean recovery) {
+        Boolean recovery) {
+
+    /** Plans written before versions existed have neither field: they start at step 1 and recover nothing. */
+    public Plan {
+        startStep = startStep == null ? 1 : startStep;
+        recovery = recovery != null && recovery;
+    }
 
     /** A first plan: version as given, starting at step 1. */
     public Plan(UUID jobId, int planVersion, String strategy, String allocation, String mode, Double timeScale,

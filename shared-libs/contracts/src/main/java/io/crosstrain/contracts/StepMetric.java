@@ -40,9 +40,15 @@ public record StepMetric(
         String mode,
         boolean last,
         String error,
-        double samplesPerSec,
-        int microBatches,
+        Double samplesPerSec,
+        Integer microBatches,
         String modelKey) {
+
+    /** Metrics of workers older than the profile fields have neither: speed 0 (unknown), one micro-batch. */
+    public StepMetric {
+        samplesPerSec = samplesPerSec == null ? 0.0 : samplesPerSec;
+        microBatches = microBatches == null ? 1 : microBatches;
+    }
 
     /** The foundation's shape, without the profile fields (speed 0 = not measured). */
     public StepMetric(UUID jobId, int planVersion, String deviceId, String datacenter, String chip, int step,

@@ -214,7 +214,18 @@ public class SchedulerStore {
                         WHERE s.state IS NULL OR s.state NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
                         ORDER BY p.job_id, p.plan_version DESC""")
                 .query(String.class)
-                .list().stream().map(this::readPlan).toList();
+                .list().stream().map(this::readPlanOrNull).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** A stored plan this version cannot read must not stop the scheduler from looking at the others. */
+    private Plan readPlanOrNull(String text) {
+        try {
+            return readPlan(text);
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(SchedulerStore.class).warn("skipping an unreadable stored plan: {}",
+                    e.getMessage());
+            return null;
+        }
     }
 
     public void markPlanPublished(UUID jobId, int planVersion) {
