@@ -26,7 +26,8 @@ public final class CrossTrainCli implements Callable<Integer> {
             description = "gateway port; inventory +1, job-api +2, scheduler +3, relays +10.., workers +20..")
     int portBase;
 
-    @Option(names = "--database", defaultValue = "crosstrain", description = "PostgreSQL database to use (created if missing)")
+    @Option(names = "--database", description = "PostgreSQL database to use (created if missing); default: "
+            + "crosstrain for up, a fresh crosstrain_demo for demo")
     String database;
 
     @Override
@@ -45,10 +46,10 @@ public final class CrossTrainCli implements Callable<Integer> {
         System.exit(code);
     }
 
-    LocalStack.Options options(int kafkaPort) {
+    LocalStack.Options options(int kafkaPort, String defaultDatabase) {
         Path root = home.toAbsolutePath().normalize();
-        return new LocalStack.Options(root, kafkaPort, portBase, database, root.resolve(".crosstrain"),
-                DemoCluster.standard());
+        return new LocalStack.Options(root, kafkaPort, portBase, database != null ? database : defaultDatabase,
+                root.resolve(".crosstrain"), DemoCluster.standard());
     }
 
     @Command(name = "up", description = "Start Kafka, PostgreSQL and every service, and keep them running.")
@@ -63,7 +64,7 @@ public final class CrossTrainCli implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintStream out = System.out;
             out.println("CrossTrain: starting the local stack (emulated devices)");
-            LocalStack stack = new LocalStack(parent.options(kafkaPort), out);
+            LocalStack stack = new LocalStack(parent.options(kafkaPort, "crosstrain"), out);
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-stack"));
             stack.start(Duration.ofMinutes(4));
             DemoRunner.registerCluster(stack, out);
@@ -80,6 +81,8 @@ public final class CrossTrainCli implements Callable<Integer> {
 
     @Command(name = "demo", description = "Train the demo model on 3 emulated datacenters and report its efficiency.")
     static final class Demo implements Callable<Integer> {
+        static final String DEMO_DATABASE = "crosstrain_demo";
+
         @CommandLine.ParentCommand
         CrossTrainCli parent;
 
@@ -114,7 +117,16 @@ public final class CrossTrainCli implements Callable<Integer> {
             long t0 = System.nanoTime();
             out.println("CrossTrain demo: 3 datacenters (bj 4x A100-80G, sh 4x H20, gy 4x Ascend-910B), "
                     + "devices emulated on this CPU");
-            try (LocalStack stack = new LocalStack(parent.options(kafkaPort), out)) {
+            if (parent.database == null && System.getenv("DB_URL") == null) {
+                // a demo starts from nothing: no queued job or held device of an earlier, interrupted demo
+                try {
+                    io.crosstrain.localinfra.LocalPostgres.dropDatabase(
+                            io.crosstrain.localinfra.LocalPostgres.LOCAL_ADMIN_URL, "postgres", "", DEMO_DATABASE);
+                } catch (RuntimeException e) {
+                    // no local server (an embedded one starts empty anyway)
+                }
+            }
+            try (LocalStack stack = new LocalStack(parent.options(kafkaPort, DEMO_DATABASE), out)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-stack"));
                 stack.start(Duration.ofMinutes(4));
                 out.println(String.format(Locale.ROOT, "  %d services healthy after %.0f s", stack.services().size(),
