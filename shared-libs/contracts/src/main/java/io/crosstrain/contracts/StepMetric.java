@@ -18,6 +18,8 @@ import java.util.UUID;
  * @param microBatches micro-batches the step ran
  * @param modelKey    {@link ModelSpec#key(int)} of the model trained: with chip and micro-batch it keys a
  *                    throughput profile
+ * @param roundSamples samples of the whole round as the relays committed it (0 = not known); counts the round even
+ *                    when a contributor died before it could report the step
  */
 public record StepMetric(
         UUID jobId,
@@ -42,12 +44,25 @@ public record StepMetric(
         String error,
         Double samplesPerSec,
         Integer microBatches,
-        String modelKey) {
+        String modelKey,
+        Integer roundSamples) {
 
-    /** Metrics of workers older than the profile fields have neither: speed 0 (unknown), one micro-batch. */
+    /** Metrics of workers older than the profile fields have none: speed 0 (unknown), one micro-batch. */
     public StepMetric {
         samplesPerSec = samplesPerSec == null ? 0.0 : samplesPerSec;
         microBatches = microBatches == null ? 1 : microBatches;
+        roundSamples = roundSamples == null ? 0 : roundSamples;
+    }
+
+    /** Without the round's committed samples (0 = not known). */
+    public StepMetric(UUID jobId, int planVersion, String deviceId, String datacenter, String chip, int step,
+                      int batch, double loss, double computeMs, double busyMs, double commMs, double stepMs,
+                      long startedAtMs, long endedAtMs, long wanBytes, long parameters, String weightsHash,
+                      String mode, boolean last, String error, Double samplesPerSec, Integer microBatches,
+                      String modelKey) {
+        this(jobId, planVersion, deviceId, datacenter, chip, step, batch, loss, computeMs, busyMs, commMs, stepMs,
+                startedAtMs, endedAtMs, wanBytes, parameters, weightsHash, mode, last, error, samplesPerSec,
+                microBatches, modelKey, 0);
     }
 
     /** The foundation's shape, without the profile fields (speed 0 = not measured). */
@@ -56,6 +71,6 @@ public record StepMetric(
                       long startedAtMs, long endedAtMs, long wanBytes, long parameters, String weightsHash,
                       String mode, boolean last, String error) {
         this(jobId, planVersion, deviceId, datacenter, chip, step, batch, loss, computeMs, busyMs, commMs, stepMs,
-                startedAtMs, endedAtMs, wanBytes, parameters, weightsHash, mode, last, error, 0.0, 1, null);
+                startedAtMs, endedAtMs, wanBytes, parameters, weightsHash, mode, last, error, 0.0, 1, null, 0);
     }
 }

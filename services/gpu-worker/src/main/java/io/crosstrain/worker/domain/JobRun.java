@@ -419,7 +419,7 @@ public final class JobRun {
                             computed.computeNanos() / 1e6, busyNanos / 1e6, commNanos / 1e6, (endNanos - t0) / 1e6,
                             startedAtMs, startedAtMs + (endNanos - t0) / 1_000_000, update.wanBytes(),
                             path.parameterCount(), hash, plan.mode(), last, null, samplesPerSec,
-                            Math.max(1, device.microBatches()), modelKey));
+                            Math.max(1, device.microBatches()), modelKey, update.samples()));
                     if (!last && supersededAt(step + 1)) {
                         return step + 1;
                     }

@@ -19,7 +19,7 @@ import io.crosstrain.codec.TensorAssembler;
 public final class RoundMailbox {
 
     /** The averaged gradient of a round and the WAN bytes the datacenter received for it. */
-    public record Update(float[] averaged, long wanBytes, long readyAtMs) {
+    public record Update(float[] averaged, long wanBytes, long readyAtMs, int samples) {
     }
 
     private final class RoundState {
@@ -28,6 +28,7 @@ public final class RoundMailbox {
         final AtomicInteger takers = new AtomicInteger(localDevices);
         long wanBytes;
         long readyAtMs;
+        int samples;
     }
 
     private final int localDevices;
@@ -64,8 +65,10 @@ public final class RoundMailbox {
             }
             state.wanBytes += wanBytes;
             state.readyAtMs = Math.max(state.readyAtMs, readyAtMs);
+            state.samples = chunk.meta().sampleCount(); // the relay's weight: every contribution's samples
             if (state.assembler.complete()) {
-                state.done.complete(new Update(state.assembler.values(), state.wanBytes, state.readyAtMs));
+                state.done.complete(new Update(state.assembler.values(), state.wanBytes, state.readyAtMs,
+                        state.samples));
             }
         }
         return true;

@@ -47,12 +47,25 @@ public final class ReportCalculator {
         long firstStart = Long.MAX_VALUE;
         long lastEnd = Long.MIN_VALUE;
         long parameters = 0;
+        // per step, the round's samples as the relays committed them, where the workers report it
+        Map<Integer, Integer> roundSamples = new HashMap<>();
+        boolean allRounds = true;
+        for (StepMetric m : metrics) {
+            if (m.roundSamples() > 0) {
+                roundSamples.merge(m.step(), m.roundSamples(), Math::max);
+            } else {
+                allRounds = false;
+            }
+        }
         for (StepMetric m : metrics) {
             steps.add(m.step());
-            samples += m.batch();
+            samples += allRounds ? 0 : m.batch();
             firstStart = Math.min(firstStart, m.startedAtMs());
             lastEnd = Math.max(lastEnd, m.endedAtMs());
             parameters = Math.max(parameters, m.parameters());
+        }
+        if (allRounds) {
+            samples = roundSamples.values().stream().mapToLong(Integer::longValue).sum();
         }
         int n = steps.size();
         int warmup = n <= 2 ? 0 : Math.max(1, n / 10);

@@ -19,7 +19,8 @@ public class MetricRepository {
 
     private static final String COLUMNS = """
             job_id, plan_version, device_id, datacenter, chip, step, batch, loss, compute_ms, busy_ms, comm_ms,
-            step_ms, started_at_ms, ended_at_ms, wan_bytes, parameters, weights_hash, mode, last, error""";
+            step_ms, started_at_ms, ended_at_ms, wan_bytes, parameters, weights_hash, mode, last, error,
+            round_samples""";
 
     private final JdbcClient jdbc;
 
@@ -38,10 +39,10 @@ public class MetricRepository {
         return jdbc.sql("""
                         insert into job_api.step_metrics (job_id, plan_version, device_id, datacenter, chip, step,
                             batch, loss, compute_ms, busy_ms, comm_ms, step_ms, started_at_ms, ended_at_ms, wan_bytes,
-                            parameters, weights_hash, mode, last, error)
+                            parameters, weights_hash, mode, last, error, round_samples)
                         values (:jobId, :planVersion, :deviceId, :datacenter, :chip, :step, :batch, :loss, :computeMs,
                             :busyMs, :commMs, :stepMs, :startedAtMs, :endedAtMs, :wanBytes, :parameters, :weightsHash,
-                            :mode, :last, :error)
+                            :mode, :last, :error, :roundSamples)
                         on conflict (job_id, plan_version, device_id, step) do update
                             set late_error = excluded.error
                           where excluded.error is not null
@@ -146,6 +147,8 @@ public class MetricRepository {
                 rs.getString("weights_hash"),
                 rs.getString("mode"),
                 rs.getBoolean("last"),
-                rs.getString("error"));
+                rs.getString("error"),
+                0.0, 1, null,
+                rs.getInt("round_samples"));
     }
 }

@@ -180,4 +180,25 @@ class ReportCalculatorTest {
         assertThat(r.efficiency().idealSamplesPerSec()).isCloseTo(60.0, within(1e-9));
         assertThat(r.efficiency().achievedSamplesPerSec()).isCloseTo(80.0, within(1e-9));
     }
+
+    @Test
+    void aRoundCountsWithItsCommittedSamplesEvenWhenAContributorNeverReportedIt() {
+        UUID id = UUID.randomUUID();
+        Plan plan = Fixtures.plan(id, Plan.EMULATED, 50.0);
+        java.util.List<StepMetric> metrics = new java.util.ArrayList<>();
+        for (StepMetric m : Fixtures.threeSteps(id)) {
+            if (m.deviceId().equals("dev-b") && m.step() == 3) {
+                continue; // dev-b died after its contribution to round 3 was summed
+            }
+            metrics.add(new StepMetric(m.jobId(), m.planVersion(), m.deviceId(), m.datacenter(), m.chip(), m.step(),
+                    m.batch(), m.loss(), m.computeMs(), m.busyMs(), m.commMs(), m.stepMs(), m.startedAtMs(),
+                    m.endedAtMs(), m.wanBytes(), m.parameters(), m.weightsHash(), m.mode(), m.last(), m.error(),
+                    0.0, 1, null, 8));
+        }
+        assertThat(ReportCalculator.compute(id, "j", JobState.SUCCEEDED, plan, metrics, null).samples())
+                .isEqualTo(24L);
+        // without the round figure (older workers) only what was reported can be counted
+        assertThat(ReportCalculator.compute(id, "j", JobState.SUCCEEDED, plan,
+                Fixtures.threeSteps(id).subList(0, 5), null).samples()).isEqualTo(22L);
+    }
 }
