@@ -37,9 +37,12 @@ public record Plan(
         String reason,
         Boolean recovery) {
 
-    /** Plans written before versions existed have neither field: they start at step 1 and recover nothing. */
+    /**
+     * Plans written before versions existed have neither field: they start at step 1 and recover nothing. Steps
+     * count from 1, so an earlier start means the first step.
+     */
     public Plan {
-        startStep = startStep == null ? 1 : startStep;
+        startStep = startStep == null ? 1 : Math.max(1, startStep);
         recovery = recovery != null && recovery;
     }
 

@@ -203,9 +203,8 @@ public final class ClusterPlanner {
         List<String> assumptions = new ArrayList<>();
 
         // placement: each excluded device counts against the first constraint it fails
-        Placement placement = job.placement() == null ? Placement.none() : job.placement();
-        Set<String> dcAllowed = setOf(placement.datacenters(), false);
-        Set<String> chipsAllowed = setOf(placement.chips(), true);
+        PlacementRules rules = new PlacementRules(job.placement());
+        Placement placement = rules.placement();
         Map<String, String> labels = placement.labels() == null ? Map.of() : placement.labels();
         Double minMemory = placement.minMemoryGb();
         int minDevices = placement.minDevices() == null ? 1 : placement.minDevices();
@@ -227,13 +226,15 @@ public final class ClusterPlanner {
         int noRoom = 0;
         List<Candidate> candidates = new ArrayList<>(all.size());
         for (Device d : all) {
-            if (!dcAllowed.isEmpty() && !dcAllowed.contains(d.datacenter())) {
+            PlacementRules.Constraint failed = rules.firstFailed(d.datacenter(), d.chip(), d.labels(),
+                    () -> memoryGb(d));
+            if (failed == PlacementRules.Constraint.DATACENTERS) {
                 byDc++;
-            } else if (!chipsAllowed.isEmpty() && (d.chip() == null || !chipsAllowed.contains(key(d.chip())))) {
+            } else if (failed == PlacementRules.Constraint.CHIPS) {
                 byChip++;
-            } else if (!hasLabels(d, labels)) {
+            } else if (failed == PlacementRules.Constraint.LABELS) {
                 byLabel++;
-            } else if (minMemory != null && memoryGb(d) < minMemory) {
+            } else if (failed == PlacementRules.Constraint.MIN_MEMORY) {
                 byMemory++;
             } else {
                 int cap = cap(d, model, capByChip);
@@ -631,31 +632,6 @@ public final class ClusterPlanner {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("device " + d.id() + ": " + e.getMessage(), e);
         }
-    }
-
-    private static boolean hasLabels(Device d, Map<String, String> wanted) {
-        if (wanted.isEmpty()) {
-            return true;
-        }
-        Map<String, String> have = d.labels() == null ? Map.of() : d.labels();
-        for (Map.Entry<String, String> e : wanted.entrySet()) {
-            if (!Objects.equals(have.get(e.getKey()), e.getValue())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static Set<String> setOf(List<String> values, boolean chipNames) {
-        Set<String> out = new TreeSet<>();
-        if (values != null) {
-            for (String v : values) {
-                if (v != null) {
-                    out.add(chipNames ? key(v) : v);
-                }
-            }
-        }
-        return out;
     }
 
     private static String pair(String a, String b) {

@@ -106,11 +106,6 @@ public final class JobRun {
         return sample;
     }
 
-    /** The newest plan version this node knows of. */
-    public synchronized Plan plan() {
-        return latest;
-    }
-
     public void onFinished(Runnable callback) {
         this.onFinished = callback;
     }
@@ -129,7 +124,7 @@ public final class JobRun {
         pending = next;
         Segment seg = current;
         if (seg != null) {
-            seg.mailbox.supersedeFrom(Math.max(1, next.startStep()), "plan version " + next.planVersion());
+            seg.mailbox.supersedeFrom(next.startStep(), "plan version " + next.planVersion());
         }
         log.info("job {}: plan v{} received ({}), takes over from step {}", jobId, next.planVersion(),
                 next.reason(), next.startStep());
@@ -169,7 +164,7 @@ public final class JobRun {
 
     private void coordinate(Plan first) {
         Plan plan = first;
-        long from = Math.max(1, first.startStep());
+        long from = first.startStep();
         try {
             while (!stopped.get()) {
                 List<PlanDevice> local = plan.devices().stream().filter(d -> nodeDevices.contains(d.deviceId()))
@@ -188,7 +183,7 @@ public final class JobRun {
                 synchronized (this) {
                     current = seg;
                     if (pending != null && pending.planVersion() > plan.planVersion()) {
-                        seg.mailbox.supersedeFrom(Math.max(1, pending.startStep()), "plan version "
+                        seg.mailbox.supersedeFrom(pending.startStep(), "plan version "
                                 + pending.planVersion());
                     } else {
                         pending = null;
@@ -250,9 +245,10 @@ public final class JobRun {
             }
             return false;
         });
-        DeviceTrainer.State joinState = null;
-        // replicas that have trained with the job so far (a joiner created below has not)
+        // the state joiners start from, fetched once for all of them: a replica of the job on this node is as good as
+        // any (one that trained so far; a joiner created below has not), else the one published by the others
         DeviceStepPath local0 = paths.values().stream().findFirst().orElse(null);
+        DeviceTrainer.State joinState = null;
         for (PlanDevice d : local) {
             DeviceStepPath path = paths.get(d.deviceId());
             if (path != null) {
@@ -261,20 +257,16 @@ public final class JobRun {
             }
             DeviceStepPath fresh = new DeviceStepPath(plan, d, corpus.tokens(), corpus.vocabSize());
             if (from > 1) {
-                // a replica of the job on this node is as good as any: copy it, else wait for the published one
-                if (local0 != null) {
-                    fresh.trainer().importState(local0.trainer().exportState());
-                } else {
-                    if (joinState == null) {
-                        joinState = states.await(jobId, plan.planVersion(), from - 1).orElse(null);
-                    }
-                    if (joinState == null) {
-                        fresh.close();
-                        return "device " + d.deviceId() + " cannot join job " + jobId + " at step " + from
-                                + ": no model state for plan v" + plan.planVersion() + " arrived";
-                    }
-                    fresh.trainer().importState(joinState);
+                if (joinState == null) {
+                    joinState = local0 != null ? local0.trainer().exportState()
+                            : states.await(jobId, plan.planVersion(), from - 1).orElse(null);
                 }
+                if (joinState == null) {
+                    fresh.close();
+                    return "device " + d.deviceId() + " cannot join job " + jobId + " at step " + from
+                            + ": no model state for plan v" + plan.planVersion() + " arrived";
+                }
+                fresh.trainer().importState(joinState);
                 log.info("job {}: device {} joins at step {} with the state after step {}", jobId, d.deviceId(),
                         from, from - 1);
             }
@@ -445,7 +437,7 @@ public final class JobRun {
         private boolean supersededAt(long step) {
             synchronized (JobRun.this) {
                 return pending != null && pending.planVersion() > plan.planVersion()
-                        && step >= Math.max(1, pending.startStep());
+                        && step >= pending.startStep();
             }
         }
 

@@ -112,8 +112,4 @@ public final class RoundMailbox {
     public void failAll(Throwable cause) {
         rounds.values().forEach(s -> s.done.completeExceptionally(cause));
     }
-
-    int openRounds() {
-        return rounds.size();
-    }
 }

@@ -421,7 +421,7 @@ public final class RoundAggregator<R> {
 
         JobPlan(Plan plan) {
             version = plan.planVersion();
-            startStep = Math.max(1, plan.startStep());
+            startStep = plan.startStep();
             if (stage == Stage.INTRA_DC) {
                 List<PlanDevice> devices = plan.devices() == null ? List.of() : plan.devices();
                 // one contribution per node: each gpu-worker reduces its own devices first (see NodeReducer)

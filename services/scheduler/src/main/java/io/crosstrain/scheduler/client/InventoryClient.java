@@ -52,14 +52,19 @@ public class InventoryClient {
         return Retry.of("device-inventory", config);
     }
 
+    /** GET a JSON body, with the retry policy; null or blank when the inventory answered with nothing. */
+    private String get(String path) {
+        return retry.executeSupplier(() -> rest.get()
+                .uri(path)
+                .accept(MediaType.APPLICATION_JSON)
+                .retrieve()
+                .body(String.class));
+    }
+
     public List<InventoryDevice> devices() {
         String body;
         try {
-            body = retry.executeSupplier(() -> rest.get()
-                    .uri(DEVICES_PATH)
-                    .accept(MediaType.APPLICATION_JSON)
-                    .retrieve()
-                    .body(String.class));
+            body = get(DEVICES_PATH);
         } catch (RestClientException e) {
             throw new InventoryUnavailableException(
                     "device-inventory at " + baseUrl + " did not answer " + DEVICES_PATH + ": " + e.getMessage(), e);
@@ -79,8 +84,7 @@ public class InventoryClient {
     /** Every measured throughput profile; an empty list when the inventory cannot say (planning falls back). */
     public List<PlanAssembler.MeasuredProfile> profiles() {
         try {
-            String body = retry.executeSupplier(() -> rest.get().uri("/api/v1/profiles")
-                    .accept(MediaType.APPLICATION_JSON).retrieve().body(String.class));
+            String body = get("/api/v1/profiles");
             if (body == null || body.isBlank()) {
                 return List.of();
             }
@@ -103,8 +107,7 @@ public class InventoryClient {
     public ChipCatalogue catalogue() {
         List<ChipSpec> chips = new java.util.ArrayList<>(ChipCatalogue.defaults().all());
         try {
-            String body = retry.executeSupplier(() -> rest.get().uri("/api/v1/chips")
-                    .accept(MediaType.APPLICATION_JSON).retrieve().body(String.class));
+            String body = get("/api/v1/chips");
             if (body != null && !body.isBlank()) {
                 for (ChipView c : json.readValue(body, ChipView[].class)) {
                     if (c != null && c.name() != null && c.tflops() > 0 && c.memoryGb() > 0

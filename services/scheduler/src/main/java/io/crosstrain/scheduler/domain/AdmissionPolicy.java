@@ -17,6 +17,7 @@ import java.util.function.ToDoubleFunction;
 
 import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.Placement;
+import io.crosstrain.planner.PlacementRules;
 
 /**
  * Which queued jobs start now, on which devices (gang admission: all of a job's devices at once or none).
@@ -102,9 +103,11 @@ public final class AdmissionPolicy {
             heldByTenant.merge(r.tenant(), r.devices().size(), Integer::sum);
         }
         Set<String> taken = new HashSet<>(); // admitted or reserved in this pass
+        Map<String, InventoryDevice> byId = new LinkedHashMap<>();
+        inventory.forEach(d -> byId.putIfAbsent(d.id(), d));
         List<Outcome> outcomes = new ArrayList<>();
         for (QueuedJob job : queue.stream().sorted(order()).toList()) {
-            Outcome o = decideOne(job, inventory, heldBy, heldByTenant, taken, now);
+            Outcome o = decideOne(job, inventory, byId, heldBy, heldByTenant, taken, now);
             outcomes.add(o);
             if (o instanceof Admit a) {
                 a.devices().forEach(d -> taken.add(d.id()));
@@ -114,13 +117,13 @@ public final class AdmissionPolicy {
         return outcomes;
     }
 
-    private Outcome decideOne(QueuedJob job, List<InventoryDevice> inventory, Map<String, UUID> heldBy,
-                              Map<String, Integer> heldByTenant, Set<String> taken, Instant now) {
+    private Outcome decideOne(QueuedJob job, List<InventoryDevice> inventory, Map<String, InventoryDevice> byId,
+                              Map<String, UUID> heldBy, Map<String, Integer> heldByTenant, Set<String> taken,
+                              Instant now) {
         boolean late = Duration.between(job.submittedAt(), now).compareTo(deviceWait) >= 0;
-        Placement p = job.spec().placementOrNone();
+        PlacementRules rules = new PlacementRules(job.spec().placementOrNone());
+        Placement p = rules.placement();
         List<String> named = job.spec().devices() == null ? List.of() : job.spec().devices();
-        Map<String, InventoryDevice> byId = new LinkedHashMap<>();
-        inventory.forEach(d -> byId.putIfAbsent(d.id(), d));
 
         List<InventoryDevice> eligible = new ArrayList<>();
         List<String> problems = new ArrayList<>();
@@ -130,7 +133,7 @@ public final class AdmissionPolicy {
                 if (d == null) {
                     problems.add("device " + id + " is not registered");
                 } else {
-                    String misfit = misfit(d, p);
+                    String misfit = misfit(d, rules);
                     if (misfit != null) {
                         problems.add("device " + id + " " + misfit);
                     } else {
@@ -139,13 +142,13 @@ public final class AdmissionPolicy {
                 }
             }
         } else {
-            Map<String, Integer> excluded = new LinkedHashMap<>();
+            Map<PlacementRules.Constraint, Integer> excluded = new java.util.EnumMap<>(PlacementRules.Constraint.class);
             for (InventoryDevice d : inventory) {
-                String misfit = misfit(d, p);
-                if (misfit == null) {
+                PlacementRules.Constraint failed = failed(d, rules);
+                if (failed == null) {
                     eligible.add(d);
                 } else {
-                    excluded.merge(misfit, 1, Integer::sum);
+                    excluded.merge(failed, 1, Integer::sum);
                 }
             }
             if (eligible.isEmpty()) {
@@ -161,7 +164,6 @@ public final class AdmissionPolicy {
         Set<UUID> blockers = new java.util.TreeSet<>();
         int busy = 0;
         boolean reservedAhead = false;
-        int notReady = 0;
         int calibrating = 0;
         for (InventoryDevice d : eligible) {
             UUID holder = heldBy.get(d.id());
@@ -172,7 +174,6 @@ public final class AdmissionPolicy {
                 reservedAhead = true; // admitted or reserved for a job ahead in this pass
                 busy++;
             } else if (!d.ready()) {
-                notReady++;
                 if (d.healthy() && !d.calibrated()) {
                     calibrating++;
                 }
@@ -251,52 +252,41 @@ public final class AdmissionPolicy {
                 + wanted;
     }
 
-    /** Why a device does not meet a placement, or null when it does. */
-    public static String misfit(InventoryDevice d, Placement p) {
-        if (p.datacenters() != null && !p.datacenters().isEmpty() && !p.datacenters().contains(d.datacenter())) {
-            return "is in datacenter " + d.datacenter() + ", not in " + p.datacenters();
-        }
-        if (p.chips() != null && !p.chips().isEmpty()
-                && p.chips().stream().noneMatch(c -> c.equalsIgnoreCase(d.chip()))) {
-            return "is a " + d.chip() + ", not one of " + p.chips();
-        }
-        if (p.labels() != null) {
-            for (Map.Entry<String, String> e : p.labels().entrySet()) {
-                String has = d.labels() == null ? null : d.labels().get(e.getKey());
-                if (!e.getValue().equals(has)) {
-                    return "lacks label " + e.getKey() + "=" + e.getValue();
-                }
-            }
-        }
-        if (p.minMemoryGb() != null && (d.memoryGb() == null || d.memoryGb() < p.minMemoryGb())) {
-            return "has " + (d.memoryGb() == null ? "unknown" : d.memoryGb() + " GB") + " memory, less than "
-                    + p.minMemoryGb() + " GB";
-        }
-        return null;
+    /** Whether a device meets a job's placement. */
+    public static boolean fits(InventoryDevice d, Placement p) {
+        return failed(d, new PlacementRules(p)) == null;
     }
 
-    /** ": 4 is in datacenter bj, not in [sh]; 3 ..." — grouped by reason kind. */
-    private static String describe(Map<String, Integer> excluded) {
+    private static PlacementRules.Constraint failed(InventoryDevice d, PlacementRules rules) {
+        return rules.firstFailed(d.datacenter(), d.chip(), d.labels(), d::memoryGb);
+    }
+
+    /** Why a device does not meet a placement, or null when it does. */
+    static String misfit(InventoryDevice d, PlacementRules rules) {
+        PlacementRules.Constraint failed = failed(d, rules);
+        if (failed == null) {
+            return null;
+        }
+        Placement p = rules.placement();
+        return switch (failed) {
+            case DATACENTERS -> "is in datacenter " + d.datacenter() + ", not in " + p.datacenters();
+            case CHIPS -> "is a " + d.chip() + ", not one of " + p.chips();
+            case LABELS -> {
+                Map.Entry<String, String> missing = rules.missingLabel(d.labels());
+                yield "lacks label " + missing.getKey() + "=" + missing.getValue();
+            }
+            case MIN_MEMORY -> "has " + (d.memoryGb() == null ? "unknown" : d.memoryGb() + " GB")
+                    + " memory, less than " + p.minMemoryGb() + " GB";
+        };
+    }
+
+    /** ": 8 excluded by datacenters, 4 excluded by chips" */
+    private static String describe(Map<PlacementRules.Constraint, Integer> excluded) {
         if (excluded.isEmpty()) {
             return "";
         }
-        Map<String, Integer> byKind = new LinkedHashMap<>();
-        excluded.forEach((why, n) -> byKind.merge(kind(why), n, Integer::sum));
         List<String> parts = new ArrayList<>();
-        byKind.forEach((kind, n) -> parts.add(n + " excluded by " + kind));
+        excluded.forEach((constraint, n) -> parts.add(n + " excluded by " + constraint.field()));
         return ": " + String.join(", ", parts);
-    }
-
-    private static String kind(String misfit) {
-        if (misfit.startsWith("is in datacenter")) {
-            return "datacenters";
-        }
-        if (misfit.startsWith("is a ")) {
-            return "chips";
-        }
-        if (misfit.startsWith("lacks label")) {
-            return "labels";
-        }
-        return "minMemoryGb";
     }
 }

@@ -116,20 +116,14 @@ public final class PlanAssembler {
             return new SchedulingDecision.Rejected(previous.jobId(), reason + "; no feasible plan on the remaining "
                     + "devices: " + result.reason());
         }
+        // a device keeps the speed it was emulated at; one new to the job runs at its chip's nominal speed
         Map<String, Double> emulatedBefore = new HashMap<>();
         previous.devices().forEach(d -> emulatedBefore.put(d.deviceId(), d.emulatedSpeed()));
-        List<PlanDevice> planDevices = result.devices().stream()
-                .sorted(Comparator.comparingInt(Planner.DevicePlan::rank))
-                .map(Planner.DevicePlan::toPlanDevice)
-                .map(d -> !emulated ? d : d.withEmulatedSpeed(emulatedBefore.containsKey(d.deviceId())
-                        ? emulatedBefore.get(d.deviceId()) : nominal(d, profile)))
-                .toList();
-        List<String> datacenters = result.datacenters().stream().distinct().sorted().toList();
-        long parameters = previous.model().parameters(assumedVocab(previous.model()));
-        Plan.Prediction prediction = new Plan.Prediction(result.predictedStepSeconds(), result.predictedEta(),
-                result.predictedEqualSplitEta(), wanBytesPerStep(datacenters.size(), parameters));
-        return new SchedulingDecision.Planned(previous.next(datacenters, planDevices, prediction, startStep, reason,
-                recovery));
+        List<PlanDevice> planDevices = planDevices(result, emulated,
+                d -> emulatedBefore.getOrDefault(d.deviceId(), nominal(d, profile)));
+        List<String> datacenters = datacenters(result);
+        return new SchedulingDecision.Planned(previous.next(datacenters, planDevices,
+                prediction(result, previous.model(), datacenters), startStep, reason, recovery));
     }
 
     /** A measured speed of one chip for one model (device-inventory's {@code GET /api/v1/profiles}). */
@@ -195,19 +189,33 @@ public final class PlanAssembler {
 
     Plan toPlan(UUID jobId, JobSpec spec, Planner.Result result, boolean emulated) {
         ModelProfile profile = ModelProfile.of(spec.model(), assumedVocab(spec.model()));
-        List<PlanDevice> devices = result.devices().stream()
-                .sorted(Comparator.comparingInt(Planner.DevicePlan::rank))
-                .map(Planner.DevicePlan::toPlanDevice)
-                .map(d -> emulated ? d.withEmulatedSpeed(nominal(d, profile)) : d)
-                .toList();
-        List<String> datacenters = result.datacenters().stream().distinct().sorted().toList();
-        long parameters = spec.model().parameters(assumedVocab(spec.model()));
-        Plan.Prediction prediction = new Plan.Prediction(result.predictedStepSeconds(), result.predictedEta(),
-                result.predictedEqualSplitEta(), wanBytesPerStep(datacenters.size(), parameters));
+        List<PlanDevice> devices = planDevices(result, emulated, d -> nominal(d, profile));
+        List<String> datacenters = datacenters(result);
+        Plan.Prediction prediction = prediction(result, spec.model(), datacenters);
         return new Plan(jobId, FIRST_VERSION, spec.strategy(), allocation(spec),
                 emulated ? Plan.EMULATED : Plan.MEASURED, result.timeScale(), spec.model(), spec.dataset(),
                 spec.steps(), spec.globalBatch(), spec.learningRate(), spec.seed(),
                 spec.hashEvery() > 0 ? spec.hashEvery() : DEFAULT_HASH_EVERY, datacenters, devices, prediction);
+    }
+
+    /** The planner's devices in rank order; under emulation each with the speed it is to run at. */
+    private static List<PlanDevice> planDevices(Planner.Result result, boolean emulated,
+                                                java.util.function.ToDoubleFunction<PlanDevice> emulatedSpeed) {
+        return result.devices().stream()
+                .sorted(Comparator.comparingInt(Planner.DevicePlan::rank))
+                .map(Planner.DevicePlan::toPlanDevice)
+                .map(d -> emulated ? d.withEmulatedSpeed(emulatedSpeed.applyAsDouble(d)) : d)
+                .toList();
+    }
+
+    private static List<String> datacenters(Planner.Result result) {
+        return result.datacenters().stream().distinct().sorted().toList();
+    }
+
+    private Plan.Prediction prediction(Planner.Result result, ModelSpec model, List<String> datacenters) {
+        long parameters = model.parameters(assumedVocab(model));
+        return new Plan.Prediction(result.predictedStepSeconds(), result.predictedEta(),
+                result.predictedEqualSplitEta(), wanBytesPerStep(datacenters.size(), parameters));
     }
 
     /**

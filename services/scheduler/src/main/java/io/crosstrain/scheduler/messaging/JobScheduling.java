@@ -107,9 +107,15 @@ class JobScheduling {
                 .toList();
         Map<UUID, AdmissionPolicy.QueuedJob> byId = new java.util.HashMap<>();
         queued.forEach(q -> byId.put(q.jobId(), q));
+        PlanAssembler planning = null; // the catalogue and profiles, read once for every job this pass admits
+        List<PlanAssembler.MeasuredProfile> profiles = List.of();
         for (AdmissionPolicy.Outcome o : policy.decide(queued, devices, running(), now)) {
             if (o instanceof AdmissionPolicy.Admit a) {
-                start(byId.get(a.jobId()), a.devices());
+                if (planning == null) {
+                    planning = assembler.withCatalogue(inventory.catalogue());
+                    profiles = inventory.profiles();
+                }
+                start(planning, profiles, byId.get(a.jobId()), a.devices());
             } else if (o instanceof AdmissionPolicy.Reject r) {
                 reject(r.jobId(), "devices not ready after " + seconds(props.deviceWait()) + ": " + r.reason());
             } else if (o instanceof AdmissionPolicy.Wait w) {
@@ -118,9 +124,9 @@ class JobScheduling {
         }
     }
 
-    private void start(AdmissionPolicy.QueuedJob job, List<InventoryDevice> devices) {
-        SchedulingDecision decision = assembler.withCatalogue(inventory.catalogue())
-                .assemble(job.jobId(), job.spec(), devices, inventory.profiles());
+    private void start(PlanAssembler planning, List<PlanAssembler.MeasuredProfile> profiles,
+                       AdmissionPolicy.QueuedJob job, List<InventoryDevice> devices) {
+        SchedulingDecision decision = planning.assemble(job.jobId(), job.spec(), devices, profiles);
         if (decision instanceof SchedulingDecision.Planned planned) {
             Plan plan = planned.plan();
             if (store.admit(plan)) {

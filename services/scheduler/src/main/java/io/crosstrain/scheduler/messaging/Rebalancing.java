@@ -29,6 +29,8 @@ class Rebalancing {
     private final Replanning replanning;
     private final SchedulerProperties props;
     private final Map<UUID, Rebalancer> detectors = new ConcurrentHashMap<>();
+    /** Jobs whose plan up to this version is not rebalanced (equal-split baselines). */
+    private final Map<UUID, Integer> notRebalanced = new ConcurrentHashMap<>();
 
     Rebalancing(SchedulerStore store, Replanning replanning, SchedulerProperties props) {
         this.store = store;
@@ -40,18 +42,27 @@ class Rebalancing {
         if (!props.rebalance().enabled() || m.samplesPerSec() <= 0 || m.error() != null) {
             return;
         }
-        Rebalancer detector = detectors.computeIfAbsent(m.jobId(), id -> new Rebalancer(
-                props.rebalance().threshold(), props.rebalance().consecutive(), props.rebalance().window()));
+        Integer skipped = notRebalanced.get(m.jobId());
+        if (skipped != null && m.planVersion() <= skipped) {
+            return; // an equal-split baseline: known without asking the database again
+        }
+        Rebalancer detector = detectors.get(m.jobId());
         Optional<RebalanceDecision> decision;
-        synchronized (detector) {
-            long known = detector.planVersion().orElse(-1);
+        synchronized (this) {
+            long known = detector == null ? -1 : detector.planVersion().orElse(-1);
             if (m.planVersion() > known) {
                 Plan plan = store.latestPlan(m.jobId()).orElse(null);
                 if (plan == null || plan.planVersion() != m.planVersion() || plan.planVersion() <= known) {
                     return; // a metric of a version that is not (or no longer) the newest
                 }
                 if (JobSpec.EQUAL.equals(plan.allocation())) {
+                    notRebalanced.put(m.jobId(), plan.planVersion());
                     return;
+                }
+                if (detector == null) {
+                    detector = new Rebalancer(props.rebalance().threshold(), props.rebalance().consecutive(),
+                            props.rebalance().window());
+                    detectors.put(m.jobId(), detector);
                 }
                 Map<String, Double> planned = new LinkedHashMap<>();
                 plan.devices().forEach(d -> planned.put(d.deviceId(), d.chipSamplesPerSec()));
@@ -65,5 +76,6 @@ class Rebalancing {
 
     void forget(UUID jobId) {
         detectors.remove(jobId);
+        notRebalanced.remove(jobId);
     }
 }

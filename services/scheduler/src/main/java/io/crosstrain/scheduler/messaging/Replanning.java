@@ -1,9 +1,11 @@
 package io.crosstrain.scheduler.messaging;
 
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -13,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.scheduler.client.InventoryClient;
@@ -67,39 +70,42 @@ class Replanning {
             if (plan.devices().stream().noneMatch(d -> d.deviceId().equals(deviceId))) {
                 continue;
             }
-            List<InventoryDevice> devices;
+            Map<String, InventoryDevice> byId;
             try {
-                devices = inventory.devices();
+                byId = byId(inventory.devices());
             } catch (InventoryClient.InventoryUnavailableException e) {
                 log.warn("cannot re-plan job {} after {} went down: {}", plan.jobId(), deviceId, e.getMessage());
                 continue; // the next event (or the sweeper) tries again
             }
-            Map<String, InventoryDevice> byId = devices.stream()
-                    .collect(Collectors.toMap(InventoryDevice::id, Function.identity(), (a, b) -> a));
-            List<InventoryDevice> remaining = plan.devices().stream()
-                    .map(d -> byId.get(d.deviceId()))
-                    .filter(d -> d != null && d.healthy() && !d.id().equals(deviceId))
-                    .toList();
-            Set<String> lost = plan.devices().stream().map(PlanDevice::deviceId)
-                    .filter(id -> remaining.stream().noneMatch(r -> r.id().equals(id)))
-                    .collect(Collectors.toCollection(java.util.TreeSet::new));
-            String reason = "lost " + lost + " (" + deviceId + ": " + why + ")";
-            int startStep = committedStep(plan.jobId()) + 1;
-            apply(plan, assembler.withCatalogue(inventory.catalogue()).replan(plan, remaining, Map.of(), startStep, reason, true));
+            List<InventoryDevice> remaining = new ArrayList<>();
+            Set<String> lost = new TreeSet<>();
+            for (PlanDevice d : plan.devices()) {
+                InventoryDevice now = byId.get(d.deviceId());
+                if (now != null && now.healthy() && !now.id().equals(deviceId)) {
+                    remaining.add(now);
+                } else {
+                    lost.add(d.deviceId());
+                }
+            }
+            replan(plan, remaining, Map.of(), committedStep(plan.jobId()) + 1,
+                    "lost " + lost + " (" + deviceId + ": " + why + ")", true);
         }
     }
 
     /**
      * Elastic growth: a device that became HEALTHY and is held by no job joins the highest-priority running job that
      * may use it (balanced allocation, no fixed device list, placement fits, below its maxDevices), from a couple of
-     * rounds ahead. Queued jobs come first: while any waits, running jobs do not grow.
+     * rounds ahead, together with every other free device that fits that job: a node's devices come back together.
+     * Queued jobs come first: while any waits, running jobs do not grow.
      */
     synchronized void onDeviceAvailable(String deviceId, int lead) {
         if (!store.waiting().isEmpty()) {
             return;
         }
         List<Plan> active = store.activePlans();
-        if (active.stream().anyMatch(p -> p.devices().stream().anyMatch(d -> d.deviceId().equals(deviceId)))) {
+        Set<String> held = new HashSet<>();
+        active.forEach(p -> p.devices().forEach(d -> held.add(d.deviceId())));
+        if (held.contains(deviceId)) {
             return;
         }
         List<InventoryDevice> devices;
@@ -109,57 +115,49 @@ class Replanning {
             log.warn("cannot consider {} for running jobs: {}", deviceId, e.getMessage());
             return;
         }
-        Map<String, InventoryDevice> byId = devices.stream()
-                .collect(Collectors.toMap(InventoryDevice::id, Function.identity(), (a, b) -> a));
+        Map<String, InventoryDevice> byId = byId(devices);
         InventoryDevice joining = byId.get(deviceId);
         if (joining == null || !joining.ready()) {
             return;
         }
-        List<Plan> candidates = new java.util.ArrayList<>();
-        Map<UUID, io.crosstrain.contracts.JobSpec> specs = new HashMap<>();
-        for (Plan plan : active) {
-            io.crosstrain.contracts.JobSpec spec = store.spec(plan.jobId()).orElse(null);
-            if (spec == null || io.crosstrain.contracts.JobSpec.EQUAL.equals(plan.allocation())
-                    || (spec.devices() != null && !spec.devices().isEmpty())
-                    || AdmissionPolicy.misfit(joining, spec.placementOrNone()) != null) {
-                continue;
-            }
-            Integer max = spec.placementOrNone().maxDevices();
-            int startStep = committedStep(plan.jobId()) + lead;
-            if ((max != null && plan.devices().size() >= max) || startStep > plan.steps()) {
-                continue;
-            }
-            candidates.add(plan);
-            specs.put(plan.jobId(), spec);
+        record Candidate(Plan plan, JobSpec spec) {
         }
-        candidates.sort(java.util.Comparator.comparingInt((Plan p) -> specs.get(p.jobId()).priorityOrDefault())
-                .reversed().thenComparing(p -> p.jobId()));
-        Set<String> held = new java.util.HashSet<>();
-        active.forEach(p -> p.devices().forEach(d -> held.add(d.deviceId())));
-        for (Plan plan : candidates) {
-            io.crosstrain.contracts.JobSpec spec = specs.get(plan.jobId());
-            List<InventoryDevice> members = new java.util.ArrayList<>();
-            for (PlanDevice d : plan.devices()) {
-                InventoryDevice known = byId.get(d.deviceId());
-                members.add(known != null ? known : new InventoryDevice(d.deviceId(), d.nodeId(), d.datacenter(),
-                        d.chip(), InventoryDevice.HEALTHY, plan.mode(), null, null));
+        Candidate best = null;
+        for (Plan plan : active) {
+            JobSpec spec = store.spec(plan.jobId()).orElse(null);
+            if (spec == null || JobSpec.EQUAL.equals(plan.allocation())
+                    || (spec.devices() != null && !spec.devices().isEmpty())
+                    || !AdmissionPolicy.fits(joining, spec.placementOrNone())
+                    || full(plan, spec) || committedStep(plan.jobId()) + lead > plan.steps()) {
+                continue;
             }
-            // every free device that fits joins in the same version: a node's devices come back together
-            Integer max = spec.placementOrNone().maxDevices();
-            List<String> joined = new java.util.ArrayList<>();
-            for (InventoryDevice d : devices) {
-                if ((max != null && members.size() >= max) || held.contains(d.id()) || !d.ready()
-                        || AdmissionPolicy.misfit(d, spec.placementOrNone()) != null) {
-                    continue;
-                }
+            int priority = spec.priorityOrDefault();
+            if (best == null || priority > best.spec().priorityOrDefault() || (priority == best.spec()
+                    .priorityOrDefault() && plan.jobId().compareTo(best.plan().jobId()) < 0)) {
+                best = new Candidate(plan, spec);
+            }
+        }
+        if (best == null) {
+            return;
+        }
+        Plan plan = best.plan();
+        List<InventoryDevice> members = new ArrayList<>();
+        plan.devices().forEach(d -> members.add(byId.getOrDefault(d.deviceId(), asInventoryDevice(d, plan))));
+        List<String> joined = new ArrayList<>();
+        Integer max = best.spec().placementOrNone().maxDevices();
+        for (InventoryDevice d : devices) {
+            if ((max == null || members.size() < max) && !held.contains(d.id()) && d.ready()
+                    && AdmissionPolicy.fits(d, best.spec().placementOrNone())) {
                 members.add(d);
                 joined.add(d.id());
             }
-            int startStep = committedStep(plan.jobId()) + lead;
-            apply(plan, assembler.withCatalogue(inventory.catalogue()).replan(plan, members, Map.of(), startStep,
-                    "elastic: " + joined + " joined", false));
-            return; // one job takes it
         }
+        replan(plan, members, Map.of(), committedStep(plan.jobId()) + lead, "elastic: " + joined + " joined", false);
+    }
+
+    private static boolean full(Plan plan, JobSpec spec) {
+        Integer max = spec.placementOrNone().maxDevices();
+        return max != null && plan.devices().size() >= max;
     }
 
     /**
@@ -172,11 +170,25 @@ class Replanning {
         if (plan == null || plan.planVersion() != planVersion) {
             return; // already re-planned
         }
-        List<InventoryDevice> devices = plan.devices().stream()
-                .map(d -> new InventoryDevice(d.deviceId(), d.nodeId(), d.datacenter(), d.chip(),
-                        InventoryDevice.HEALTHY, plan.mode(), null, null))
-                .toList();
-        apply(plan, assembler.withCatalogue(inventory.catalogue()).replan(plan, devices, new HashMap<>(measured), startStep, reason, false));
+        List<InventoryDevice> devices = plan.devices().stream().map(d -> asInventoryDevice(d, plan)).toList();
+        replan(plan, devices, measured, startStep, reason, false);
+    }
+
+    /** A device of a plan as the planner needs it, when the inventory is not asked (it is in the plan already). */
+    private static InventoryDevice asInventoryDevice(PlanDevice d, Plan plan) {
+        return new InventoryDevice(d.deviceId(), d.nodeId(), d.datacenter(), d.chip(), InventoryDevice.HEALTHY,
+                plan.mode(), null, null);
+    }
+
+    private static Map<String, InventoryDevice> byId(List<InventoryDevice> devices) {
+        return devices.stream().collect(Collectors.toMap(InventoryDevice::id, Function.identity(), (a, b) -> a));
+    }
+
+    /** The next version over these devices, planned over the inventory's chip catalogue, stored and published. */
+    private void replan(Plan previous, List<InventoryDevice> devices, Map<String, Double> measured, int startStep,
+                        String reason, boolean recovery) {
+        apply(previous, assembler.withCatalogue(inventory.catalogue())
+                .replan(previous, devices, measured, startStep, reason, recovery));
     }
 
     private void apply(Plan previous, SchedulingDecision decision) {
