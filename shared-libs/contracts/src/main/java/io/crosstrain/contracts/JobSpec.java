@@ -14,6 +14,7 @@ import java.util.UUID;
  * @param tenant       owner of the job; quotas are per tenant (null = {@value #DEFAULT_TENANT})
  * @param priority     higher runs first when devices are scarce (null = 0)
  * @param placement    constraints on the devices (null = none)
+ * @param sync         DiLoCo settings (H, WAN codec, outer optimizer); null = defaults, ignored by sync DP
  */
 public record JobSpec(
         String name,
@@ -31,7 +32,8 @@ public record JobSpec(
         int hashEvery,
         String tenant,
         Integer priority,
-        Placement placement) {
+        Placement placement,
+        SyncSpec sync) {
 
     public static final String DEFAULT_TENANT = "default";
     public static final String AUTO = "auto";
@@ -43,6 +45,18 @@ public record JobSpec(
                    Double timeScale, int hashEvery) {
         this(name, model, dataset, steps, globalBatch, learningRate, seed, strategy, allocation, devices, baselineFor,
                 timeScale, hashEvery, null, null, null);
+    }
+
+    /** Issue 3's shape: everything but the DiLoCo settings. */
+    public JobSpec(String name, ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate,
+                   long seed, String strategy, String allocation, List<String> devices, UUID baselineFor,
+                   Double timeScale, int hashEvery, String tenant, Integer priority, Placement placement) {
+        this(name, model, dataset, steps, globalBatch, learningRate, seed, strategy, allocation, devices, baselineFor,
+                timeScale, hashEvery, tenant, priority, placement, null);
+    }
+
+    public SyncSpec syncOrDefaults() {
+        return sync == null ? SyncSpec.defaults() : sync.resolved();
     }
 
     public String tenantOrDefault() {

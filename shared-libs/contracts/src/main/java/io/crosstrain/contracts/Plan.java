@@ -15,6 +15,8 @@ import java.util.UUID;
  *                    (a round a few steps ahead) loses none
  * @param reason      why this version exists ("first plan", "device X is DOWN", "rebalance: ...")
  * @param recovery    true when a failure caused this version: the job is RECOVERING until it runs
+ * @param sync        DiLoCo settings, resolved (null for sync DP and for plans older than DiLoCo)
+ * @param links       WAN links between the plan's datacenters, for the relays to emulate (empty = not emulated)
  */
 public record Plan(
         UUID jobId,
@@ -35,7 +37,9 @@ public record Plan(
         Prediction predicted,
         Integer startStep,
         String reason,
-        Boolean recovery) {
+        Boolean recovery,
+        SyncSpec sync,
+        List<WanLink> links) {
 
     /**
      * Plans written before versions existed have neither field: they start at step 1 and recover nothing. Steps
@@ -44,6 +48,17 @@ public record Plan(
     public Plan {
         startStep = startStep == null ? 1 : Math.max(1, startStep);
         recovery = recovery != null && recovery;
+        links = links == null ? List.of() : List.copyOf(links);
+    }
+
+    /** Issue 3's shape: no DiLoCo settings, no links. */
+    public Plan(UUID jobId, int planVersion, String strategy, String allocation, String mode, Double timeScale,
+                ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate, long seed,
+                int hashEvery, List<String> datacenters, List<PlanDevice> devices, Prediction predicted,
+                Integer startStep, String reason, Boolean recovery) {
+        this(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps, globalBatch,
+                learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason, recovery, null,
+                null);
     }
 
     /** A first plan: version as given, starting at step 1. */
@@ -59,7 +74,33 @@ public record Plan(
                      String reason, boolean recovery) {
         return new Plan(jobId, planVersion + 1, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery);
+                recovery, sync, links);
+    }
+
+    /** This plan with DiLoCo settings and the WAN links to emulate. */
+    public Plan withSync(SyncSpec newSync, List<WanLink> newLinks) {
+        return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
+                globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
+                recovery, newSync, newLinks);
+    }
+
+    /** DiLoCo across datacenters: inner rounds stay inside each datacenter, outer rounds every H steps. */
+    public boolean diloco() {
+        return JobSpec.DILOCO.equals(strategy);
+    }
+
+    /** Whether an outer round follows inner step {@code step} (every H steps and after the last one). */
+    public boolean outerAfter(long step) {
+        if (!diloco()) {
+            return false;
+        }
+        int h = sync == null ? SyncSpec.DEFAULT_H : sync.hOrDefault();
+        return step % h == 0 || step == steps;
+    }
+
+    /** The link between two datacenters, if the plan carries one. */
+    public java.util.Optional<WanLink> link(String x, String y) {
+        return links.stream().filter(l -> l.joins(x, y)).findFirst();
     }
 
     public static final String EMULATED = "emulated";

@@ -12,6 +12,8 @@ public final class Topics {
     public static final String MODEL_STATE = PREFIX + "model-state";
     /** Device health transitions (HEALTHY, SUSPECT, DOWN) published by device-inventory, key = deviceId. */
     public static final String DEVICE_EVENTS = PREFIX + "device-events";
+    /** Round commits, one line per (job, round, datacenter); never compacted: the log is the audit. */
+    public static final String ROUND_LEDGER = PREFIX + "round-ledger";
     public static final String DLT_SUFFIX = ".DLT";
 
     private Topics() {

@@ -3,6 +3,7 @@ package io.crosstrain.worker.domain;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.training.DeviceTrainer;
+import io.crosstrain.training.OuterOptimizer;
 
 /**
  * The per-step work of one device, without any waiting: sample its shard, forward + backward (the gradient comes
@@ -19,6 +20,10 @@ public final class DeviceStepPath implements AutoCloseable {
     private final int[] corpusTokens;
     private final DeviceTrainer trainer;
     private final float[] gradient;
+    /** DiLoCo only: the global weights and outer momentum, created at the first inner step of the job. */
+    private OuterOptimizer outer;
+    /** DiLoCo only: samples this replica processed since the last outer round (the weight of its Δ). */
+    private long samplesSinceOuter;
 
     public DeviceStepPath(Plan plan, PlanDevice device, int[] corpusTokens, int vocab) {
         this.plan = plan;
@@ -59,6 +64,57 @@ public final class DeviceStepPath implements AutoCloseable {
 
     public void apply(float[] averaged) {
         trainer.applyUpdate(averaged);
+        if (plan.diloco()) {
+            samplesSinceOuter += device.batch();
+        }
+    }
+
+    /**
+     * DiLoCo: this replica's pseudo-gradient {@code Δ = θ_global − θ_local} multiplied by the samples behind it, for
+     * the node reducer to add up like a batch-weighted gradient. The outer optimizer starts from the weights the
+     * replica had before its first inner step (every replica starts from the same seed).
+     */
+    public float[] weightedPseudoGradient() {
+        float[] delta = outer().pseudoGradient(trainer.weights());
+        float w = (float) samplesSinceOuter;
+        for (int i = 0; i < delta.length; i++) {
+            delta[i] *= w;
+        }
+        return delta;
+    }
+
+    /** Takes back the inner step applied since {@code before} was exported (its round is redone). */
+    public void undoInnerStep(DeviceTrainer.State before) {
+        trainer.importState(before);
+        samplesSinceOuter = Math.max(0, samplesSinceOuter - device.batch());
+    }
+
+    public int samplesSinceOuter() {
+        return (int) Math.min(Integer.MAX_VALUE, samplesSinceOuter);
+    }
+
+    /** DiLoCo: applies the outer step with the sample-weighted average Δ; the replica continues from the new globals. */
+    public void applyOuter(float[] averagedDelta) {
+        trainer.loadWeights(outer().step(averagedDelta));
+        samplesSinceOuter = 0;
+    }
+
+    /** Must run before the first inner step of a DiLoCo job, so θ_global is the common starting point. */
+    public OuterOptimizer outer() {
+        if (outer == null) {
+            var sync = plan.sync() == null ? io.crosstrain.contracts.SyncSpec.defaults() : plan.sync();
+            outer = new OuterOptimizer(trainer.weights(), sync.outerLrOrDefault(), sync.outerMomentumOrDefault());
+        }
+        return outer;
+    }
+
+    /** A joiner takes the outer state of a replica that trained so far. */
+    public void copyOuterFrom(DeviceStepPath other) {
+        if (other.outer != null) {
+            OuterOptimizer o = outer();
+            o.restore(other.outer.global(), other.outer.velocity(), other.outer.steps());
+            samplesSinceOuter = other.samplesSinceOuter;
+        }
     }
 
     public String weightsHash() {

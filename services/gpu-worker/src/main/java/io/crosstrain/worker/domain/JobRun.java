@@ -20,6 +20,7 @@ import io.crosstrain.codec.ChunkView;
 import io.crosstrain.contracts.GradientHeaders;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.contracts.Rounds;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.training.Corpus;
@@ -124,7 +125,7 @@ public final class JobRun {
         pending = next;
         Segment seg = current;
         if (seg != null) {
-            seg.mailbox.supersedeFrom(next.startStep(), "plan version " + next.planVersion());
+            seg.supersedeFrom(next);
         }
         log.info("job {}: plan v{} received ({}), takes over from step {}", jobId, next.planVersion(),
                 next.reason(), next.startStep());
@@ -138,8 +139,11 @@ public final class JobRun {
 
     public boolean offer(int planVersion, long round, ChunkView chunk, long wanBytes, long readyAtMs) {
         Segment seg = current;
-        return seg != null && seg.plan.planVersion() == planVersion
-                && seg.mailbox.offer(round, chunk, wanBytes, readyAtMs);
+        if (seg == null || seg.plan.planVersion() != planVersion) {
+            return false;
+        }
+        RoundMailbox box = Rounds.isOuter(round) ? seg.outerMailbox : seg.mailbox;
+        return box.offer(round, chunk, wanBytes, readyAtMs);
     }
 
     public void start() {
@@ -183,8 +187,7 @@ public final class JobRun {
                 synchronized (this) {
                     current = seg;
                     if (pending != null && pending.planVersion() > plan.planVersion()) {
-                        seg.mailbox.supersedeFrom(pending.startStep(), "plan version "
-                                + pending.planVersion());
+                        seg.supersedeFrom(pending);
                     } else {
                         pending = null;
                     }
@@ -267,6 +270,9 @@ public final class JobRun {
                             + ": no model state for plan v" + plan.planVersion() + " arrived";
                 }
                 fresh.trainer().importState(joinState);
+                if (local0 != null) {
+                    fresh.copyOuterFrom(local0);
+                }
                 log.info("job {}: device {} joins at step {} with the state after step {}", jobId, d.deviceId(),
                         from, from - 1);
             }
@@ -295,6 +301,9 @@ public final class JobRun {
         final List<PlanDevice> local;
         final RoundMailbox mailbox;
         final NodeReducer reducer;
+        /** DiLoCo: the outer rounds, kept apart because their ids sort after every inner round. */
+        final RoundMailbox outerMailbox;
+        final NodeReducer outerReducer;
         /** Per device: the step it switches at, or -1 when it finished or failed. */
         final long[] outcome;
 
@@ -304,7 +313,20 @@ public final class JobRun {
             this.mailbox = new RoundMailbox(local.size());
             this.reducer = new NodeReducer(plan.jobId(), plan.planVersion(), local.get(0).nodeId(), local.size(),
                     (int) plan.model().parameters(corpus.vocabSize()));
+            this.outerMailbox = new RoundMailbox(local.size());
+            this.outerReducer = new NodeReducer(plan.jobId(), plan.planVersion(), local.get(0).nodeId(),
+                    local.size(), (int) plan.model().parameters(corpus.vocabSize()));
             this.outcome = new long[local.size()];
+        }
+
+        /**
+         * Rounds from the newer plan's start step on are not this version's. An outer round belongs to the step it
+         * follows, so the outer round after step {@code startStep − 1} still completes here.
+         */
+        void supersedeFrom(Plan next) {
+            String why = "plan version " + next.planVersion();
+            mailbox.supersedeFrom(next.startStep(), why);
+            outerMailbox.supersedeFrom(Rounds.outer(next.startStep()), why);
         }
 
         /** Runs every local device from {@code from}; returns the step to continue at under a newer plan, or null. */
@@ -351,6 +373,9 @@ public final class JobRun {
             String upTopic = Topics.gradUp(device.datacenter());
             String modelKey = plan.model().key(corpus.vocabSize());
             int step = (int) from;
+            if (plan.diloco()) {
+                path.outer(); // θ_global is where the replica stands before its first inner step
+            }
             try {
                 for (; step <= plan.steps() && !stopped.get(); step++) {
                     long t0 = System.nanoTime();
@@ -396,10 +421,26 @@ public final class JobRun {
                     }
                     // waiting on synchronisation beyond this chip's own work: what the round cost in wall time
                     long commNanos = Math.max(0, System.nanoTime() - waitFrom);
+                    boolean outerNow = plan.outerAfter(step);
+                    // an outer round that a newer plan supersedes is redone with this step: keep the state before it
+                    DeviceTrainer.State beforeStep = outerNow ? path.trainer().exportState() : null;
                     path.apply(update.averaged());
+                    long wanBytes = update.wanBytes();
+                    if (outerNow) {
+                        OuterResult outer = outerRound(position, path, device, step, emulated);
+                        if (outer == null) {
+                            path.undoInnerStep(beforeStep);
+                            return step; // redone, inner step included, under the newer plan
+                        }
+                        commNanos += outer.waitNanos();
+                        wanBytes += outer.wanBytes();
+                    }
                     boolean last = step == plan.steps();
                     int hashEvery = Math.max(1, plan.hashEvery());
-                    String hash = last || step % hashEvery == 0 ? path.weightsHash() : null;
+                    // under DiLoCo replicas of different datacenters agree only right after an outer round
+                    boolean comparable = !plan.diloco() || outerNow;
+                    String hash = comparable && (last || step % hashEvery == 0 || plan.diloco())
+                            ? path.weightsHash() : null;
                     long endNanos = System.nanoTime();
                     double busySeconds = busyNanos / 1e9;
                     double samplesPerSec = busySeconds <= 0 ? 0.0
@@ -409,7 +450,7 @@ public final class JobRun {
                     outbox.publishMetric(new StepMetric(jobId, plan.planVersion(), device.deviceId(),
                             device.datacenter(), device.chip(), step, device.batch(), computed.loss(),
                             computed.computeNanos() / 1e6, busyNanos / 1e6, commNanos / 1e6, (endNanos - t0) / 1e6,
-                            startedAtMs, startedAtMs + (endNanos - t0) / 1_000_000, update.wanBytes(),
+                            startedAtMs, startedAtMs + (endNanos - t0) / 1_000_000, wanBytes,
                             path.parameterCount(), hash, plan.mode(), last, null, samplesPerSec,
                             Math.max(1, device.microBatches()), modelKey, update.samples()));
                     if (!last && supersededAt(step + 1)) {
@@ -433,6 +474,38 @@ public final class JobRun {
             return -1;
         }
 
+        /**
+         * DiLoCo's outer round after inner step {@code step}: the node adds its replicas' sample-weighted Δ and sends
+         * it to the datacenter's relay, which exchanges the datacenters' (quantized) Δ over the WAN and returns the
+         * sample-weighted average; every replica then takes the same outer step. Null when a newer plan took over.
+         */
+        private OuterResult outerRound(int position, DeviceStepPath path, PlanDevice device, int step,
+                                       boolean emulated) throws TimeoutException, InterruptedException {
+            long round = Rounds.outer(step);
+            long t0 = System.nanoTime();
+            List<byte[]> chunks = outerReducer.deposit(round, position, path.weightedPseudoGradient(),
+                    path.samplesSinceOuter(), emulated ? System.currentTimeMillis() : 0L);
+            long readyAt = chunks.isEmpty() ? 0L : outerReducer.readyAtOfLastRound();
+            for (int i = 0; i < chunks.size(); i++) {
+                outbox.sendGradient(Topics.gradUp(device.datacenter()),
+                        GradientHeaders.upKey(jobId, round, device.nodeId(), i), chunks.get(i), readyAt);
+            }
+            RoundMailbox.Update update;
+            try {
+                update = outerMailbox.take(round, roundTimeoutMillis);
+            } catch (RoundMailbox.Superseded e) {
+                return null;
+            }
+            if (emulated) {
+                long late = update.readyAtMs() - System.currentTimeMillis();
+                if (late > 0) {
+                    pacer.paceUntil(pacer.now(), late / 1000.0); // the emulated WAN transfer
+                }
+            }
+            path.applyOuter(update.averaged());
+            return new OuterResult(System.nanoTime() - t0, update.wanBytes());
+        }
+
         /** Whether a newer plan takes over from {@code step}: checked between rounds, before any work on it. */
         private boolean supersededAt(long step) {
             synchronized (JobRun.this) {
@@ -448,6 +521,9 @@ public final class JobRun {
             publishFailure(plan, device, step, reason);
             stop(reason);
         }
+    }
+
+    private record OuterResult(long waitNanos, long wanBytes) {
     }
 
     /** All replicas are identical, so any one of them speaks for the trained model; a failure here is no job failure. */

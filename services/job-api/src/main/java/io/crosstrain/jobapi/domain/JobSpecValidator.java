@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import io.crosstrain.contracts.DatasetSpec;
 import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.Placement;
+import io.crosstrain.contracts.SyncSpec;
 import io.crosstrain.contracts.ModelSpec;
 import io.crosstrain.web.FieldError;
 import io.crosstrain.web.RequestRejectedException;
@@ -76,9 +77,11 @@ public final class JobSpecValidator {
         }
 
         String strategy = spec.strategy() == null ? JobSpec.SYNC_DP : spec.strategy();
-        if (!JobSpec.SYNC_DP.equals(strategy)) {
-            errors.add(new FieldError("strategy", "only \"" + JobSpec.SYNC_DP + "\" is supported"));
+        if (!JobSpec.SYNC_DP.equals(strategy) && !JobSpec.DILOCO.equals(strategy)) {
+            errors.add(new FieldError("strategy", "must be \"" + JobSpec.SYNC_DP + "\" or \"" + JobSpec.DILOCO
+                    + "\""));
         }
+        SyncSpec sync = sync(spec.sync(), spec.steps(), JobSpec.DILOCO.equals(strategy), errors);
         String allocation = spec.allocation() == null ? JobSpec.BALANCED : spec.allocation();
         if (!JobSpec.BALANCED.equals(allocation) && !JobSpec.EQUAL.equals(allocation)) {
             errors.add(new FieldError("allocation", "must be \"balanced\" or \"equal\""));
@@ -122,7 +125,33 @@ public final class JobSpecValidator {
         }
         return new JobSpec(name.strip(), model, dataset, spec.steps(), spec.globalBatch(), lr, spec.seed(), strategy,
                 allocation, List.copyOf(devices), spec.baselineFor(), timeScale, hashEvery, tenant, spec.priorityOrDefault(),
-                placement);
+                placement, sync);
+    }
+
+    /** DiLoCo's settings with defaults filled in; null for sync DP, which must not carry any. */
+    private static SyncSpec sync(SyncSpec s, int steps, boolean diloco, List<FieldError> errors) {
+        if (!diloco) {
+            if (s != null) {
+                errors.add(new FieldError("sync", "only applies to strategy \"" + JobSpec.DILOCO + "\""));
+            }
+            return null;
+        }
+        SyncSpec r = s == null ? SyncSpec.defaults() : s.resolved();
+        if (r.h() < 1 || r.h() > 100_000) {
+            errors.add(new FieldError("sync.h", "must be 1-100000 inner steps"));
+        } else if (steps >= 1 && r.h() > steps) {
+            errors.add(new FieldError("sync.h", "must not exceed steps (" + steps + ")"));
+        }
+        if (!SyncSpec.CODECS.contains(r.codec())) {
+            errors.add(new FieldError("sync.codec", "must be one of " + new java.util.TreeSet<>(SyncSpec.CODECS)));
+        }
+        if (!(r.outerLr() > 0 && r.outerLr() <= 10)) {
+            errors.add(new FieldError("sync.outerLr", "must be in (0, 10]"));
+        }
+        if (!(r.outerMomentum() >= 0 && r.outerMomentum() < 1)) {
+            errors.add(new FieldError("sync.outerMomentum", "must be in [0, 1)"));
+        }
+        return r;
     }
 
     /** Checks the constraints and fills absent lists with empty ones. */

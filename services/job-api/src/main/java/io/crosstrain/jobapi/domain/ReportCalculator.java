@@ -48,11 +48,13 @@ public final class ReportCalculator {
         long lastEnd = Long.MIN_VALUE;
         long parameters = 0;
         // per step, the round's samples as the relays committed them, where the workers report it
-        Map<Integer, Integer> roundSamples = new HashMap<>();
+        // (under DiLoCo an inner round is one datacenter's: its samples add up over the datacenters)
+        Map<String, Integer> roundSamples = new HashMap<>();
         boolean allRounds = true;
         for (StepMetric m : metrics) {
             if (m.roundSamples() > 0) {
-                roundSamples.merge(m.step(), m.roundSamples(), Math::max);
+                String key = plan.diloco() ? m.step() + "\u0000" + m.datacenter() : String.valueOf(m.step());
+                roundSamples.merge(key, m.roundSamples(), Math::max);
             } else {
                 allRounds = false;
             }

@@ -43,7 +43,7 @@ class JobSpecValidatorTest {
     @Test
     void namesEveryFieldAtFault() {
         JobSpec bad = new JobSpec("", new ModelSpec(9, 100, 3, 4, -1), new DatasetSpec("bundled", "shakespeare", null),
-                0, 0, 0.0, 0, "diloco", "fastest", Arrays.asList("ok-1", "Bad!", "ok-1"), UUID.randomUUID(), -1.0,
+                0, 0, 0.0, 0, "ring-allreduce", "fastest", Arrays.asList("ok-1", "Bad!", "ok-1"), UUID.randomUUID(), -1.0,
                 -3);
         RequestRejectedException e = catchThrowableOfType(RequestRejectedException.class,
                 () -> JobSpecValidator.validate(bad, id -> false));
@@ -52,6 +52,25 @@ class JobSpecValidatorTest {
                 "name", "model.layers", "model.dModel", "model.seqLen", "model.vocabSize", "dataset.name", "steps",
                 "globalBatch", "learningRate", "strategy", "allocation", "hashEvery", "devices[1]", "devices[2]",
                 "timeScale", "baselineFor");
+    }
+
+    @Test
+    void dilocoGetsItsDefaultsAndItsSettingsAreChecked() {
+        JobSpec diloco = new JobSpec("d", ModelSpec.demo(), DatasetSpec.bundled(), 200, 64, 0.01, 1, "diloco",
+                "balanced", null, null, null, 0, null, null, null, null);
+        JobSpec ok = JobSpecValidator.validate(diloco, id -> false);
+        assertThat(ok.sync()).isEqualTo(io.crosstrain.contracts.SyncSpec.defaults());
+
+        JobSpec bad = new JobSpec("d", ModelSpec.demo(), DatasetSpec.bundled(), 20, 64, 0.01, 1, "diloco",
+                "balanced", null, null, null, 0, null, null, null,
+                new io.crosstrain.contracts.SyncSpec(50, "int3", 0.0, 1.0));
+        assertThat(fields(bad)).containsExactlyInAnyOrder("sync.h", "sync.codec", "sync.outerLr",
+                "sync.outerMomentum");
+
+        JobSpec syncOnSyncDp = new JobSpec("d", ModelSpec.demo(), DatasetSpec.bundled(), 20, 64, 0.01, 1, "sync-dp",
+                "balanced", null, null, null, 0, null, null, null,
+                new io.crosstrain.contracts.SyncSpec(5, null, null, null));
+        assertThat(fields(syncOnSyncDp)).containsExactly("sync");
     }
 
     @Test

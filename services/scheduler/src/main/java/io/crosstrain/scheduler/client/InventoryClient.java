@@ -96,6 +96,32 @@ public class InventoryClient {
     }
 
     @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+    record LinkView(String from, String to, Double gbps, Double latencyMs) {
+    }
+
+    /**
+     * The WAN links among {@code datacenters}; an empty list when the inventory has none or cannot say (the relays
+     * then emulate no WAN time).
+     */
+    public List<io.crosstrain.contracts.WanLink> links(List<String> datacenters) {
+        if (datacenters == null || datacenters.size() < 2) {
+            return List.of();
+        }
+        try {
+            String body = get("/api/v1/links");
+            if (body == null || body.isBlank()) {
+                return List.of();
+            }
+            return Arrays.stream(json.readValue(body, LinkView[].class))
+                    .filter(l -> l != null && datacenters.contains(l.from()) && datacenters.contains(l.to()))
+                    .map(l -> new io.crosstrain.contracts.WanLink(l.from(), l.to(), l.gbps(), l.latencyMs()))
+                    .toList();
+        } catch (RestClientException | JacksonException e) {
+            return List.of();
+        }
+    }
+
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     record ChipView(String name, double tflops, double memoryGb, double memBandwidthTBps, boolean unverified,
                     String source) {
     }

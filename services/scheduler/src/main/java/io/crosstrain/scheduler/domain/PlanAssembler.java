@@ -195,7 +195,8 @@ public final class PlanAssembler {
         return new Plan(jobId, FIRST_VERSION, spec.strategy(), allocation(spec),
                 emulated ? Plan.EMULATED : Plan.MEASURED, result.timeScale(), spec.model(), spec.dataset(),
                 spec.steps(), spec.globalBatch(), spec.learningRate(), spec.seed(),
-                spec.hashEvery() > 0 ? spec.hashEvery() : DEFAULT_HASH_EVERY, datacenters, devices, prediction);
+                spec.hashEvery() > 0 ? spec.hashEvery() : DEFAULT_HASH_EVERY, datacenters, devices, prediction)
+                .withSync(JobSpec.DILOCO.equals(spec.strategy()) ? spec.syncOrDefaults() : null, List.of());
     }
 
     /** The planner's devices in rank order; under emulation each with the speed it is to run at. */
