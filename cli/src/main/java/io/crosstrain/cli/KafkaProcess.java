@@ -22,11 +22,13 @@ import org.apache.kafka.common.Uuid;
 final class KafkaProcess implements AutoCloseable {
 
     private final int port;
-    private final Process process;
+    private final Path config;
+    private volatile Process process;
     private final Path log;
 
-    private KafkaProcess(int port, Process process, Path log) {
+    private KafkaProcess(int port, Path config, Process process, Path log) {
         this.port = port;
+        this.config = config;
         this.process = process;
         this.log = log;
     }
@@ -63,9 +65,20 @@ final class KafkaProcess implements AutoCloseable {
         run(List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c",
                 config.toString()), log, true);
         Process broker = spawn(List.of("kafka.Kafka", config.toString()), log);
-        KafkaProcess kafka = new KafkaProcess(clientPort, broker, log);
+        KafkaProcess kafka = new KafkaProcess(clientPort, config, broker, log);
         kafka.awaitReady(timeout);
         return kafka;
+    }
+
+    /**
+     * Stops the broker (a clean shutdown, as an operator's restart would), leaves it down for {@code downtime}, and
+     * starts it again on the same ports with the same data: clients reconnect on their own.
+     */
+    void restart(Duration downtime, Duration timeout) throws IOException, InterruptedException {
+        close();
+        Thread.sleep(downtime.toMillis());
+        process = spawn(List.of("kafka.Kafka", config.toString()), log);
+        awaitReady(timeout);
     }
 
     String bootstrapServers() {

@@ -98,6 +98,15 @@ final class LocalStack implements AutoCloseable {
         return fresh;
     }
 
+    /** Restarts the Kafka broker with its data; the services reconnect on their own. */
+    void restartKafka(Duration downtime, Duration timeout) throws IOException, InterruptedException {
+        kafka.restart(downtime, timeout);
+    }
+
+    String kafkaBootstrap() {
+        return kafka.bootstrapServers();
+    }
+
     /** The service started under this name, e.g. {@code worker-gy-node-0}. */
     ServiceProcess service(String name) {
         return services.stream().filter(s -> s.name().equals(name)).findFirst()

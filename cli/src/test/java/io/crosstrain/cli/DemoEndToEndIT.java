@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import io.crosstrain.localinfra.LocalPostgres;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -37,7 +36,7 @@ class DemoEndToEndIT {
             .normalize();
     private static final Path WORK = HOME.resolve("cli/target/e2e");
     private static final ByteArrayOutputStream BUFFER = new ByteArrayOutputStream();
-    private static final PrintStream OUT = new PrintStream(new TeeStream(BUFFER, System.out), true,
+    private static final PrintStream OUT = new PrintStream(new E2e.TeeStream(BUFFER, System.out), true,
             StandardCharsets.UTF_8);
     private static LocalStack stack;
 
@@ -52,13 +51,7 @@ class DemoEndToEndIT {
 
     @AfterAll
     static void stopStackAndDropDatabase() {
-        try {
-            if (stack != null) {
-                stack.close();
-            }
-        } finally {
-            LocalPostgres.dropDatabase(LocalPostgres.LOCAL_ADMIN_URL, "postgres", "", DATABASE);
-        }
+        E2e.stop(stack, DATABASE);
     }
 
     @Test
@@ -127,14 +120,14 @@ class DemoEndToEndIT {
         java.util.Map<String, Object> spec = jobSpec("e2e-kill-a-worker", steps, globalBatch, 11);
         UUID jobId = UUID.fromString(api.ok(api.post("/api/v1/jobs", spec), "submit").path("id").asString());
 
-        JsonNode job = awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString())
+        JsonNode job = E2e.awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString())
                 && j.path("step").asInt() >= 3, Duration.ofMinutes(4));
         int stepAtKill = job.path("step").asInt();
         java.time.Instant killedAt = java.time.Instant.now();
         stack.service("worker-gy-node-0").kill();
         OUT.println("  killed worker-gy-node-0 (4 Ascend-910B devices) at step " + stepAtKill);
 
-        job = awaitJob(api, jobId, j -> List.of("SUCCEEDED", "FAILED", "CANCELLED")
+        job = E2e.awaitJob(api, jobId, j -> List.of("SUCCEEDED", "FAILED", "CANCELLED")
                 .contains(j.path("state").asString()), Duration.ofMinutes(6));
         assertThat(job.path("state").asString()).as("final state, reason: %s", job.path("reason").asString())
                 .isEqualTo("SUCCEEDED");
@@ -189,18 +182,18 @@ class DemoEndToEndIT {
         // the devices of the worker killed before are DOWN: name the ones still running
         spec.put("placement", java.util.Map.of("datacenters", List.of("bj", "sh")));
         UUID jobId = UUID.fromString(api.ok(api.post("/api/v1/jobs", spec), "submit").path("id").asString());
-        awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString()) && j.path("step").asInt() >= 2,
+        E2e.awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString()) && j.path("step").asInt() >= 2,
                 Duration.ofMinutes(4));
 
         ApiClient worker = new ApiClient("http://127.0.0.1:" + stack.options().worker(0), mapper);
         String slowed = "bj-a100-0";
-        HttpRequestHelper.put(worker, "/api/v1/worker/devices/" + slowed + "/speed-share", "{\"share\":0.6}");
+        E2e.send("PUT", worker.base() + "/api/v1/worker/devices/" + slowed + "/speed-share", "{\"share\":0.6}", 200);
         try {
-            JsonNode job = awaitJob(api, jobId, j -> List.of("SUCCEEDED", "FAILED", "CANCELLED")
+            JsonNode job = E2e.awaitJob(api, jobId, j -> List.of("SUCCEEDED", "FAILED", "CANCELLED")
                     .contains(j.path("state").asString()), Duration.ofMinutes(6));
             assertThat(job.path("state").asString()).isEqualTo("SUCCEEDED");
         } finally {
-            HttpRequestHelper.put(worker, "/api/v1/worker/devices/" + slowed + "/speed-share", "{\"share\":1.0}");
+            E2e.send("PUT", worker.base() + "/api/v1/worker/devices/" + slowed + "/speed-share", "{\"share\":1.0}", 200);
         }
 
         JsonNode plan = api.ok(api.get("/api/v1/jobs/" + jobId + "/plan"), "plan");
@@ -244,12 +237,12 @@ class DemoEndToEndIT {
         // the gy worker was killed earlier: the job starts on the 8 devices of bj and sh
         UUID jobId = UUID.fromString(api.ok(api.post("/api/v1/jobs", jobSpec("e2e-elastic", steps, globalBatch, 17)),
                 "submit").path("id").asString());
-        awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString()), Duration.ofMinutes(4));
+        E2e.awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString()), Duration.ofMinutes(4));
         assertThat(api.ok(api.get("/api/v1/jobs/" + jobId + "/plan"), "plan").path("devices").size()).isEqualTo(8);
 
         stack.restart("worker-gy-node-0", Duration.ofMinutes(3));
         OUT.println("  restarted worker-gy-node-0; its devices report HEALTHY once calibrated");
-        JsonNode job = awaitJob(api, jobId, j -> List.of("SUCCEEDED", "FAILED", "CANCELLED")
+        JsonNode job = E2e.awaitJob(api, jobId, j -> List.of("SUCCEEDED", "FAILED", "CANCELLED")
                 .contains(j.path("state").asString()), Duration.ofMinutes(8));
         assertThat(job.path("state").asString()).as("reason: %s", job.path("reason").asString())
                 .isEqualTo("SUCCEEDED");
@@ -290,57 +283,5 @@ class DemoEndToEndIT {
         spec.put("allocation", "balanced");
         spec.put("hashEvery", 4);
         return spec;
-    }
-
-    /** PUT with a JSON body; the cli's client only needs GET and POST. */
-    private static final class HttpRequestHelper {
-        static void put(ApiClient client, String path, String json) throws Exception {
-            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(client.base() + path))
-                            .header("Content-Type", "application/json")
-                            .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).as("PUT %s: %s", path, r.body()).isEqualTo(200);
-        }
-    }
-
-    private static JsonNode awaitJob(ApiClient api, UUID jobId, java.util.function.Predicate<JsonNode> done,
-                                     Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            JsonNode job = api.ok(api.get("/api/v1/jobs/" + jobId), "job");
-            if (done.test(job)) {
-                return job;
-            }
-            String state = job.path("state").asString();
-            if (List.of("FAILED", "CANCELLED").contains(state) || System.nanoTime() > deadline) {
-                throw new AssertionError("job " + jobId + " is " + state + " (" + job.path("reason").asString()
-                        + ") at step " + job.path("step").asInt());
-            }
-            Thread.sleep(500);
-        }
-    }
-
-    /** Shows the demo's output live in the build log and keeps a copy to assert on. */
-    private static final class TeeStream extends java.io.OutputStream {
-        private final java.io.OutputStream a;
-        private final java.io.OutputStream b;
-
-        TeeStream(java.io.OutputStream a, java.io.OutputStream b) {
-            this.a = a;
-            this.b = b;
-        }
-
-        @Override
-        public void write(int c) throws java.io.IOException {
-            a.write(c);
-            b.write(c);
-        }
-
-        @Override
-        public void write(byte[] buf, int off, int len) throws java.io.IOException {
-            a.write(buf, off, len);
-            b.write(buf, off, len);
-        }
     }
 }

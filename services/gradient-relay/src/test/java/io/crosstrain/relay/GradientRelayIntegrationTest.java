@@ -301,6 +301,67 @@ class GradientRelayIntegrationTest {
         return avg;
     }
 
+    /**
+     * Exactly once across restarts: a round's records replayed twice, then both relays restarted (memory gone) and
+     * the records replayed once more. Nothing is delivered a second time, because the restarted relays read the
+     * round ledger first; the ledger holds one COMMITTED line per (round, datacenter).
+     */
+    @Test
+    @Order(5)
+    void replayedRoundsAreNeverDeliveredTwiceEvenAfterBothRelaysRestart() throws Exception {
+        UUID job = UUID.randomUUID();
+        publishPlan(job);
+        float[][] g = gradients(11);
+        sendRound(job, 1, 1, g, null, -1);
+        awaitRound(job, 1, average(g));
+
+        sendRound(job, 1, 1, g, null, -1);
+        sendRound(job, 1, 1, g, null, -1);
+        relayA.close();
+        relayB.close();
+        relayA = relay("a", bootstrap);
+        relayB = relay("b", bootstrap);
+        sendRound(job, 1, 1, g, null, -1);
+        // a fresh round proves both relays are up and reading: once it is down, round 1's replays were handled
+        float[][] g2 = gradients(12);
+        sendRound(job, 2, 1, g2, null, -1);
+        awaitRound(job, 2, average(g2));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(counter(relayA, RelayMetrics.DUPLICATES, "intra-dc")).isGreaterThanOrEqualTo(6.0));
+
+        poll();
+        for (String dc : List.of("a", "b")) {
+            assertThat(downRecords(dc, job, 1)).as("round 1 at %s", dc).hasSize(3);
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(ledgerLines(job)).containsOnly(Map.entry("1:a:COMMITTED", 1), Map.entry("1:b:COMMITTED", 1),
+                Map.entry("2:a:COMMITTED", 1), Map.entry("2:b:COMMITTED", 1)));
+    }
+
+    /** Counts ledger lines of a job by round:datacenter:status. */
+    static Map<String, Integer> ledgerLines(UUID job) {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringDeserializer(),
+                new StringDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(Topics.ROUND_LEDGER).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            JsonMapper mapper = relayA.getBean(JsonMapper.class);
+            while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    io.crosstrain.contracts.RoundLedgerEntry e = mapper.readValue(r.value(),
+                            io.crosstrain.contracts.RoundLedgerEntry.class);
+                    if (job.equals(e.jobId())) {
+                        out.merge(e.round() + ":" + e.datacenter() + ":" + e.status(), 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     static void publishPlan(UUID job) throws Exception {
         Plan plan = new Plan(job, 1, "sync-dp", "balanced", Plan.EMULATED, 1.0, ModelSpec.demo(),
                 DatasetSpec.bundled(), 10, GLOBAL_BATCH, 1e-3, 7L, 5, List.of("a", "b"), DEVICES, null);

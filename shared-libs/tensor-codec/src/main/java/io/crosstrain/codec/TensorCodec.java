@@ -1,7 +1,6 @@
 package io.crosstrain.codec;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -19,7 +18,7 @@ import java.util.zip.CRC32C;
  * offset      size  field                         (header and trailer big-endian)
  * 0           4     magic 0x43544348 ("CTCH")
  * 4           1     version, 1
- * 5           1     codec: 0 = FP32, 1 = BF16
+ * 5           1     codec: 0 = FP32, 1 = BF16, 2 = FP16, 3 = INT8, 4 = INT4
  * 6           16    jobId (most, then least significant long)
  * 22          8     round
  * 30          4     planVersion
@@ -31,9 +30,28 @@ import java.util.zip.CRC32C;
  * 48+S        8     totalElements of the whole tensor
  * 56+S        8     elementOffset of this chunk
  * 64+S        4     elementCount N of this chunk
- * 68+S        N·b   payload, LITTLE-endian: FP32 b = 4, BF16 b = 2
- * 68+S+N·b    4     CRC32C of every byte before it (header + payload)
+ * 68+S        P     payload, LITTLE-endian, P = {@link Codec#payloadBytes}(N) (below)
+ * 68+S+P      4     CRC32C of every byte before it (header + payload)
  * </pre>
+ *
+ * Payloads ({@link Quantization} has the arithmetic):
+ *
+ * <pre>
+ * codec  P                      layout
+ * FP32   4·N                    N binary32
+ * BF16   2·N                    N bfloat16 (upper halves of binary32)
+ * FP16   2·N                    N IEEE binary16, finite values clamped to ±65504
+ * INT8   N + 4·⌈N/64⌉           per block of 64 elements (the last may be shorter):
+ *                               float32 scale = absmax/127, then one signed byte per element
+ * INT4   ⌈N/2⌉ + 4·⌈N/64⌉       per block of 64: float32 scale = absmax/7, then two signed nibbles per byte,
+ *                               low nibble first; an odd last block pads its last high nibble with 0
+ * </pre>
+ *
+ * Blocks are counted from the first element of the chunk; since every chunk but the last holds whole blocks, they
+ * are also the tensor's blocks, so a tensor quantizes the same whether it is sent whole or chunk by chunk. INT8 and
+ * INT4 refuse NaN and ±∞ when encoding (IllegalArgumentException naming the element); decoding refuses a scale that
+ * is negative, NaN or so large that the top level would decode to infinity, and a value the encoder never writes
+ * (-128, nibble -8, non-zero padding).
  *
  * The CRC sits at the end of the record so the encoder writes everything in one pass and the checksum covers all
  * of it. Every record is at most {@link #MAX_CHUNK_BYTES} including header and trailer. How many elements a chunk
@@ -63,12 +81,19 @@ public final class TensorCodec {
         if (sender != null) {
             senderBytes(sender); // validates the length
         }
-        return PAYLOAD_CAPACITY / c.bytesPerElement();
+        if (c.blockwise()) { // whole blocks only, so chunk boundaries are block boundaries
+            return (int) (PAYLOAD_CAPACITY / c.payloadBytes(Codec.BLOCK)) * Codec.BLOCK;
+        }
+        return (int) (PAYLOAD_CAPACITY * 8L / c.bitsPerValue());
     }
 
     /** Bytes of an encoded chunk of {@code elementCount} elements from {@code sender}. */
     public static int encodedSize(Codec c, String sender, int elementCount) {
-        return FIXED_OVERHEAD + senderBytes(sender).length + elementCount * c.bytesPerElement();
+        long size = FIXED_OVERHEAD + senderBytes(sender).length + c.payloadBytes(elementCount);
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(elementCount + " elements of " + c + " exceed any record");
+        }
+        return (int) size;
     }
 
     /** Chunks a tensor of {@code totalElements} splits into; an empty tensor still travels as one empty chunk. */
@@ -108,9 +133,9 @@ public final class TensorCodec {
         Objects.requireNonNull(meta, "meta");
         Objects.requireNonNull(src, "src");
         Codec codec = meta.codec();
-        if (count < 0 || count > PAYLOAD_CAPACITY / codec.bytesPerElement()) {
-            throw new IllegalArgumentException("chunk of " + count + " elements does not fit " + MAX_CHUNK_BYTES
-                    + " bytes with codec " + codec);
+        if (count < 0 || count > elementsPerChunk(codec, null)) {
+            throw new IllegalArgumentException("chunk of " + count + " elements exceeds the "
+                    + elementsPerChunk(codec, null) + " that fit " + MAX_CHUNK_BYTES + " bytes with codec " + codec);
         }
         if (srcFrom < 0 || srcFrom > src.length - count) {
             throw new IllegalArgumentException("source range " + srcFrom + "+" + count + " outside an array of "
@@ -125,7 +150,7 @@ public final class TensorCodec {
         }
         byte[] sender = senderBytes(meta.sender());
         int headerLength = SENDER_AT + sender.length + 32;
-        int payloadLength = count * codec.bytesPerElement();
+        int payloadLength = (int) codec.payloadBytes(count);
         byte[] out = new byte[headerLength + payloadLength + 4];
 
         ByteBuffer header = ByteBuffer.wrap(out); // big-endian
@@ -136,17 +161,7 @@ public final class TensorCodec {
                 .putInt(meta.sampleCount()).putInt(chunkIndex).putInt(chunkCount)
                 .putLong(totalElements).putLong(elementOffset).putInt(count);
 
-        if (codec == Codec.FP32) {
-            ByteBuffer.wrap(out, headerLength, payloadLength).slice().order(ByteOrder.LITTLE_ENDIAN)
-                    .asFloatBuffer().put(src, srcFrom, count);
-        } else {
-            int p = headerLength;
-            for (int i = srcFrom, end = srcFrom + count; i < end; i++) {
-                int h = toBf16Bits(src[i]);
-                out[p++] = (byte) h;
-                out[p++] = (byte) (h >>> 8);
-            }
-        }
+        Quantization.write(codec, src, srcFrom, count, elementOffset, out, headerLength);
 
         int crcAt = out.length - 4;
         CRC32C crc = new CRC32C();
@@ -179,15 +194,7 @@ public final class TensorCodec {
     }
 
     static void copyPayload(byte[] record, Codec codec, int payloadAt, int count, float[] dest, int destOffset) {
-        if (codec == Codec.FP32) {
-            ByteBuffer.wrap(record, payloadAt, count * 4).slice().order(ByteOrder.LITTLE_ENDIAN)
-                    .asFloatBuffer().get(dest, destOffset, count);
-        } else {
-            int p = payloadAt;
-            for (int i = 0; i < count; i++, p += 2) {
-                dest[destOffset + i] = fromBf16Bits((record[p] & 0xff) | (record[p + 1] & 0xff) << 8);
-            }
-        }
+        Quantization.read(codec, record, payloadAt, count, dest, destOffset);
     }
 
     private static Header verifiedHeader(byte[] record) {
@@ -202,6 +209,7 @@ public final class TensorCodec {
                     stored, computed));
         }
         h.checkConsistent();
+        Quantization.check(h.codec, record, h.payloadAt, h.elementCount);
         return h;
     }
 
@@ -307,7 +315,7 @@ public final class TensorCodec {
         if (h.elementCount < 0) {
             throw new CorruptChunkException("negative element count " + h.elementCount);
         }
-        long expected = (long) h.payloadAt + (long) h.elementCount * codec.bytesPerElement() + 4;
+        long expected = (long) h.payloadAt + codec.payloadBytes(h.elementCount) + 4;
         if (record.length < expected) {
             throw new CorruptChunkException("truncated: " + record.length + " bytes, the header announces "
                     + expected);

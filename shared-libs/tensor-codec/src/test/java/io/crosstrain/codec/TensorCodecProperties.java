@@ -31,6 +31,12 @@ class TensorCodecProperties {
                 b - 1, b, b + 1, 2 * b + 1).distinct().toList();
     }
 
+    /**
+     * The codecs whose round trip these properties predict bit for bit (and which carry any bit pattern);
+     * FP16, INT8 and INT4 have their own properties in {@link QuantizationProperties}.
+     */
+    private static final Codec[] BIT_EXACT = {Codec.FP32, Codec.BF16};
+
     private static final String LONGEST_ASCII_SENDER = "x".repeat(TensorCodec.MAX_SENDER_BYTES);
     /** 21 three-byte characters: 63 bytes of UTF-8, one short of the limit. */
     private static final String LONGEST_CJK_SENDER = "数据中心".repeat(6).substring(0, 21);
@@ -76,7 +82,7 @@ class TensorCodecProperties {
     static ChunkMeta randomMeta(SplittableRandom r) {
         return new ChunkMeta(new UUID(r.nextLong(), r.nextLong()), r.nextLong() & Long.MAX_VALUE,
                 between(r, 0, Integer.MAX_VALUE), randomSender(r), between(r, 0, Integer.MAX_VALUE),
-                oneOf(r, Codec.values()));
+                oneOf(r, BIT_EXACT));
     }
 
     // ---------------------------------------------------------------- round trip
@@ -87,7 +93,7 @@ class TensorCodecProperties {
     @Test
     void roundTripKeepsEveryElement() {
         List<RoundTrip> edges = new ArrayList<>();
-        for (Codec codec : Codec.values()) {
+        for (Codec codec : BIT_EXACT) {
             for (ChunkMeta meta : edgeMetas(codec)) {
                 for (int length : EDGE_LENGTHS) {
                     edges.add(new RoundTrip(meta, length, edges.size()));

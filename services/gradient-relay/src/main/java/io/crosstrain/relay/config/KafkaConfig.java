@@ -43,7 +43,8 @@ class KafkaConfig {
     @Bean
     KafkaAdmin.NewTopics relayTopics(RelayProperties relay) {
         String dc = relay.datacenter();
-        return KafkaTopics.withDeadLetters(Topics.PLANS, Topics.gradUp(dc), Topics.GRAD_WAN, Topics.gradDown(dc));
+        return KafkaTopics.withDeadLetters(Topics.PLANS, Topics.gradUp(dc), Topics.GRAD_WAN, Topics.gradDown(dc),
+                Topics.ROUND_LEDGER);
     }
 
     /** Listener container factory for byte[] chunk topics, tuned for latency. */

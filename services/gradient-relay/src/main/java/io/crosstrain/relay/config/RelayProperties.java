@@ -23,5 +23,11 @@ public record RelayProperties(
         @NotBlank @Pattern(regexp = "[A-Za-z0-9._-]{1,48}",
                 message = "must be 1..48 characters of A-Z a-z 0-9 . _ -") String datacenter,
         @DefaultValue("65536") @Min(1) int completedMemory,
-        @DefaultValue("128MB") @NotNull DataSize maxBuffered) {
+        @DefaultValue("128MB") @NotNull DataSize maxBuffered,
+        @DefaultValue("true") boolean replayLedger,
+        @DefaultValue @NotNull Deadline deadline) {
+
+    public record Deadline(@DefaultValue("20") @Min(1) int window, @DefaultValue("5") @Min(1) int minSamples,
+                           @DefaultValue("4.0") double k, @DefaultValue("250ms") @NotNull java.time.Duration floor) {
+    }
 }

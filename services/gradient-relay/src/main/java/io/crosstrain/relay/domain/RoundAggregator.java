@@ -20,6 +20,8 @@ import io.crosstrain.codec.TensorCodec;
 import io.crosstrain.contracts.GradientHeaders;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.contracts.RoundLedgerEntry;
+import io.crosstrain.contracts.Rounds;
 
 /**
  * Per-round chunk bookkeeping and summation of one relay stage.
@@ -88,6 +90,33 @@ public final class RoundAggregator<R> {
         /** Open chunks of an older plan version were dropped because a newer plan arrived. */
         default void abandoned(UUID jobId, int planVersion, int chunks) {
         }
+
+        /**
+         * Every chunk of a round this stage delivers to its datacenter went out (cross-DC stage; intra-DC stage for
+         * DiLoCo's inner rounds), or a newer plan dropped the round: one ledger line, once per round.
+         */
+        default void roundClosed(RoundLedgerEntry entry) {
+        }
+    }
+
+    /**
+     * Encodes a finished chunk's values for the WAN. The default sends float32; the relay plugs in quantization with
+     * error feedback for DiLoCo's outer rounds.
+     */
+    @FunctionalInterface
+    public interface WanEncoder {
+        byte[] encode(Plan plan, ChunkMeta out, Chunk chunk, float[] values);
+
+        WanEncoder FP32 = (plan, out, chunk, values) -> TensorCodec.encodeChunk(out, chunk.chunkIndex(),
+                chunk.chunkCount(), chunk.totalElements(), chunk.elementOffset(), values, 0, values.length);
+    }
+
+    /** Emulated WAN transfer time of a datacenter's contribution to this relay, in ms (0 = not emulated). */
+    @FunctionalInterface
+    public interface WanDelay {
+        long millis(Plan plan, String fromDatacenter, String toDatacenter, long bytes);
+
+        WanDelay NONE = (plan, from, to, bytes) -> 0L;
     }
 
     /**
@@ -100,7 +129,11 @@ public final class RoundAggregator<R> {
      *                  devices apply the result no earlier, so an emulated round never ends before its slowest chip
      */
     public record Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes,
-                         long readyAtMs) {
+                         long readyAtMs, boolean down) {
+        public Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes,
+                      long readyAtMs) {
+            this(jobId, round, chunkIndex, key, record, wanBytes, readyAtMs, false);
+        }
     }
 
     public record Settings(int completedMemory, long maxBufferedBytes) {
@@ -112,6 +145,20 @@ public final class RoundAggregator<R> {
     }
 
     private record SlotId(UUID jobId, int planVersion, long round, int chunkIndex) {
+        RoundId roundId() {
+            return new RoundId(jobId, planVersion, round);
+        }
+    }
+
+    private record RoundId(UUID jobId, int planVersion, long round) {
+    }
+
+    /** Chunks of a round delivered so far, until its ledger line is written. */
+    private static final class RoundProgress {
+        int emitted;
+        long samples;
+        long wanBytes;
+        final java.util.Set<String> late = new java.util.TreeSet<>();
     }
 
     private record Pending<R>(String key, byte[] value, R origin, UUID jobId, int planVersion, long readyAtMs) {
@@ -128,6 +175,21 @@ public final class RoundAggregator<R> {
     private final LinkedHashMap<SlotId, Boolean> completed;
     private final ArrayDeque<Pending<R>> buffer = new ArrayDeque<>();
     private long bufferedBytes;
+    private final Map<RoundId, RoundProgress> progress = new HashMap<>();
+    /** Rounds whose ledger line exists (written by this relay, or read back from the ledger after a restart). */
+    private final LinkedHashMap<RoundId, Boolean> committed;
+    private WanEncoder wanEncoder = WanEncoder.FP32;
+    private WanDelay wanDelay = WanDelay.NONE;
+    private java.util.function.LongSupplier clock = System::currentTimeMillis;
+    private LatenessJudge lateness = LatenessJudge.NEVER;
+
+    /** Decides whether a contribution came after its round's deadline; the relay backs it with adaptive deadlines. */
+    public interface LatenessJudge {
+        /** @param waitedMs how long the round had been open when the contribution of {@code sender} arrived */
+        boolean late(String sender, long waitedMs);
+
+        LatenessJudge NEVER = (sender, waitedMs) -> false;
+    }
 
     public RoundAggregator(Stage stage, String datacenter, Settings settings, Sink<R> sink) {
         this.stage = Objects.requireNonNull(stage);
@@ -142,6 +204,40 @@ public final class RoundAggregator<R> {
                 return size() > limit;
             }
         };
+        this.committed = new LinkedHashMap<>(Math.min(limit, 1 << 16), 0.75f) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<RoundId, Boolean> eldest) {
+                return size() > limit;
+            }
+        };
+    }
+
+    public synchronized RoundAggregator<R> wanEncoder(WanEncoder encoder) {
+        this.wanEncoder = Objects.requireNonNull(encoder);
+        return this;
+    }
+
+    public synchronized RoundAggregator<R> wanDelay(WanDelay delay) {
+        this.wanDelay = Objects.requireNonNull(delay);
+        return this;
+    }
+
+    public synchronized RoundAggregator<R> lateness(LatenessJudge judge, java.util.function.LongSupplier wallClock) {
+        this.lateness = Objects.requireNonNull(judge);
+        this.clock = Objects.requireNonNull(wallClock);
+        return this;
+    }
+
+    /**
+     * A round the ledger already records as committed (a restarted relay reads the ledger first): every
+     * contribution to it counts as a duplicate, so it is neither summed nor delivered again.
+     */
+    public synchronized void markCommitted(UUID jobId, int planVersion, long round) {
+        committed.put(new RoundId(jobId, planVersion, round), Boolean.TRUE);
+    }
+
+    public synchronized boolean isCommitted(UUID jobId, int planVersion, long round) {
+        return committed.containsKey(new RoundId(jobId, planVersion, round));
     }
 
     /** The sender name a relay puts on the averaged chunks it sends down. */
@@ -169,13 +265,23 @@ public final class RoundAggregator<R> {
         versions.add(added);
 
         int dropped = 0;
+        java.util.Set<RoundId> abortedRounds = new java.util.TreeSet<>(
+                Comparator.comparingInt(RoundId::planVersion).thenComparingLong(RoundId::round));
         for (Iterator<SlotId> it = open.keySet().iterator(); it.hasNext(); ) {
             SlotId id = it.next();
             if (id.jobId().equals(plan.jobId()) && id.planVersion() < plan.planVersion()
-                    && id.round() >= added.startStep) {
+                    && Rounds.step(id.round()) >= added.startStep) {
                 it.remove();
                 dropped++;
+                abortedRounds.add(id.roundId());
             }
+        }
+        for (RoundId r : abortedRounds) {
+            RoundProgress p = progress.remove(r);
+            committed.put(r, Boolean.TRUE);
+            sink.roundClosed(new RoundLedgerEntry(r.jobId(), r.round(), r.planVersion(), datacenter,
+                    RoundLedgerEntry.ABORTED, kindOf(versions, r.round()), p == null ? 0 : p.samples, List.of(),
+                    List.of(), p == null ? 0 : p.emitted, p == null ? 0 : p.wanBytes, clock.getAsLong()));
         }
         if (dropped > 0) {
             sink.abandoned(plan.jobId(), previous, dropped);
@@ -259,7 +365,7 @@ public final class RoundAggregator<R> {
             return;
         }
         SlotId id = new SlotId(meta.jobId(), meta.planVersion(), meta.round(), chunk.chunkIndex());
-        if (completed.containsKey(id)) {
+        if (completed.containsKey(id) || committed.containsKey(id.roundId())) {
             sink.duplicate(key, origin);
             return;
         }
@@ -306,9 +412,20 @@ public final class RoundAggregator<R> {
             return;
         }
         boolean foreign = stage == Stage.CROSS_DC && !datacenter.equals(meta.sender());
-        slot.add(position, chunk.values(), meta.sampleCount(), foreign ? value.length : 0, origin, readyAtMs);
+        long now = clock.getAsLong();
+        if (slot.openedAtMs == 0) {
+            slot.openedAtMs = now;
+        } else if (lateness.late(meta.sender(), now - slot.openedAtMs)) {
+            slot.late.add(meta.sender());
+        }
+        long arrival = readyAtMs;
+        if (foreign && readyAtMs > 0) {
+            // the emulated WAN: the partial reaches this datacenter a link transfer after it was ready
+            arrival = readyAtMs + wanDelay.millis(plan.plan, meta.sender(), datacenter, value.length);
+        }
+        slot.add(position, chunk.values(), meta.sampleCount(), foreign ? value.length : 0, origin, arrival);
         if (slot.complete()) {
-            slot.output = finish(meta, chunk, slot);
+            slot.output = finish(plan.plan, meta, chunk, slot);
             emit(id, slot);
         }
     }
@@ -317,6 +434,33 @@ public final class RoundAggregator<R> {
         sink.publish(slot.output);
         open.remove(id);
         completed.put(id, Boolean.TRUE);
+        if (!slot.output.down()) {
+            return; // a partial for the WAN: the round commits where it goes down
+        }
+        RoundId r = id.roundId();
+        RoundProgress p = progress.computeIfAbsent(r, k -> new RoundProgress());
+        p.emitted++;
+        p.samples = slot.weight;
+        p.wanBytes += slot.foreignBytes;
+        p.late.addAll(slot.late);
+        if (p.emitted == slot.chunkCount) {
+            progress.remove(r);
+            committed.put(r, Boolean.TRUE);
+            JobPlans versions = plans.get(id.jobId());
+            JobPlan plan = versions == null ? null : versions.inEffect(id.planVersion(), id.round());
+            sink.roundClosed(new RoundLedgerEntry(id.jobId(), id.round(), id.planVersion(), datacenter,
+                    RoundLedgerEntry.COMMITTED, kindOf(versions, id.round()), p.samples,
+                    plan == null ? List.of() : plan.contributors, List.copyOf(p.late), p.emitted, p.wanBytes,
+                    clock.getAsLong()));
+        }
+    }
+
+    private String kindOf(JobPlans versions, long round) {
+        if (Rounds.isOuter(round)) {
+            return RoundLedgerEntry.OUTER;
+        }
+        JobPlan p = versions == null ? null : versions.forRound(round);
+        return p != null && p.plan.diloco() ? RoundLedgerEntry.INNER : RoundLedgerEntry.SYNC;
     }
 
     private void buffer(String key, byte[] value, R origin, ChunkMeta meta, long readyAtMs) {
@@ -338,7 +482,7 @@ public final class RoundAggregator<R> {
         sink.buffered(key, origin);
     }
 
-    private Output finish(ChunkMeta meta, Chunk chunk, Slot slot) {
+    private Output finish(Plan plan, ChunkMeta meta, Chunk chunk, Slot slot) {
         float[] sum = slot.acc;
         long weight = slot.weight;
         if (weight > Integer.MAX_VALUE) {
@@ -346,12 +490,8 @@ public final class RoundAggregator<R> {
         }
         String key;
         ChunkMeta out;
-        if (stage == Stage.INTRA_DC) {
-            out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), datacenter, (int) weight,
-                    meta.codec());
-            key = GradientHeaders.wanKey(meta.jobId(), meta.round(), datacenter, chunk.chunkIndex());
-        } else {
-            // a round without samples has nothing to average: its (zero) sum goes out as is
+        if (stage == Stage.INTRA_DC && plan.diloco() && !Rounds.isOuter(meta.round())) {
+            // DiLoCo's inner rounds never leave the datacenter: the DC average goes straight down
             if (weight > 0) {
                 float g = (float) weight;
                 for (int i = 0; i < sum.length; i++) {
@@ -361,11 +501,32 @@ public final class RoundAggregator<R> {
             out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), downSender, (int) weight,
                     meta.codec());
             key = GradientHeaders.downKey(meta.jobId(), meta.round(), chunk.chunkIndex());
+            byte[] record = TensorCodec.encodeChunk(out, chunk.chunkIndex(), chunk.chunkCount(),
+                    chunk.totalElements(), chunk.elementOffset(), sum, 0, sum.length);
+            return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, 0, slot.readyAtMs, true);
         }
+        if (stage == Stage.INTRA_DC) {
+            out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), datacenter, (int) weight,
+                    meta.codec());
+            key = GradientHeaders.wanKey(meta.jobId(), meta.round(), datacenter, chunk.chunkIndex());
+            byte[] record = Rounds.isOuter(meta.round()) ? wanEncoder.encode(plan, out, chunk, sum)
+                    : WanEncoder.FP32.encode(plan, out, chunk, sum);
+            return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, 0, slot.readyAtMs,
+                    false);
+        }
+        // cross-DC: a round without samples has nothing to average: its (zero) sum goes out as is
+        if (weight > 0) {
+            float g = (float) weight;
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] = sum[i] / g;
+            }
+        }
+        out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), downSender, (int) weight, Codec.FP32);
+        key = GradientHeaders.downKey(meta.jobId(), meta.round(), chunk.chunkIndex());
         byte[] record = TensorCodec.encodeChunk(out, chunk.chunkIndex(), chunk.chunkCount(), chunk.totalElements(),
                 chunk.elementOffset(), sum, 0, sum.length);
         return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, slot.foreignBytes,
-                slot.readyAtMs);
+                slot.readyAtMs, true);
     }
 
     /** The versions of one job's plan still in effect for some round, oldest first (a few at most). */
@@ -388,11 +549,12 @@ public final class RoundAggregator<R> {
             }
         }
 
-        /** The version a round runs under: the newest whose startStep is at or before it. */
+        /** The version a round runs under: the newest whose startStep is at or before its step. */
         JobPlan forRound(long round) {
+            long step = Rounds.step(round);
             JobPlan found = null;
             for (JobPlan p : versions) {
-                if (found == null || p.startStep <= round) {
+                if (found == null || p.startStep <= step) {
                     found = p;
                 }
             }
@@ -413,6 +575,7 @@ public final class RoundAggregator<R> {
 
     /** A plan as one stage sees it: who contributes, in which summation order. */
     private final class JobPlan {
+        final Plan plan;
         final int version;
         final long startStep;
         final List<String> contributors;
@@ -420,6 +583,7 @@ public final class RoundAggregator<R> {
         final boolean participating;
 
         JobPlan(Plan plan) {
+            this.plan = plan;
             version = plan.planVersion();
             startStep = plan.startStep();
             if (stage == Stage.INTRA_DC) {
@@ -460,6 +624,8 @@ public final class RoundAggregator<R> {
         long weight;
         long foreignBytes;
         long readyAtMs;
+        long openedAtMs;
+        final List<String> late = new ArrayList<>(1);
         Output output;
 
         Slot(Chunk first, int contributors) {

@@ -32,6 +32,13 @@ public class GradientPublisher implements DisposableBean {
     private final KafkaTemplate<String, byte[]> template;
     private final DefaultKafkaProducerFactory<String, byte[]> factory;
     private volatile Runnable onFailure = () -> { };
+    private volatile io.github.resilience4j.retry.Retry wanRetry;
+    private final java.util.concurrent.ScheduledExecutorService retryTimer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "wan-retry");
+                t.setDaemon(true);
+                return t;
+            });
 
     public GradientPublisher(KafkaTemplate<String, byte[]> template,
                              DefaultKafkaProducerFactory<String, byte[]> factory) {
@@ -58,6 +65,39 @@ public class GradientPublisher implements DisposableBean {
             headers.add(ChunkHeaders.READY_AT, ChunkHeaders.encodeLong(readyAtMs));
         }
         send(new ProducerRecord<>(topic, null, key, value, headers));
+    }
+
+    /** Guards {@link #sendToWan} with this retry (the relay's outbound WAN link). */
+    void wanRetry(io.github.resilience4j.retry.Retry retry) {
+        this.wanRetry = retry;
+    }
+
+    /**
+     * Hands this datacenter's partial to the WAN topic. A send the producer finally fails (broker away longer than
+     * its delivery timeout) is tried again by the link's Resilience4j retry, with backoff, before it counts as failed.
+     */
+    void sendToWan(String key, byte[] value, long readyAtMs) {
+        Headers headers = new RecordHeaders();
+        if (readyAtMs > 0) {
+            headers.add(ChunkHeaders.READY_AT, ChunkHeaders.encodeLong(readyAtMs));
+        }
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.GRAD_WAN, null, key, value, headers);
+        io.github.resilience4j.retry.Retry retry = wanRetry;
+        if (retry == null) {
+            send(record);
+            return;
+        }
+        retry.executeCompletionStage(retryTimer, () -> template.send(record))
+                .whenComplete((result, ex) -> {
+                    if (ex != null) {
+                        failed(record, ex);
+                    }
+                });
+    }
+
+    /** Publishes a JSON line (the round ledger) with the same idempotent producer. */
+    void sendJson(String topic, String key, byte[] json) {
+        send(new ProducerRecord<>(topic, null, key, json));
     }
 
     /**
@@ -106,6 +146,7 @@ public class GradientPublisher implements DisposableBean {
 
     @Override
     public void destroy() {
+        retryTimer.shutdownNow();
         factory.destroy();
     }
 }

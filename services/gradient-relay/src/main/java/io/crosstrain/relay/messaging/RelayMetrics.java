@@ -22,6 +22,8 @@ public final class RelayMetrics {
     public static final String IGNORED = "relay.chunks.ignored";
     public static final String ABANDONED = "relay.chunks.abandoned";
     public static final String PUBLISH_FAILURES = "relay.publish.failures";
+    public static final String WAN_BYTES_SENT = "relay.wan.bytes.sent";
+    public static final String ROUNDS_COMMITTED = "relay.rounds.committed";
 
     private final MeterRegistry registry;
     private final Map<Stage, Counters> byStage = new EnumMap<>(Stage.class);
@@ -45,6 +47,14 @@ public final class RelayMetrics {
 
     void deadLetter(Stage s, Rejection reason) {
         registry.counter(DEAD_LETTERS, "stage", tag(s), "reason", reason.name()).increment();
+    }
+
+    void wanSent(long bytes) {
+        registry.counter(WAN_BYTES_SENT).increment(bytes);
+    }
+
+    void roundClosed(String kind, String status) {
+        registry.counter(ROUNDS_COMMITTED, "kind", kind, "status", status).increment();
     }
 
     void publishFailed() {

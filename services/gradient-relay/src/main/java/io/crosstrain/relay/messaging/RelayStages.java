@@ -4,6 +4,14 @@ import org.springframework.stereotype.Component;
 
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.relay.config.RelayProperties;
+import java.time.Duration;
+import java.util.List;
+
+import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.crosstrain.relay.domain.AdaptiveDeadline;
+import io.crosstrain.relay.domain.QuantizingWanEncoder;
 import io.crosstrain.relay.domain.RoundAggregator;
 import io.crosstrain.relay.domain.RoundAggregator.Settings;
 import io.crosstrain.relay.domain.RoundAggregator.Stage;
@@ -14,19 +22,43 @@ import io.micrometer.core.instrument.MeterRegistry;
 @Component
 public class RelayStages {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RelayStages.class);
+
     private final RoundAggregator<Origin> intraDc;
     private final RoundAggregator<Origin> crossDc;
     private final RelayMetrics metrics;
 
-    RelayStages(RelayProperties relay, GradientPublisher publisher, MeterRegistry registry) {
+    private final WanLinks links;
+
+    RelayStages(RelayProperties relay, GradientPublisher publisher, MeterRegistry registry, JsonMapper json,
+                KafkaConnectionDetails kafka) {
         String dc = relay.datacenter();
         metrics = new RelayMetrics(registry);
         publisher.onFailure(metrics::publishFailed);
+        links = new WanLinks(dc, new AdaptiveDeadline(relay.deadline().window(), relay.deadline().minSamples(),
+                relay.deadline().k(), relay.deadline().floor().toMillis()));
+        publisher.wanRetry(links.retry("*"));
+        RoundLedger ledger = new RoundLedger(dc, publisher, json, metrics);
         Settings settings = new Settings(relay.completedMemory(), relay.maxBuffered().toBytes());
         intraDc = new RoundAggregator<>(Stage.INTRA_DC, dc, settings,
-                new StageSink(Stage.INTRA_DC, Topics.gradUp(dc), Topics.GRAD_WAN, publisher, metrics));
+                new StageSink(Stage.INTRA_DC, Topics.gradUp(dc), Topics.gradDown(dc), publisher, metrics, ledger))
+                .wanEncoder(new QuantizingWanEncoder());
         crossDc = new RoundAggregator<>(Stage.CROSS_DC, dc, settings,
-                new StageSink(Stage.CROSS_DC, Topics.GRAD_WAN, Topics.gradDown(dc), publisher, metrics));
+                new StageSink(Stage.CROSS_DC, Topics.GRAD_WAN, Topics.gradDown(dc), publisher, metrics, ledger))
+                .wanDelay(links)
+                .lateness(links, System::currentTimeMillis);
+        // a restarted relay first learns which rounds it already delivered: none is delivered or committed twice
+        if (relay.replayLedger()) {
+            String servers = String.join(",", kafka.getConsumer().getBootstrapServers());
+            List<RoundLedger.Closed> closed = ledger.readBack(servers, Duration.ofSeconds(30));
+            for (RoundLedger.Closed c : closed) {
+                intraDc.markCommitted(c.jobId(), c.planVersion(), c.round());
+                crossDc.markCommitted(c.jobId(), c.planVersion(), c.round());
+            }
+            if (!closed.isEmpty()) {
+                log.info("round ledger: {} rounds of datacenter {} already closed", closed.size(), dc);
+            }
+        }
         for (Stage s : Stage.values()) {
             RoundAggregator<?> a = of(s);
             Gauge.builder("relay.chunks.open", a, RoundAggregator::openChunks).tag("stage", RelayMetrics.tag(s))
@@ -34,6 +66,10 @@ public class RelayStages {
             Gauge.builder("relay.buffer.bytes", a, RoundAggregator::bufferedBytes).tag("stage", RelayMetrics.tag(s))
                     .description("bytes of chunks waiting for their plan").baseUnit("bytes").register(registry);
         }
+    }
+
+    public WanLinks links() {
+        return links;
     }
 
     public RoundAggregator<Origin> intraDc() {

@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import io.crosstrain.codec.CorruptChunkException;
 import io.crosstrain.kafka.InvalidRecordException;
+import io.crosstrain.contracts.RoundLedgerEntry;
 import io.crosstrain.relay.domain.RoundAggregator;
 import io.crosstrain.relay.domain.RoundAggregator.Output;
 import io.crosstrain.relay.domain.RoundAggregator.Rejection;
@@ -19,15 +20,20 @@ final class StageSink implements RoundAggregator.Sink<Origin> {
 
     private final Stage stage;
     private final String inTopic;
-    private final String outTopic;
+    private final String downTopic;
     private final GradientPublisher publisher;
     private final RelayMetrics.Counters counters;
     private final RelayMetrics metrics;
 
-    StageSink(Stage stage, String inTopic, String outTopic, GradientPublisher publisher, RelayMetrics metrics) {
+    private final RoundLedger ledger;
+
+    /** @param downTopic where averages for this datacenter's workers go; partials for the WAN go to grad-wan */
+    StageSink(Stage stage, String inTopic, String downTopic, GradientPublisher publisher, RelayMetrics metrics,
+              RoundLedger ledger) {
         this.stage = stage;
         this.inTopic = inTopic;
-        this.outTopic = outTopic;
+        this.downTopic = downTopic;
+        this.ledger = ledger;
         this.publisher = publisher;
         this.metrics = metrics;
         this.counters = metrics.of(stage);
@@ -36,9 +42,22 @@ final class StageSink implements RoundAggregator.Sink<Origin> {
     @Override
     public void publish(Output output) {
         // only averages going down carry the WAN traffic header
-        publisher.send(outTopic, output.key(), output.record(), stage == Stage.CROSS_DC ? output.wanBytes() : -1,
-                output.readyAtMs());
+        if (output.down()) {
+            publisher.send(downTopic, output.key(), output.record(), output.wanBytes(), output.readyAtMs());
+        } else {
+            publisher.sendToWan(output.key(), output.record(), output.readyAtMs());
+            metrics.wanSent(output.record().length);
+        }
         counters.out.increment();
+    }
+
+    @Override
+    public void roundClosed(RoundLedgerEntry entry) {
+        ledger.write(entry);
+        if (!entry.late().isEmpty()) {
+            log.info("job {}: {} waited for late partials of {}", entry.jobId(),
+                    io.crosstrain.contracts.Rounds.describe(entry.round()), entry.late());
+        }
     }
 
     @Override

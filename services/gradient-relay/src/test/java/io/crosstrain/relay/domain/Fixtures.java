@@ -33,6 +33,15 @@ final class Fixtures {
                 DatasetSpec.bundled(), 100, g, 1e-3, 7L, 10, dcs, devices, null);
     }
 
+    /** A DiLoCo plan: inner rounds stay in each datacenter, outer rounds every {@code h} steps with {@code codec}. */
+    static Plan diloco(UUID job, int version, List<String> dcs, List<PlanDevice> devices, int h, String codec,
+                       List<io.crosstrain.contracts.WanLink> links) {
+        int g = devices.stream().mapToInt(PlanDevice::batch).sum();
+        return new Plan(job, version, "diloco", "balanced", Plan.EMULATED, 0.5, ModelSpec.demo(),
+                DatasetSpec.bundled(), 100, g, 1e-3, 7L, 10, dcs, devices, null, 1, "first plan", false,
+                new io.crosstrain.contracts.SyncSpec(h, codec, 0.7, 0.9), links);
+    }
+
     /** Gradient-like values of very different magnitudes, so float addition order shows in the result. */
     static float[] gradient(int n, long seed) {
         Random r = new Random(seed);
@@ -74,6 +83,12 @@ final class Fixtures {
         final List<String> buffered = new ArrayList<>();
         final List<String> ignored = new ArrayList<>();
         int abandoned;
+        final List<io.crosstrain.contracts.RoundLedgerEntry> ledger = new ArrayList<>();
+
+        @Override
+        public void roundClosed(io.crosstrain.contracts.RoundLedgerEntry entry) {
+            ledger.add(entry);
+        }
 
         @Override
         public void publish(Output output) {

@@ -1,0 +1,270 @@
+package io.crosstrain.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import io.crosstrain.contracts.RoundLedgerEntry;
+import io.crosstrain.contracts.Rounds;
+import io.crosstrain.contracts.Topics;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * DiLoCo across the three emulated datacenters on the real stack (every service its own JVM, a real KRaft broker,
+ * real PostgreSQL, real DJL), with emulated WAN links, under faults: a relay killed mid-round and restarted, the
+ * broker restarted mid-job, and a round's records replayed twice. Each disturbed job must finish, the round ledger
+ * must show every round committed exactly once per datacenter, and its final loss must be within 2 % of the
+ * undisturbed run with the same seed.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DilocoFaultsIT {
+
+    private static final String DATABASE = "ct_e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private static final Path HOME = Path.of(System.getProperty("crosstrain.home", "..")).toAbsolutePath()
+            .normalize();
+    private static final Path WORK = HOME.resolve("cli/target/e2e-diloco");
+    private static final PrintStream OUT = new PrintStream(new E2e.TeeStream(new ByteArrayOutputStream(),
+            System.out), true, StandardCharsets.UTF_8);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final List<String> DCS = List.of("bj", "gy", "sh");
+    private static final int STEPS = 16;
+    private static final int H = 4;
+    private static final int GLOBAL_BATCH = 88;
+    private static final long SEED = 23;
+
+    private static LocalStack stack;
+    private static ApiClient api;
+    private static Double undisturbedLoss;
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        LocalStack.Options options = new LocalStack.Options(HOME, 0, 19080, DATABASE, WORK, DemoCluster.standard(),
+                Map.of());
+        stack = new LocalStack(options, OUT);
+        stack.start(Duration.ofMinutes(5));
+        api = new ApiClient("http://127.0.0.1:" + options.gateway(), JSON);
+        // 1 Gbit/s, 40 ms between every pair: the relays emulate these transfers
+        String inventory = "http://127.0.0.1:" + options.inventory() + "/api/v1/links";
+        for (String[] pair : new String[][] {{"bj", "sh"}, {"bj", "gy"}, {"sh", "gy"}}) {
+            E2e.send("POST", inventory, JSON.writeValueAsString(Map.of("from", pair[0], "to", pair[1], "gbps", 1.0,
+                    "latencyMs", 40.0)), 200, 201);
+        }
+    }
+
+    @AfterAll
+    static void stopStackAndDropDatabase() {
+        E2e.stop(stack, DATABASE);
+    }
+
+    @Test
+    @Order(1)
+    void undisturbedDilocoRunCommitsEveryRoundOnceAndSendsFarLessThanSyncDp() throws Exception {
+        UUID job = submit("diloco-undisturbed");
+        JsonNode report = finish(job);
+        undisturbedLoss = report.path("loss").path("last").asDouble();
+        assertThat(report.path("strategy").asString()).isEqualTo("diloco");
+        assertThat(report.path("samples").asLong()).isEqualTo((long) STEPS * GLOBAL_BATCH);
+        assertThat(report.path("replicas").path("identical").asBoolean()).isTrue();
+        assertThat(report.path("replicas").path("checkedSteps").asInt()).isGreaterThanOrEqualTo(STEPS / H);
+        // int8 pseudo-gradients every 4 steps against fp32 gradients every step: well over 10x less
+        assertThat(report.path("wan").path("reduction").asDouble()).isGreaterThan(10.0);
+        assertThat(report.path("loss").path("last").asDouble())
+                .isLessThan(report.path("loss").path("first").asDouble());
+        OUT.printf("  diloco undisturbed: loss %.4f -> %.4f, WAN %d bytes (sync DP would send %d: %.0fx less), "
+                        + "replicas identical at %d outer rounds (emulated)%n",
+                report.path("loss").path("first").asDouble(), undisturbedLoss, report.path("wan").path("bytes")
+                        .asLong(), report.path("wan").path("syncDpBytes").asLong(),
+                report.path("wan").path("reduction").asDouble(), report.path("replicas").path("checkedSteps").asInt());
+    }
+
+    @Test
+    @Order(2)
+    void aRelayKilledMidRoundAndRestartedLosesNothingAndDoublesNothing() throws Exception {
+        UUID job = submit("diloco-kill-relay");
+        awaitStep(job, 5);
+        stack.service("relay-sh").kill();
+        OUT.println("  killed relay-sh (SIGKILL) at step " + step(job));
+        stack.restart("relay-sh", Duration.ofMinutes(3));
+        OUT.println("  relay-sh restarted");
+        checkAgainstUndisturbed("relay killed and restarted", finish(job));
+    }
+
+    @Test
+    @Order(3)
+    void aBrokerRestartMidJobLosesNothingAndDoublesNothing() throws Exception {
+        UUID job = submit("diloco-restart-broker");
+        awaitStep(job, 5);
+        int at = step(job);
+        stack.restartKafka(Duration.ofSeconds(3), Duration.ofMinutes(2));
+        OUT.println("  restarted the Kafka broker at step " + at);
+        checkAgainstUndisturbed("broker restarted", finish(job));
+    }
+
+    @Test
+    @Order(4)
+    void aRoundsRecordsReplayedTwiceAreCountedOnce() throws Exception {
+        UUID job = submit("diloco-replay");
+        awaitStep(job, 10);
+        // every grad-up record of an inner round and of an outer round, sent again twice, headers and all
+        int replayed = 0;
+        for (long round : List.of(6L, Rounds.outer(8))) {
+            List<ConsumerRecord<String, byte[]>> records = upRecords(job, round);
+            assertThat(records).as("grad-up records of %s", Rounds.describe(round)).isNotEmpty();
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap(),
+                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024), new StringSerializer(),
+                    new ByteArraySerializer())) {
+                for (int copy = 0; copy < 2; copy++) {
+                    for (ConsumerRecord<String, byte[]> r : records) {
+                        producer.send(new ProducerRecord<>(r.topic(), null, r.key(), r.value(), r.headers())).get();
+                        replayed++;
+                    }
+                }
+            }
+        }
+        OUT.println("  replayed " + replayed + " grad-up records of round 6 and the outer round after step 8");
+        checkAgainstUndisturbed("records replayed twice", finish(job));
+    }
+
+    private static void checkAgainstUndisturbed(String what, JsonNode report) {
+        assertThat(undisturbedLoss).as("the undisturbed run went first").isNotNull();
+        assertThat(report.path("samples").asLong()).isEqualTo((long) STEPS * GLOBAL_BATCH);
+        assertThat(report.path("replicas").path("identical").asBoolean()).isTrue();
+        double loss = report.path("loss").path("last").asDouble();
+        double gap = Math.abs(loss - undisturbedLoss) / undisturbedLoss;
+        assertThat(gap).as("final loss %.5f against undisturbed %.5f", loss, undisturbedLoss).isLessThanOrEqualTo(0.02);
+        OUT.printf("  %s: final loss %.5f, undisturbed %.5f (%.3f %% apart), every round committed once (emulated)%n",
+                what, loss, undisturbedLoss, gap * 100);
+    }
+
+    private static UUID submit(String name) throws Exception {
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("name", name);
+        spec.put("model", Map.of("layers", 2, "dModel", 96, "heads", 4, "seqLen", 64, "vocabSize", 0));
+        spec.put("dataset", Map.of("kind", "bundled", "name", "grammar-en"));
+        spec.put("steps", STEPS);
+        spec.put("globalBatch", GLOBAL_BATCH);
+        spec.put("learningRate", 0.003);
+        spec.put("seed", SEED);
+        spec.put("strategy", "diloco");
+        spec.put("sync", Map.of("h", H, "codec", "int8", "outerLr", 0.7, "outerMomentum", 0.5));
+        spec.put("allocation", "balanced");
+        spec.put("hashEvery", H);
+        return UUID.fromString(api.ok(api.post("/api/v1/jobs", spec), "submit").path("id").asString());
+    }
+
+    /** Waits for the end, checks it succeeded, checks the ledger, returns the report. */
+    private static JsonNode finish(UUID job) throws Exception {
+        JsonNode end = E2e.awaitEnd(api, job, Duration.ofMinutes(8));
+        assertThat(end.path("state").asString()).as("reason: %s", end.path("reason").asString())
+                .isEqualTo("SUCCEEDED");
+        assertLedgerExactlyOnce(job);
+        return api.ok(api.get("/api/v1/jobs/" + job + "/report"), "report");
+    }
+
+    private static void awaitStep(UUID job, int step) throws InterruptedException {
+        E2e.awaitJob(api, job, j -> "RUNNING".equals(j.path("state").asString()) && j.path("step").asInt() >= step,
+                Duration.ofMinutes(5));
+    }
+
+    private static int step(UUID job) {
+        return api.ok(api.get("/api/v1/jobs/" + job), "job").path("step").asInt();
+    }
+
+    /**
+     * Every inner step 1..STEPS committed once per datacenter inside it, every outer round (after steps H, 2H, ...)
+     * committed once per datacenter; no line twice, none aborted, nothing else.
+     */
+    private static void assertLedgerExactlyOnce(UUID job) throws Exception {
+        Map<String, Integer> expected = new TreeMap<>();
+        for (String dc : DCS) {
+            for (int s = 1; s <= STEPS; s++) {
+                expected.put(s + ":" + dc + ":" + RoundLedgerEntry.INNER + ":" + RoundLedgerEntry.COMMITTED, 1);
+                if (s % H == 0 || s == STEPS) {
+                    expected.put(Rounds.outer(s) + ":" + dc + ":" + RoundLedgerEntry.OUTER + ":"
+                            + RoundLedgerEntry.COMMITTED, 1);
+                }
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Map<String, Integer> lines;
+        do {
+            lines = ledger(job);
+            if (lines.equals(expected)) {
+                break;
+            }
+            Thread.sleep(500);
+        } while (System.nanoTime() < deadline);
+        assertThat(lines).as("round ledger of job %s", job).isEqualTo(expected);
+    }
+
+    private static Map<String, Integer> ledger(UUID job) {
+        Map<String, Integer> out = new TreeMap<>();
+        for (ConsumerRecord<String, byte[]> r : readAll(Topics.ROUND_LEDGER)) {
+            RoundLedgerEntry e = JSON.readValue(r.value(), RoundLedgerEntry.class);
+            if (job.equals(e.jobId())) {
+                out.merge(e.round() + ":" + e.datacenter() + ":" + e.kind() + ":" + e.status(), 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> upRecords(UUID job, long round) {
+        String prefix = job + ":" + round + ":";
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        for (String dc : DCS) {
+            readAll(Topics.gradUp(dc)).stream().filter(r -> r.key() != null && r.key().startsWith(prefix))
+                    .forEach(out::add);
+        }
+        return out;
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap(),
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024), new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    out.add(r);
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,62 @@
+package io.crosstrain.relay.domain;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+import io.crosstrain.codec.Chunk;
+import io.crosstrain.codec.ChunkMeta;
+import io.crosstrain.codec.Codec;
+import io.crosstrain.codec.ErrorFeedback;
+import io.crosstrain.codec.TensorCodec;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.SyncSpec;
+
+/**
+ * Encodes a datacenter's DiLoCo pseudo-gradient partial for the WAN with the plan's codec, carrying each chunk's
+ * quantization residual into the job's next outer round (error feedback), so what the codec drops in one round is
+ * sent in a later one instead of being lost. The chunk keeps the float32 layout (same element range per chunk
+ * index), only its payload shrinks. The residual lives in this relay's memory: a restarted relay starts with none,
+ * which costs at most one round's rounding error.
+ */
+public final class QuantizingWanEncoder implements RoundAggregator.WanEncoder {
+
+    private record Key(UUID jobId, int chunkIndex) {
+    }
+
+    private final Map<Key, ErrorFeedback> feedback = new HashMap<>();
+
+    @Override
+    public synchronized byte[] encode(Plan plan, ChunkMeta out, Chunk chunk, float[] values) {
+        Codec codec = codecOf(plan);
+        float[] sent = values;
+        if (codec != Codec.FP32) {
+            ErrorFeedback ef = feedback.get(new Key(out.jobId(), chunk.chunkIndex()));
+            if (ef == null || ef.size() != values.length) {
+                ef = new ErrorFeedback(values.length);
+                feedback.put(new Key(out.jobId(), chunk.chunkIndex()), ef);
+            }
+            sent = ef.compress(codec, values);
+        }
+        return TensorCodec.encodeChunk(out.withCodec(codec), chunk.chunkIndex(), chunk.chunkCount(),
+                chunk.totalElements(), chunk.elementOffset(), sent, 0, sent.length);
+    }
+
+    /** Drops the residuals of a job (it finished). */
+    public synchronized void forget(UUID jobId) {
+        feedback.keySet().removeIf(k -> k.jobId().equals(jobId));
+    }
+
+    static Codec codecOf(Plan plan) {
+        String name = plan.sync() == null ? SyncSpec.DEFAULT_CODEC : plan.sync().codecOrDefault();
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "fp32" -> Codec.FP32;
+            case "bf16" -> Codec.BF16;
+            case "fp16" -> Codec.FP16;
+            case "int8" -> Codec.INT8;
+            case "int4" -> Codec.INT4;
+            default -> throw new IllegalArgumentException("unknown WAN codec " + name);
+        };
+    }
+}
