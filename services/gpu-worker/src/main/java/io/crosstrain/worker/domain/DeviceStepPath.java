@@ -108,6 +108,17 @@ public final class DeviceStepPath implements AutoCloseable {
         return outer;
     }
 
+    /** DiLoCo's outer state of this replica, or null when the job is not DiLoCo. */
+    public ModelStateCodec.OuterState outerState() {
+        return outer == null ? null : new ModelStateCodec.OuterState(outer.global(), outer.velocity(), outer.steps());
+    }
+
+    /** Resumes from a published outer state (a joiner, or a restarted worker). */
+    public void restoreOuter(ModelStateCodec.OuterState state) {
+        outer().restore(state.global(), state.velocity(), state.steps());
+        samplesSinceOuter = 0;
+    }
+
     /** A joiner takes the outer state of a replica that trained so far. */
     public void copyOuterFrom(DeviceStepPath other) {
         if (other.outer != null) {

@@ -58,6 +58,12 @@ public final class JobRun {
     public interface StateSource {
         /** The state published for plan version {@code planVersion}, taken after {@code round}; empty if none came. */
         Optional<DeviceTrainer.State> await(UUID jobId, int planVersion, long round);
+
+        /** With DiLoCo's outer state when {@code diloco} (the source then waits for it too). */
+        default Optional<ModelStateCodec.Snapshot> awaitSnapshot(UUID jobId, int planVersion, long round,
+                                                                 boolean diloco) {
+            return await(jobId, planVersion, round).map(s -> new ModelStateCodec.Snapshot(s, null));
+        }
     }
 
     static final String SAMPLE_PROMPT = "The ";
@@ -228,8 +234,10 @@ public final class JobRun {
         if (!joiners || rank0 == null || !paths.containsKey(rank0.deviceId())) {
             return;
         }
-        DeviceTrainer.State state = paths.get(rank0.deviceId()).trainer().exportState();
-        List<ModelStateCodec.Record> records = ModelStateCodec.encode(jobId, next.planVersion(), from - 1, state);
+        DeviceStepPath source = paths.get(rank0.deviceId());
+        DeviceTrainer.State state = source.trainer().exportState();
+        List<ModelStateCodec.Record> records = ModelStateCodec.encode(jobId, next.planVersion(), from - 1, state,
+                source.outerState());
         records.forEach(r -> outbox.sendGradient(Topics.MODEL_STATE, r.key(), r.value()));
         log.info("job {}: published the state after step {} ({} records) for the devices joining in plan v{}",
                 jobId, from - 1, records.size(), next.planVersion());
@@ -251,7 +259,7 @@ public final class JobRun {
         // the state joiners start from, fetched once for all of them: a replica of the job on this node is as good as
         // any (one that trained so far; a joiner created below has not), else the one published by the others
         DeviceStepPath local0 = paths.values().stream().findFirst().orElse(null);
-        DeviceTrainer.State joinState = null;
+        ModelStateCodec.Snapshot joinState = null;
         for (PlanDevice d : local) {
             DeviceStepPath path = paths.get(d.deviceId());
             if (path != null) {
@@ -261,17 +269,20 @@ public final class JobRun {
             DeviceStepPath fresh = new DeviceStepPath(plan, d, corpus.tokens(), corpus.vocabSize());
             if (from > 1) {
                 if (joinState == null) {
-                    joinState = local0 != null ? local0.trainer().exportState()
-                            : states.await(jobId, plan.planVersion(), from - 1).orElse(null);
+                    joinState = local0 != null
+                            ? new ModelStateCodec.Snapshot(local0.trainer().exportState(), local0.outerState())
+                            : states.awaitSnapshot(jobId, plan.planVersion(), from - 1, plan.diloco()).orElse(null);
                 }
                 if (joinState == null) {
                     fresh.close();
                     return "device " + d.deviceId() + " cannot join job " + jobId + " at step " + from
                             + ": no model state for plan v" + plan.planVersion() + " arrived";
                 }
-                fresh.trainer().importState(joinState);
+                fresh.trainer().importState(joinState.trainer());
                 if (local0 != null) {
                     fresh.copyOuterFrom(local0);
+                } else if (joinState.outer() != null) {
+                    fresh.restoreOuter(joinState.outer());
                 }
                 log.info("job {}: device {} joins at step {} with the state after step {}", jobId, d.deviceId(),
                         from, from - 1);
@@ -503,7 +514,16 @@ public final class JobRun {
                 }
             }
             path.applyOuter(update.averaged());
+            if (device.rank() == lowestRank()) {
+                // the round's committed result, for joiners and restarts (compacted: the latest per key stays)
+                ModelStateCodec.encode(jobId, plan.planVersion(), step, path.trainer().exportState(),
+                        path.outerState()).forEach(r -> outbox.sendGradient(Topics.MODEL_STATE, r.key(), r.value()));
+            }
             return new OuterResult(System.nanoTime() - t0, update.wanBytes());
+        }
+
+        private int lowestRank() {
+            return plan.devices().stream().mapToInt(PlanDevice::rank).min().orElse(0);
         }
 
         /** Whether a newer plan takes over from {@code step}: checked between rounds, before any work on it. */

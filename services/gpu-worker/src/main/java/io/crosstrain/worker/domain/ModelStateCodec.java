@@ -23,8 +23,19 @@ public final class ModelStateCodec {
     static final String WEIGHTS = "state-weights";
     static final String MEANS = "state-means";
     static final String VARIANCES = "state-variances";
+    /** DiLoCo: the global weights and outer momentum after an outer round (the round's committed result). */
+    static final String OUTER_GLOBAL = "state-outer-global";
+    static final String OUTER_VELOCITY = "state-outer-velocity";
 
     public record Record(String key, byte[] value) {
+    }
+
+    /** DiLoCo's outer state: global weights, outer momentum and outer steps taken. */
+    public record OuterState(float[] global, float[] velocity, int steps) {
+    }
+
+    /** What a replica resumes from: its trainer's state, plus the outer state under DiLoCo (else null). */
+    public record Snapshot(DeviceTrainer.State trainer, OuterState outer) {
     }
 
     private ModelStateCodec() {
@@ -35,6 +46,17 @@ public final class ModelStateCodec {
         add(out, jobId, planVersion, round, state.updates(), WEIGHTS, state.weights());
         add(out, jobId, planVersion, round, state.updates(), MEANS, state.means());
         add(out, jobId, planVersion, round, state.updates(), VARIANCES, state.variances());
+        return out;
+    }
+
+    /** As {@link #encode(UUID, int, long, DeviceTrainer.State)}, with DiLoCo's outer state. */
+    public static List<Record> encode(UUID jobId, int planVersion, long round, DeviceTrainer.State state,
+                                      OuterState outer) {
+        List<Record> out = encode(jobId, planVersion, round, state);
+        if (outer != null) {
+            add(out, jobId, planVersion, round, outer.steps(), OUTER_GLOBAL, outer.global());
+            add(out, jobId, planVersion, round, outer.steps(), OUTER_VELOCITY, outer.velocity());
+        }
         return out;
     }
 
@@ -58,11 +80,21 @@ public final class ModelStateCodec {
         private final TensorAssembler weights = new TensorAssembler();
         private final TensorAssembler means = new TensorAssembler();
         private final TensorAssembler variances = new TensorAssembler();
+        private final TensorAssembler outerGlobal = new TensorAssembler();
+        private final TensorAssembler outerVelocity = new TensorAssembler();
+        private final boolean wantOuter;
         private int updates = -1;
+        private int outerSteps = -1;
 
         public Assembler(UUID jobId, long round) {
+            this(jobId, round, false);
+        }
+
+        /** @param wantOuter complete only with DiLoCo's outer state too */
+        public Assembler(UUID jobId, long round, boolean wantOuter) {
             this.jobId = jobId;
             this.round = round;
+            this.wantOuter = wantOuter;
         }
 
         /** @return true when the record was a chunk of the wanted state (and not seen before) */
@@ -81,17 +113,31 @@ public final class ModelStateCodec {
                 case WEIGHTS -> weights;
                 case MEANS -> means;
                 case VARIANCES -> variances;
+                case OUTER_GLOBAL -> outerGlobal;
+                case OUTER_VELOCITY -> outerVelocity;
                 default -> null;
             };
             if (target == null) {
                 return false;
             }
-            updates = m.sampleCount();
+            if (target == outerGlobal || target == outerVelocity) {
+                outerSteps = m.sampleCount();
+            } else {
+                updates = m.sampleCount();
+            }
             return target.accept(chunk);
         }
 
         public boolean complete() {
-            return weights.complete() && means.complete() && variances.complete();
+            return weights.complete() && means.complete() && variances.complete()
+                    && (!wantOuter || outerGlobal.complete() && outerVelocity.complete());
+        }
+
+        public Snapshot snapshot() {
+            DeviceTrainer.State s = state();
+            OuterState outer = outerGlobal.complete() && outerVelocity.complete()
+                    ? new OuterState(outerGlobal.values(), outerVelocity.values(), outerSteps) : null;
+            return new Snapshot(s, outer);
         }
 
         public DeviceTrainer.State state() {

@@ -43,7 +43,13 @@ class ModelStateReader implements JobRun.StateSource {
 
     @Override
     public Optional<DeviceTrainer.State> await(UUID jobId, int planVersion, long round) {
-        ModelStateCodec.Assembler assembler = new ModelStateCodec.Assembler(jobId, round);
+        return awaitSnapshot(jobId, planVersion, round, false).map(ModelStateCodec.Snapshot::trainer);
+    }
+
+    @Override
+    public Optional<ModelStateCodec.Snapshot> awaitSnapshot(UUID jobId, int planVersion, long round,
+                                                            boolean diloco) {
+        ModelStateCodec.Assembler assembler = new ModelStateCodec.Assembler(jobId, round, diloco);
         long deadline = System.nanoTime() + wait.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
@@ -59,7 +65,7 @@ class ModelStateReader implements JobRun.StateSource {
                     }
                 }
                 if (assembler.complete()) {
-                    return Optional.of(assembler.state());
+                    return Optional.of(assembler.snapshot());
                 }
             }
         }

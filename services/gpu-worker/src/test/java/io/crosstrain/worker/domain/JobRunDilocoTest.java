@@ -46,9 +46,14 @@ class JobRunDilocoTest {
         final Map<String, JobRun> runByDc = new TreeMap<>();
         final Map<Long, Map<String, Chunk>> outer = new TreeMap<>();
         final List<Long> outerRounds = new CopyOnWriteArrayList<>();
+        final List<byte[]> modelState = new CopyOnWriteArrayList<>();
 
         @Override
         public synchronized void sendGradient(String topic, String key, byte[] bytes) {
+            if (topic.equals(io.crosstrain.contracts.Topics.MODEL_STATE)) {
+                modelState.add(bytes);
+                return;
+            }
             Chunk c = TensorCodec.decode(bytes);
             ChunkMeta meta = c.meta();
             String dc = meta.sender().equals("n-a") ? "a" : "b";
@@ -123,6 +128,14 @@ class JobRunDilocoTest {
         // inner rounds report their datacenter's samples
         assertThat(relay.metrics.stream().filter(m -> m.deviceId().equals("d-b")).map(StepMetric::roundSamples))
                 .containsOnly(5);
+
+        // every outer round's result went to model-state: the last one is the final global model and momentum
+        ModelStateCodec.Assembler published = new ModelStateCodec.Assembler(job, STEPS, true);
+        relay.modelState.forEach(published::accept);
+        assertThat(published.complete()).isTrue();
+        ModelStateCodec.Snapshot snapshot = published.snapshot();
+        assertThat(snapshot.outer().steps()).isEqualTo(3);
+        assertThat(snapshot.outer().global()).containsExactly(snapshot.trainer().weights());
 
         String expected = reference(plan, devices);
         String last = relay.metrics.stream().filter(m -> m.step() == STEPS).findFirst().orElseThrow().weightsHash();

@@ -155,6 +155,13 @@ class Replanning {
         replan(plan, members, Map.of(), committedStep(plan.jobId()) + lead, "elastic: " + joined + " joined", false);
     }
 
+    /** The first step at or after {@code step} that begins an outer round of a DiLoCo plan. */
+    static int outerBoundaryAtOrAfter(Plan plan, int step) {
+        int h = plan.sync() == null ? io.crosstrain.contracts.SyncSpec.DEFAULT_H : plan.sync().hOrDefault();
+        int s = Math.max(1, step);
+        return (s - 1) % h == 0 ? s : ((s - 1) / h + 1) * h + 1;
+    }
+
     private static boolean full(Plan plan, JobSpec spec) {
         Integer max = spec.placementOrNone().maxDevices();
         return max != null && plan.devices().size() >= max;
@@ -187,6 +194,15 @@ class Replanning {
     /** The next version over these devices, planned over the inventory's chip catalogue, stored and published. */
     private void replan(Plan previous, List<InventoryDevice> devices, Map<String, Double> measured, int startStep,
                         String reason, boolean recovery) {
+        if (!recovery && previous.diloco()) {
+            // under DiLoCo every replica holds the global model only right after an outer round: a planned change
+            // (rebalance, elastic growth) takes over there, so joiners start from the global state
+            startStep = outerBoundaryAtOrAfter(previous, startStep);
+            if (startStep > previous.steps()) {
+                log.info("job {}: no outer round left before the end for {}", previous.jobId(), reason);
+                return;
+            }
+        }
         apply(previous, assembler.withCatalogue(inventory.catalogue())
                 .replan(previous, devices, measured, startStep, reason, recovery));
     }
