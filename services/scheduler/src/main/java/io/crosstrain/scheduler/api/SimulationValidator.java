@@ -32,7 +32,9 @@ final class SimulationValidator {
 
     static final int MAX_DEVICES = 100_000;
     static final int MAX_GLOBAL_BATCH = 100_000_000;
-    static final Map<String, Double> CODECS = Map.of("fp32", 4.0, "bf16", 2.0, "int8", 1.0, "int4", 0.5);
+    /** Bytes per parameter on the WAN; the blockwise codecs carry one fp32 scale per 64 values (tensor-codec). */
+    static final Map<String, Double> CODECS = Map.of("fp32", 4.0, "bf16", 2.0, "fp16", 2.0, "int8", 1.0625,
+            "int4", 0.5625);
 
     private final ChipCatalogue catalogue;
     private final List<FieldError> malformed = new ArrayList<>();
@@ -226,7 +228,7 @@ final class SimulationValidator {
         if (job.codec() != null) {
             codec = CODECS.get(job.codec());
             if (codec == null) {
-                bad("job.codec", "must be one of fp32, bf16, int8, int4");
+                bad("job.codec", "must be one of fp32, bf16, fp16, int8, int4");
             }
         }
         if (job.targetCommRatio() != null && !positive(job.targetCommRatio())) {
