@@ -337,6 +337,41 @@ class GradientRelayIntegrationTest {
                 Map.entry("2:a:COMMITTED", 1), Map.entry("2:b:COMMITTED", 1)));
     }
 
+    /** A plan inside one datacenter has nobody to exchange with: its partial never goes over grad-wan. */
+    @Test
+    @Order(6)
+    void aSingleDatacenterPlanSkipsTheWanRoundTrip() throws Exception {
+        UUID job = UUID.randomUUID();
+        List<PlanDevice> devices = DEVICES.subList(0, 2);
+        Plan plan = new Plan(job, 1, "sync-dp", "balanced", Plan.EMULATED, 1.0, ModelSpec.demo(),
+                DatasetSpec.bundled(), 10, 8, 1e-3, 7L, 5, List.of("a"), devices, null);
+        json.send(new ProducerRecord<>(Topics.PLANS, job.toString(),
+                relayA.getBean(JsonMapper.class).writeValueAsString(plan))).get();
+        float[][] g = gradients(21);
+        for (int d = 0; d < 2; d++) {
+            PlanDevice dev = devices.get(d);
+            List<byte[]> recs = TensorCodec.encode(meta(job, 1, 1, dev.deviceId(), dev.batch()), g[d]);
+            for (int c = 0; c < recs.size(); c++) {
+                chunks.send(new ProducerRecord<>(Topics.gradUp("a"), GradientHeaders.upKey(job, 1, dev.deviceId(), c),
+                        recs.get(c)));
+            }
+        }
+        chunks.flush();
+        float[] expected = new float[ELEMENTS];
+        for (int i = 0; i < ELEMENTS; i++) {
+            expected[i] = (g[0][i] + g[1][i]) / 8f;
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            poll();
+            assertThat(downRecords("a", job, 1)).hasSize(3);
+        });
+        TensorAssembler tensor = new TensorAssembler();
+        downRecords("a", job, 1).forEach(r -> tensor.accept(TensorCodec.decode(r.value())));
+        assertThat(bits(tensor.values())).isEqualTo(bits(expected));
+        assertThat(seen).noneMatch(r -> r.topic().equals(Topics.GRAD_WAN) && r.key().startsWith(job + ":"));
+        assertThat(downRecords("b", job, 1)).isEmpty();
+    }
+
     /** Counts ledger lines of a job by round:datacenter:status. */
     static Map<String, Integer> ledgerLines(UUID job) {
         Map<String, Integer> out = new java.util.TreeMap<>();

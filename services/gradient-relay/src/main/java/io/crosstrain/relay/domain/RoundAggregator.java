@@ -129,10 +129,15 @@ public final class RoundAggregator<R> {
      *                  devices apply the result no earlier, so an emulated round never ends before its slowest chip
      */
     public record Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes,
-                         long readyAtMs, boolean down) {
+                         long readyAtMs, boolean down, boolean soleDatacenter) {
         public Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes,
                       long readyAtMs) {
-            this(jobId, round, chunkIndex, key, record, wanBytes, readyAtMs, false);
+            this(jobId, round, chunkIndex, key, record, wanBytes, readyAtMs, false, false);
+        }
+
+        public Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes,
+                      long readyAtMs, boolean down) {
+            this(jobId, round, chunkIndex, key, record, wanBytes, readyAtMs, down, false);
         }
     }
 
@@ -511,8 +516,9 @@ public final class RoundAggregator<R> {
             key = GradientHeaders.wanKey(meta.jobId(), meta.round(), datacenter, chunk.chunkIndex());
             byte[] record = Rounds.isOuter(meta.round()) ? wanEncoder.encode(plan, out, chunk, sum)
                     : WanEncoder.FP32.encode(plan, out, chunk, sum);
+            boolean sole = plan.datacenters() != null && List.of(datacenter).equals(plan.datacenters());
             return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, 0, slot.readyAtMs,
-                    false);
+                    false, sole);
         }
         // cross-DC: a round without samples has nothing to average: its (zero) sum goes out as is
         if (weight > 0) {

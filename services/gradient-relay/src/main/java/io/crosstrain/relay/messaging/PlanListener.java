@@ -46,8 +46,9 @@ class PlanListener implements ConsumerSeekAware {
             log.info("plan version {} of job {}: datacenters {}, {} devices", plan.planVersion(), plan.jobId(),
                     plan.datacenters(), plan.devices() == null ? 0 : plan.devices().size());
         }
-        stages.intraDc().onPlan(plan);
+        // cross-DC first: a partial handed over in memory must find its plan there, not wait in a buffer
         stages.crossDc().onPlan(plan);
+        stages.intraDc().onPlan(plan);
     }
 
     @Override

@@ -40,13 +40,19 @@ public class RelayStages {
         publisher.wanRetry(links.retry("*"));
         RoundLedger ledger = new RoundLedger(dc, publisher, json, metrics);
         Settings settings = new Settings(relay.completedMemory(), relay.maxBuffered().toBytes());
-        intraDc = new RoundAggregator<>(Stage.INTRA_DC, dc, settings,
-                new StageSink(Stage.INTRA_DC, Topics.gradUp(dc), Topics.gradDown(dc), publisher, metrics, ledger))
+        StageSink intraSink = new StageSink(Stage.INTRA_DC, Topics.gradUp(dc), Topics.gradDown(dc), publisher,
+                metrics, ledger);
+        intraDc = new RoundAggregator<>(Stage.INTRA_DC, dc, settings, intraSink)
                 .wanEncoder(new QuantizingWanEncoder());
         crossDc = new RoundAggregator<>(Stage.CROSS_DC, dc, settings,
                 new StageSink(Stage.CROSS_DC, Topics.GRAD_WAN, Topics.gradDown(dc), publisher, metrics, ledger))
                 .wanDelay(links)
                 .lateness(links, System::currentTimeMillis);
+        // the chunk completes inside this call (one contributor), so nothing is held past the up-stage's offsets
+        intraSink.sole(o -> {
+            metrics.of(Stage.CROSS_DC).in.increment();
+            crossDc.offer(o.key(), o.record(), Origin.local(Topics.GRAD_WAN), o.readyAtMs());
+        });
         // a restarted relay first learns which rounds it already delivered: none is delivered or committed twice
         if (relay.replayLedger()) {
             String servers = String.join(",", kafka.getConsumer().getBootstrapServers());

@@ -26,6 +26,7 @@ final class StageSink implements RoundAggregator.Sink<Origin> {
     private final RelayMetrics metrics;
 
     private final RoundLedger ledger;
+    private volatile java.util.function.Consumer<Output> sole;
 
     /** @param downTopic where averages for this datacenter's workers go; partials for the WAN go to grad-wan */
     StageSink(Stage stage, String inTopic, String downTopic, GradientPublisher publisher, RelayMetrics metrics,
@@ -39,8 +40,22 @@ final class StageSink implements RoundAggregator.Sink<Origin> {
         this.counters = metrics.of(stage);
     }
 
+    /**
+     * Takes the partials of plans that have this datacenter alone: the cross-DC stage gets them in memory instead of
+     * a round trip over grad-wan (there is nobody to exchange with).
+     */
+    void sole(java.util.function.Consumer<Output> crossDc) {
+        this.sole = crossDc;
+    }
+
     @Override
     public void publish(Output output) {
+        java.util.function.Consumer<Output> local = sole;
+        if (local != null && output.soleDatacenter() && !output.down()) {
+            counters.out.increment();
+            local.accept(output);
+            return;
+        }
         // only averages going down carry the WAN traffic header
         if (output.down()) {
             publisher.send(downTopic, output.key(), output.record(), output.wanBytes(), output.readyAtMs());

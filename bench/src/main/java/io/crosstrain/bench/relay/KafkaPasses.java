@@ -1,0 +1,272 @@
+package io.crosstrain.bench.relay;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import io.crosstrain.bench.relay.GradientWorkload.Up;
+import io.crosstrain.contracts.Topics;
+
+/**
+ * The two kinds of pass, on one broker, with the same senders and the same receiver settings:
+ * <ul>
+ * <li>raw: the senders produce to a fresh one-partition topic and a consumer reads the records back;</li>
+ * <li>relay: the senders produce to grad-up of the bench datacenter, the relay aggregates, and a consumer reads
+ * the averages from grad-down.</li>
+ * </ul>
+ * Senders and receiver are configured as the gpu-worker's gradient producer and listener are. Each sender is a
+ * producer of its own on a thread of its own, as each node is a process of its own.
+ */
+public final class KafkaPasses implements AutoCloseable {
+
+    private static final Duration POLL = Duration.ofMillis(20);
+    /** After a relay pass completed, how long to keep listening for late copies (not timed). */
+    private static final long LATE_COPIES_MILLIS = 300;
+
+    private final String bootstrap;
+    private final long timeoutMillis;
+    private final List<KafkaProducer<String, byte[]>> senders = new ArrayList<>();
+    private final KafkaProducer<String, String> json;
+    private final Admin admin;
+    private final ThreadCpu cpu = new ThreadCpu();
+    private int rawTopics;
+
+    public KafkaPasses(String bootstrap, int senders, long timeoutMillis) {
+        this.bootstrap = bootstrap;
+        this.timeoutMillis = timeoutMillis;
+        for (int s = 0; s < senders; s++) {
+            this.senders.add(new KafkaProducer<>(senderConfig(bootstrap, "bench-" + GradientWorkload.sender(s)),
+                    new StringSerializer(), new ByteArraySerializer()));
+        }
+        this.json = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+    }
+
+    /** As the gpu-worker's gradient template (WorkerKafkaConfig). */
+    static Map<String, Object> senderConfig(String bootstrap, String clientId) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        c.put(ProducerConfig.ACKS_CONFIG, "all");
+        c.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
+        c.put(ProducerConfig.BATCH_SIZE_CONFIG, 1024 * 1024);
+        return c;
+    }
+
+    /** As the gpu-worker's gradient listener (WorkerKafkaConfig), without a group: the receiver assigns itself. */
+    static Map<String, Object> receiverConfig(String bootstrap) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+        c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return c;
+    }
+
+    public void publishJson(String topic, String key, String value) throws Exception {
+        json.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+    }
+
+    /** Raw Kafka: the same records to a fresh topic of grad-up's partition count, read back by one consumer. */
+    public PassTiming raw(List<List<Up>> bySender, boolean warmup) throws Exception {
+        String topic = "bench.raw-" + (++rawTopics);
+        int partitions = Topics.partitions(Topics.gradUp(GradientWorkload.DATACENTER));
+        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        int total = bySender.stream().mapToInt(List::size).sum();
+        long bytes = bytes(bySender);
+        Set<String> keys = new HashSet<>();
+        long[] got = new long[2];
+        List<TopicPartition> tps = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            tps.add(new TopicPartition(topic, p));
+        }
+        PassTiming t = pass(PassTiming.RAW, warmup, topic, bySender, tps, true, r -> {
+            keys.add(r.key());
+            got[0]++;
+            got[1] += r.value().length;
+            return got[0] >= total;
+        }, () -> got[0] + " of " + total + " records");
+        if (keys.size() != total || got[0] != total || got[1] != bytes) {
+            throw new IllegalStateException("raw pass read " + got[0] + " records (" + keys.size()
+                    + " distinct), " + got[1] + " bytes; sent " + total + " records, " + bytes + " bytes");
+        }
+        // the topic stays until the broker stops: deleting its files would load the next passes
+        return t;
+    }
+
+    /** Through the relay: grad-up of the bench datacenter in, averages read from its grad-down. */
+    public PassTiming relay(List<List<Up>> bySender, DownCheck check, boolean warmup) throws Exception {
+        String down = Topics.gradDown(GradientWorkload.DATACENTER);
+        List<TopicPartition> tps = new ArrayList<>();
+        for (int p = 0; p < Topics.partitions(down); p++) {
+            tps.add(new TopicPartition(down, p));
+        }
+        return pass(PassTiming.RELAY, warmup, Topics.gradUp(GradientWorkload.DATACENTER), bySender, tps, false,
+                r -> check.offer(r.key(), r.value()),
+                () -> check.receivedRecords() + " records, " + check.expectedRecords() + " chunks expected");
+    }
+
+    interface Receiver {
+        /** true once everything expected has arrived */
+        boolean take(ConsumerRecord<String, byte[]> r);
+    }
+
+    interface Progress {
+        String describe();
+    }
+
+    private PassTiming pass(String kind, boolean warmup, String upTopic, List<List<Up>> bySender,
+                            List<TopicPartition> receive, boolean fromBeginning, Receiver receiver,
+                            Progress progress) throws Exception {
+        if (bySender.size() != senders.size()) {
+            throw new IllegalArgumentException(bySender.size() + " record lists for " + senders.size() + " senders");
+        }
+        for (KafkaProducer<String, byte[]> p : senders) {
+            p.partitionsFor(upTopic); // metadata before the clock starts, for both kinds alike
+        }
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(receiverConfig(bootstrap),
+                new StringDeserializer(), new ByteArrayDeserializer());
+             Gang gang = new Gang(upTopic, bySender)) {
+            consumer.assign(receive);
+            if (fromBeginning) {
+                consumer.seekToBeginning(receive);
+            } else {
+                consumer.seekToEnd(receive);
+            }
+            receive.forEach(consumer::position);
+
+            cpu.start();
+            long t0 = System.nanoTime();
+            gang.go.countDown();
+            long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            long end = 0;
+            while (end == 0) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+                    if (receiver.take(r) && end == 0) {
+                        end = System.nanoTime();
+                    }
+                }
+                gang.check(kind);
+                if (end == 0 && System.nanoTime() > deadline) {
+                    throw new IllegalStateException(kind + " pass did not complete within " + timeoutMillis
+                            + " ms: " + progress.describe());
+                }
+            }
+            if (!gang.acked.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                throw new IllegalStateException(kind + " pass: the senders' last records were never acknowledged");
+            }
+            Map<String, Long> cpuNanos = cpu.stop();
+            gang.check(kind);
+            if (!fromBeginning) {
+                // anything sent twice would most likely come right behind: keep it for the check
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LATE_COPIES_MILLIS);
+                while (System.nanoTime() < until) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+                        receiver.take(r);
+                    }
+                }
+            }
+            return new PassTiming(kind, warmup, bytes(bySender), gang.lastAcked.get() - t0, end - t0, cpuNanos);
+        }
+    }
+
+    /** One thread per sender, each sending its records once {@link #go} opens and waiting for their acks. */
+    private final class Gang implements AutoCloseable {
+        final CountDownLatch go = new CountDownLatch(1);
+        final CountDownLatch acked = new CountDownLatch(senders.size());
+        /** Threads stay alive until the CPU split is taken: a thread that ended takes its CPU time with it. */
+        final CountDownLatch measured = new CountDownLatch(1);
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final AtomicLong lastAcked = new AtomicLong();
+        final List<Thread> threads = new ArrayList<>();
+
+        Gang(String topic, List<List<Up>> bySender) {
+            for (int s = 0; s < senders.size(); s++) {
+                KafkaProducer<String, byte[]> producer = senders.get(s);
+                List<Up> records = bySender.get(s);
+                Thread t = new Thread(() -> send(producer, topic, records), "bench-" + GradientWorkload.sender(s));
+                t.setDaemon(true);
+                t.start();
+                threads.add(t);
+            }
+        }
+
+        private void send(KafkaProducer<String, byte[]> producer, String topic, List<Up> records) {
+            try {
+                go.await();
+                for (Up u : records) {
+                    producer.send(new ProducerRecord<>(topic, u.key(), u.value()), (meta, ex) -> {
+                        if (ex != null) {
+                            failure.compareAndSet(null, ex);
+                        }
+                    });
+                }
+                producer.flush();
+                lastAcked.accumulateAndGet(System.nanoTime(), Math::max);
+                acked.countDown();
+                measured.await();
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            }
+        }
+
+        void check(String kind) {
+            if (failure.get() != null) {
+                throw new IllegalStateException(kind + " pass: a send failed", failure.get());
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            go.countDown();
+            measured.countDown();
+            for (Thread t : threads) {
+                t.join(timeoutMillis);
+            }
+        }
+    }
+
+    static long bytes(List<List<Up>> bySender) {
+        long b = 0;
+        for (List<Up> records : bySender) {
+            for (Up u : records) {
+                b += u.value().length;
+            }
+        }
+        return b;
+    }
+
+    @Override
+    public void close() {
+        senders.forEach(KafkaProducer::close);
+        json.close();
+        admin.close();
+    }
+}

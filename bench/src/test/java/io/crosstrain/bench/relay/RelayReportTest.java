@@ -1,0 +1,65 @@
+package io.crosstrain.bench.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+class RelayReportTest {
+
+    static final RelayReport.Shape SHAPE = new RelayReport.Shape(4, 8, 16, 8, 524_230, 100_000_000L);
+
+    static PassTiming pass(String kind, boolean warmup, double seconds) {
+        long nanos = (long) (seconds * 1e9);
+        return new PassTiming(kind, warmup, 100_000_000L, nanos / 2, nanos, Map.of(ThreadCpu.BROKER, nanos));
+    }
+
+    @Test
+    void ratioIsTheRelaysMedianOverRawKafkasAndWarmUpDoesNotCount() {
+        RelayReport report = new RelayReport(SHAPE, List.of(
+                pass(PassTiming.RAW, true, 100), pass(PassTiming.RELAY, true, 0.01),
+                pass(PassTiming.RAW, false, 1.0), pass(PassTiming.RELAY, false, 2.0),
+                pass(PassTiming.RAW, false, 4.0), pass(PassTiming.RELAY, false, 1.0),
+                pass(PassTiming.RAW, false, 2.0), pass(PassTiming.RELAY, false, 2.5)));
+
+        Map<String, Object> json = report.json();
+
+        assertThat(json).containsKeys("relayMBps", "rawKafkaMBps", "ratio");
+        assertThat((double) json.get("rawKafkaMBps")).isCloseTo(50.0, within(1e-9));
+        assertThat((double) json.get("relayMBps")).isCloseTo(50.0, within(1e-9));
+        assertThat((double) json.get("ratio"))
+                .isCloseTo((double) json.get("relayMBps") / (double) json.get("rawKafkaMBps"), within(1e-12));
+    }
+
+    @Test
+    void aSlowerRelayHasARatioBelowOne() {
+        RelayReport report = new RelayReport(SHAPE, List.of(
+                pass(PassTiming.RAW, false, 1.0), pass(PassTiming.RELAY, false, 1.25)));
+
+        assertThat(report.ratio()).isCloseTo(0.8, within(1e-9));
+        assertThat(report.cpuMillisPerMb(PassTiming.RELAY).get(ThreadCpu.BROKER)).isCloseTo(12.5, within(1e-9));
+        assertThat(report.table()).anySatisfy(line -> assertThat(line).contains("ratio").contains("0.800"));
+    }
+
+    @Test
+    void pairRatiosCompareEachRelayPassWithTheRawPassBeforeIt() {
+        // load doubles between the pairs: each pair still says the relay is half as fast
+        RelayReport report = new RelayReport(SHAPE, List.of(
+                pass(PassTiming.RAW, false, 1.0), pass(PassTiming.RELAY, false, 2.0),
+                pass(PassTiming.RAW, false, 2.0), pass(PassTiming.RELAY, false, 4.0),
+                pass(PassTiming.RAW, false, 4.0), pass(PassTiming.RELAY, false, 8.0)));
+
+        assertThat(report.pairRatio()).isCloseTo(0.5, within(1e-9));
+        assertThat(report.ratio()).isCloseTo(0.5, within(1e-9));
+        assertThat(report.json()).containsEntry("pairRatioMedian", report.pairRatio());
+    }
+
+    @Test
+    void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
+        assertThat(RelayReport.median(new double[] {4, 1, 3, 2})).isEqualTo(2.5);
+        assertThat(RelayReport.median(new double[] {5, 1, 3})).isEqualTo(3);
+    }
+}
