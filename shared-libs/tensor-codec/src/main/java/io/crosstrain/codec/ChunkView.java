@@ -8,8 +8,44 @@ package io.crosstrain.codec;
 public record ChunkView(ChunkMeta meta, int chunkIndex, int chunkCount, long totalElements, long elementOffset,
                         int elementCount, byte[] record, int payloadAt) {
 
+    /**
+     * Adds the payload element by element to {@code acc[0 .. elementCount)}: the same float additions as decoding
+     * first and adding after, without the intermediate array (fp32 payloads are read straight from the record).
+     */
+    public void addValuesTo(float[] acc) {
+        if (acc.length < elementCount) {
+            throw new IllegalArgumentException("accumulator of " + acc.length + " for " + elementCount + " elements");
+        }
+        if (meta.codec() == Codec.FP32) {
+            java.nio.FloatBuffer in = java.nio.ByteBuffer.wrap(record, payloadAt, elementCount * 4).slice()
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            for (int i = 0; i < elementCount; i++) {
+                acc[i] += in.get(i);
+            }
+            return;
+        }
+        float[] values = new float[elementCount];
+        copyValuesTo(values, 0);
+        for (int i = 0; i < elementCount; i++) {
+            acc[i] += values[i];
+        }
+    }
+
+    /** The payload as a new array. */
+    public float[] values() {
+        float[] out = new float[elementCount];
+        copyValuesTo(out, 0);
+        return out;
+    }
+
     /** Decodes the payload into {@code dest} from {@code destOffset} on. */
     public void copyValuesTo(float[] dest, int destOffset) {
         TensorCodec.copyPayload(record, meta.codec(), payloadAt, elementCount, dest, destOffset);
+    }
+
+    @Override
+    public String toString() {
+        return "Chunk[" + meta + ", " + chunkIndex + "/" + chunkCount + ", elements " + elementOffset + "+"
+                + elementCount + " of " + totalElements + "]";
     }
 }

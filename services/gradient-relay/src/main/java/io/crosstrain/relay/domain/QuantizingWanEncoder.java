@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
-import io.crosstrain.codec.Chunk;
+import io.crosstrain.codec.ChunkView;
 import io.crosstrain.codec.ChunkMeta;
 import io.crosstrain.codec.Codec;
 import io.crosstrain.codec.ErrorFeedback;
@@ -28,7 +28,7 @@ public final class QuantizingWanEncoder implements RoundAggregator.WanEncoder {
     private final Map<Key, ErrorFeedback> feedback = new HashMap<>();
 
     @Override
-    public synchronized byte[] encode(Plan plan, ChunkMeta out, Chunk chunk, float[] values) {
+    public synchronized byte[] encode(Plan plan, ChunkMeta out, ChunkView chunk, float[] values) {
         Codec codec = codecOf(plan);
         float[] sent = values;
         if (codec != Codec.FP32) {

@@ -12,7 +12,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Consumer;
 
-import io.crosstrain.codec.Chunk;
+import io.crosstrain.codec.ChunkView;
 import io.crosstrain.codec.ChunkMeta;
 import io.crosstrain.codec.Codec;
 import io.crosstrain.codec.CorruptChunkException;
@@ -105,7 +105,7 @@ public final class RoundAggregator<R> {
      */
     @FunctionalInterface
     public interface WanEncoder {
-        byte[] encode(Plan plan, ChunkMeta out, Chunk chunk, float[] values);
+        byte[] encode(Plan plan, ChunkMeta out, ChunkView chunk, float[] values);
 
         WanEncoder FP32 = (plan, out, chunk, values) -> TensorCodec.encodeChunk(out, chunk.chunkIndex(),
                 chunk.chunkCount(), chunk.totalElements(), chunk.elementOffset(), values, 0, values.length);
@@ -354,9 +354,9 @@ public final class RoundAggregator<R> {
     }
 
     private void process(String key, byte[] value, R origin, long readyAtMs) {
-        Chunk chunk;
+        ChunkView chunk;
         try {
-            chunk = TensorCodec.decode(value);
+            chunk = TensorCodec.view(value); // checked; the payload is read once, when it is summed
         } catch (CorruptChunkException e) {
             sink.deadLetter(key, value, origin, Rejection.CORRUPT, e.getMessage());
             return;
@@ -428,7 +428,7 @@ public final class RoundAggregator<R> {
             // the emulated WAN: the partial reaches this datacenter a link transfer after it was ready
             arrival = readyAtMs + wanDelay.millis(plan.plan, meta.sender(), datacenter, value.length);
         }
-        slot.add(position, chunk.values(), meta.sampleCount(), foreign ? value.length : 0, origin, arrival);
+        slot.add(position, chunk, meta.sampleCount(), foreign ? value.length : 0, origin, arrival);
         if (slot.complete()) {
             slot.output = finish(plan.plan, meta, chunk, slot);
             emit(id, slot);
@@ -487,7 +487,7 @@ public final class RoundAggregator<R> {
         sink.buffered(key, origin);
     }
 
-    private Output finish(Plan plan, ChunkMeta meta, Chunk chunk, Slot slot) {
+    private Output finish(Plan plan, ChunkMeta meta, ChunkView chunk, Slot slot) {
         float[] sum = slot.acc;
         long weight = slot.weight;
         if (weight > Integer.MAX_VALUE) {
@@ -634,7 +634,7 @@ public final class RoundAggregator<R> {
         final List<String> late = new ArrayList<>(1);
         Output output;
 
-        Slot(Chunk first, int contributors) {
+        Slot(ChunkView first, int contributors) {
             chunkCount = first.chunkCount();
             totalElements = first.totalElements();
             elementOffset = first.elementOffset();
@@ -645,7 +645,7 @@ public final class RoundAggregator<R> {
             origins = new Object[contributors];
         }
 
-        boolean sameLayout(Chunk c) {
+        boolean sameLayout(ChunkView c) {
             return c.chunkCount() == chunkCount && c.totalElements() == totalElements
                     && c.elementOffset() == elementOffset && c.elementCount() == elementCount
                     && c.meta().codec() == codec;
@@ -660,14 +660,24 @@ public final class RoundAggregator<R> {
             return seen[position];
         }
 
-        void add(int position, float[] values, int samples, int foreign, Object origin, long readyAt) {
+        void add(int position, ChunkView values, int samples, int foreign, Object origin, long readyAt) {
             readyAtMs = Math.max(readyAtMs, readyAt);
             seen[position] = true;
             origins[position] = origin;
             received++;
             weight += samples;
             foreignBytes += foreign;
-            waiting[position] = values;
+            if (position != nextToFold) {
+                waiting[position] = values.values(); // early: decoded now, folded when its turn comes
+                return;
+            }
+            // in turn: straight from the record into the sum, then every early one now in turn
+            if (acc == null) {
+                acc = values.values();
+            } else {
+                values.addValuesTo(acc);
+            }
+            nextToFold++;
             // fold every contribution whose predecessors are all in: the sum order is the position order
             while (nextToFold < waiting.length && waiting[nextToFold] != null) {
                 float[] v = waiting[nextToFold];
