@@ -8,6 +8,9 @@ package io.crosstrain.codec;
 public record ChunkView(ChunkMeta meta, int chunkIndex, int chunkCount, long totalElements, long elementOffset,
                         int elementCount, byte[] record, int payloadAt) {
 
+    private static final java.lang.invoke.VarHandle LE_FLOAT = java.lang.invoke.MethodHandles
+            .byteArrayViewVarHandle(float[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
     /**
      * Adds the payload element by element to {@code acc[0 .. elementCount)}: the same float additions as decoding
      * first and adding after, without the intermediate array (fp32 payloads are read straight from the record).
@@ -17,10 +20,9 @@ public record ChunkView(ChunkMeta meta, int chunkIndex, int chunkCount, long tot
             throw new IllegalArgumentException("accumulator of " + acc.length + " for " + elementCount + " elements");
         }
         if (meta.codec() == Codec.FP32) {
-            java.nio.FloatBuffer in = java.nio.ByteBuffer.wrap(record, payloadAt, elementCount * 4).slice()
-                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            for (int i = 0; i < elementCount; i++) {
-                acc[i] += in.get(i);
+            byte[] r = record;
+            for (int i = 0, p = payloadAt; i < elementCount; i++, p += 4) {
+                acc[i] += (float) LE_FLOAT.get(r, p);
             }
             return;
         }
