@@ -111,6 +111,17 @@ public final class CrossTrainCli implements Callable<Integer> {
         @Option(names = "--kafka-port", defaultValue = "0", description = "0 = any free port")
         int kafkaPort;
 
+        @Option(names = "--strategy", defaultValue = "sync-dp",
+                description = "across datacenters: sync-dp (every step) or diloco (every --h steps)")
+        String strategy;
+
+        @Option(names = "--h", defaultValue = "5", description = "DiLoCo: inner steps per outer round")
+        int h;
+
+        @Option(names = "--codec", defaultValue = "int8",
+                description = "DiLoCo: pseudo-gradients on the WAN as fp32, bf16, fp16, int8 or int4")
+        String codec;
+
         @Override
         public Integer call() throws Exception {
             PrintStream out = System.out;
@@ -134,7 +145,8 @@ public final class CrossTrainCli implements Callable<Integer> {
                 Path reportPath = report.isAbsolute() ? report : stack.options().home().resolve(report);
                 int baseline = baselineSteps != null ? baselineSteps : Math.min(steps, 6);
                 DemoRunner.Outcome outcome = new DemoRunner(stack, new DemoRunner.Settings(steps, baseline,
-                        globalBatch, learningRate, seed, data, reportPath, Duration.ofMinutes(30)), out).run();
+                        globalBatch, learningRate, seed, data, reportPath, Duration.ofMinutes(30), strategy, h,
+                        codec), out).run();
                 Summary.print(out, outcome, (System.nanoTime() - t0) / 1e9);
                 JsonNode replicas = outcome.report().path("replicas");
                 if (!replicas.path("identical").asBoolean(false)) {

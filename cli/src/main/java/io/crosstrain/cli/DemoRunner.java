@@ -27,8 +27,21 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class DemoRunner {
 
+    /**
+     * @param strategy sync-dp, or diloco with {@code h} inner steps per outer round and {@code codec} on the WAN
+     */
     record Settings(int steps, int baselineSteps, int globalBatch, double learningRate, long seed, Path data,
-                    Path report, Duration jobTimeout) {
+                    Path report, Duration jobTimeout, String strategy, int h, String codec) {
+
+        Settings(int steps, int baselineSteps, int globalBatch, double learningRate, long seed, Path data,
+                 Path report, Duration jobTimeout) {
+            this(steps, baselineSteps, globalBatch, learningRate, seed, data, report, jobTimeout, "sync-dp", 0,
+                    null);
+        }
+
+        boolean diloco() {
+            return "diloco".equals(strategy);
+        }
     }
 
     /** What a finished demo produced. */
@@ -106,7 +119,12 @@ final class DemoRunner {
         Map<String, Object> job = Map.of("model", Map.of("layers", model.path("layers").asInt(), "dModel", d,
                 "heads", model.path("heads").asInt(), "seqLen", model.path("seqLen").asInt(), "vocabSize", vocab),
                 "globalBatch", plan.path("globalBatch").asInt(), "allowGradientAccumulation", false,
-                "strategy", "sync-dp");
+                "strategy", settings.diloco() ? "diloco" : "sync-dp");
+        if (settings.diloco()) {
+            job = new LinkedHashMap<>(job);
+            job.put("h", settings.h());
+            job.put("codec", settings.codec());
+        }
         ApiClient.Response r = api.post("/api/v1/plans/simulate", Map.of("datacenters", dcs, "devices", devices,
                 "job", job));
         if (r.status() != 200 || r.body() == null) {
@@ -186,7 +204,12 @@ final class DemoRunner {
         spec.put("globalBatch", settings.globalBatch());
         spec.put("learningRate", settings.learningRate());
         spec.put("seed", settings.seed());
-        spec.put("strategy", "sync-dp");
+        spec.put("strategy", settings.diloco() ? "diloco" : "sync-dp");
+        if (settings.diloco()) {
+            // few outer rounds: momentum 0.5 overshoots less than DiLoCo's published 0.9 (ARCHITECTURE.md §4)
+            spec.put("sync", Map.of("h", Math.min(settings.h(), steps), "codec", settings.codec(), "outerLr", 0.7,
+                    "outerMomentum", 0.5));
+        }
         spec.put("allocation", allocation);
         spec.put("devices", List.of());
         if (baselineFor != null) {
