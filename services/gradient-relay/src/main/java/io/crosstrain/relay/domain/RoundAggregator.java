@@ -400,7 +400,7 @@ public final class RoundAggregator<R> {
 
         Slot slot = open.get(id);
         if (slot == null) {
-            slot = new Slot(chunk, plan.contributors.size());
+            slot = new Slot(chunk, plan.contributors.size(), sums);
             open.put(id, slot);
         } else if (!slot.sameLayout(chunk)) {
             sink.deadLetter(key, value, origin, Rejection.LAYOUT_MISMATCH, chunk + " does not match the layout "
@@ -431,6 +431,9 @@ public final class RoundAggregator<R> {
         slot.add(position, chunk, meta.sampleCount(), foreign ? value.length : 0, origin, arrival);
         if (slot.complete()) {
             slot.output = finish(plan.plan, meta, chunk, slot);
+            // the sum lives on in the encoded record only: its array serves the next slot
+            sums.give(slot.acc);
+            slot.acc = null;
             emit(id, slot);
         }
     }
@@ -612,6 +615,33 @@ public final class RoundAggregator<R> {
         }
     }
 
+    /**
+     * A few sum arrays to reuse: a relay sums chunk after chunk of the same size, and handing each a fresh 512 KiB
+     * array costs allocation and collection for nothing. Only used under the aggregator's lock.
+     */
+    private static final class SumArrays {
+        private final ArrayDeque<float[]> free = new ArrayDeque<>();
+
+        float[] take(int length) {
+            for (Iterator<float[]> it = free.iterator(); it.hasNext(); ) {
+                float[] a = it.next();
+                if (a.length == length) {
+                    it.remove();
+                    return a; // every element is overwritten by the first contribution's copy
+                }
+            }
+            return new float[length];
+        }
+
+        void give(float[] a) {
+            if (a != null && free.size() < 8) {
+                free.addFirst(a);
+            }
+        }
+    }
+
+    private final SumArrays sums = new SumArrays();
+
     /** One (job, plan version, round, chunk) in progress. */
     private static final class Slot {
         final int chunkCount;
@@ -619,8 +649,9 @@ public final class RoundAggregator<R> {
         final long elementOffset;
         final int elementCount;
         final Codec codec;
-        /** Contributions that arrived ahead of a lower-ordered one, by position. */
-        final float[][] waiting;
+        /** Contributions that arrived ahead of a lower-ordered one, by position: the records themselves, summed when
+         *  their turn comes (holding the record costs nothing extra; decoding early would copy it). */
+        final ChunkView[] waiting;
         final boolean[] seen;
         /** Where each contribution came from, until the chunk is emitted. */
         final Object[] origins;
@@ -634,13 +665,16 @@ public final class RoundAggregator<R> {
         final List<String> late = new ArrayList<>(1);
         Output output;
 
-        Slot(ChunkView first, int contributors) {
+        final SumArrays sums;
+
+        Slot(ChunkView first, int contributors, SumArrays sums) {
+            this.sums = sums;
             chunkCount = first.chunkCount();
             totalElements = first.totalElements();
             elementOffset = first.elementOffset();
             elementCount = first.elementCount();
             codec = first.meta().codec();
-            waiting = new float[contributors][];
+            waiting = new ChunkView[contributors];
             seen = new boolean[contributors];
             origins = new Object[contributors];
         }
@@ -667,27 +701,17 @@ public final class RoundAggregator<R> {
             received++;
             weight += samples;
             foreignBytes += foreign;
-            if (position != nextToFold) {
-                waiting[position] = values.values(); // early: decoded now, folded when its turn comes
-                return;
-            }
-            // in turn: straight from the record into the sum, then every early one now in turn
-            if (acc == null) {
-                acc = values.values();
-            } else {
-                values.addValuesTo(acc);
-            }
-            nextToFold++;
-            // fold every contribution whose predecessors are all in: the sum order is the position order
+            waiting[position] = values;
+            // fold every contribution whose predecessors are all in, straight from its record: the sum order is the
+            // position order, whatever the arrival order
             while (nextToFold < waiting.length && waiting[nextToFold] != null) {
-                float[] v = waiting[nextToFold];
+                ChunkView v = waiting[nextToFold];
                 waiting[nextToFold] = null;
                 if (acc == null) {
-                    acc = v; // the decoded array is ours: no copy
+                    acc = sums.take(v.elementCount());
+                    v.copyValuesTo(acc, 0);
                 } else {
-                    for (int i = 0; i < acc.length; i++) {
-                        acc[i] += v[i];
-                    }
+                    v.addValuesTo(acc);
                 }
                 nextToFold++;
             }
