@@ -375,25 +375,15 @@ class GradientRelayIntegrationTest {
     /** Counts ledger lines of a job by round:datacenter:status. */
     static Map<String, Integer> ledgerLines(UUID job) {
         Map<String, Integer> out = new java.util.TreeMap<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringDeserializer(),
-                new StringDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(Topics.ROUND_LEDGER).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            JsonMapper mapper = relayA.getBean(JsonMapper.class);
-            while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+        JsonMapper mapper = relayA.getBean(JsonMapper.class);
+        io.crosstrain.kafka.TopicReader.readToEnd(bootstrap, Topics.ROUND_LEDGER, Map.of(), Duration.ofSeconds(30),
+                r -> {
                     io.crosstrain.contracts.RoundLedgerEntry e = mapper.readValue(r.value(),
                             io.crosstrain.contracts.RoundLedgerEntry.class);
                     if (job.equals(e.jobId())) {
                         out.merge(e.round() + ":" + e.datacenter() + ":" + e.status(), 1, Integer::sum);
                     }
-                }
-            }
-        }
+                });
         return out;
     }
 

@@ -77,11 +77,23 @@ public record Plan(
                 recovery, sync, links);
     }
 
-    /** This plan with DiLoCo settings and the WAN links to emulate. */
-    public Plan withSync(SyncSpec newSync, List<WanLink> newLinks) {
+    /** This plan with DiLoCo settings. */
+    public Plan withSync(SyncSpec newSync) {
         return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, newSync, newLinks);
+                recovery, newSync, links);
+    }
+
+    /** This plan with the WAN links its relays emulate. */
+    public Plan withLinks(List<WanLink> newLinks) {
+        return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
+                globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
+                recovery, sync, newLinks);
+    }
+
+    /** The DiLoCo settings with every default filled in (also for plans that carry none). */
+    public SyncSpec syncOrDefaults() {
+        return sync == null ? SyncSpec.defaults() : sync.resolved();
     }
 
     /** DiLoCo across datacenters: inner rounds stay inside each datacenter, outer rounds every H steps. */
@@ -94,8 +106,7 @@ public record Plan(
         if (!diloco()) {
             return false;
         }
-        int h = sync == null ? SyncSpec.DEFAULT_H : sync.hOrDefault();
-        return step % h == 0 || step == steps;
+        return step % syncOrDefaults().h() == 0 || step == steps;
     }
 
     /** The link between two datacenters, if the plan carries one. */

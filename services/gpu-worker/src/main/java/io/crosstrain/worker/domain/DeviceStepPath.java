@@ -102,8 +102,8 @@ public final class DeviceStepPath implements AutoCloseable {
     /** Must run before the first inner step of a DiLoCo job, so θ_global is the common starting point. */
     public OuterOptimizer outer() {
         if (outer == null) {
-            var sync = plan.sync() == null ? io.crosstrain.contracts.SyncSpec.defaults() : plan.sync();
-            outer = new OuterOptimizer(trainer.weights(), sync.outerLrOrDefault(), sync.outerMomentumOrDefault());
+            var sync = plan.syncOrDefaults();
+            outer = new OuterOptimizer(trainer.weights(), sync.outerLr(), sync.outerMomentum());
         }
         return outer;
     }
@@ -122,8 +122,7 @@ public final class DeviceStepPath implements AutoCloseable {
     /** A joiner takes the outer state of a replica that trained so far. */
     public void copyOuterFrom(DeviceStepPath other) {
         if (other.outer != null) {
-            OuterOptimizer o = outer();
-            o.restore(other.outer.global(), other.outer.velocity(), other.outer.steps());
+            restoreOuter(other.outerState());
             samplesSinceOuter = other.samplesSinceOuter;
         }
     }

@@ -234,13 +234,20 @@ public final class JobRun {
         if (!joiners || rank0 == null || !paths.containsKey(rank0.deviceId())) {
             return;
         }
-        DeviceStepPath source = paths.get(rank0.deviceId());
-        DeviceTrainer.State state = source.trainer().exportState();
-        List<ModelStateCodec.Record> records = ModelStateCodec.encode(jobId, next.planVersion(), from - 1, state,
-                source.outerState());
-        records.forEach(r -> outbox.sendGradient(Topics.MODEL_STATE, r.key(), r.value()));
+        if (from > 1 && previous.outerAfter(from - 1)) {
+            return; // the outer round of that step published exactly this state already
+        }
+        int records = publishState(paths.get(rank0.deviceId()), next.planVersion(), from - 1);
         log.info("job {}: published the state after step {} ({} records) for the devices joining in plan v{}",
-                jobId, from - 1, records.size(), next.planVersion());
+                jobId, from - 1, records, next.planVersion());
+    }
+
+    /** A replica's full state after {@code round} on the compacted model-state topic; returns the records sent. */
+    private int publishState(DeviceStepPath source, int planVersion, long round) {
+        List<ModelStateCodec.Record> records = ModelStateCodec.encode(jobId, planVersion, round,
+                source.trainer().exportState(), source.outerState());
+        records.forEach(r -> outbox.sendGradient(Topics.MODEL_STATE, r.key(), r.value()));
+        return records.size();
     }
 
     /** Keeps the replicas of the plan's local devices and drops the others; null when every device has one. */
@@ -516,8 +523,7 @@ public final class JobRun {
             path.applyOuter(update.averaged());
             if (device.rank() == lowestRank()) {
                 // the round's committed result, for joiners and restarts (compacted: the latest per key stays)
-                ModelStateCodec.encode(jobId, plan.planVersion(), step, path.trainer().exportState(),
-                        path.outerState()).forEach(r -> outbox.sendGradient(Topics.MODEL_STATE, r.key(), r.value()));
+                publishState(path, plan.planVersion(), step);
             }
             return new OuterResult(System.nanoTime() - t0, update.wanBytes());
         }

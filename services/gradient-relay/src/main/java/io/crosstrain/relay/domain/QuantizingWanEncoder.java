@@ -1,7 +1,6 @@
 package io.crosstrain.relay.domain;
 
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -11,7 +10,6 @@ import io.crosstrain.codec.Codec;
 import io.crosstrain.codec.ErrorFeedback;
 import io.crosstrain.codec.TensorCodec;
 import io.crosstrain.contracts.Plan;
-import io.crosstrain.contracts.SyncSpec;
 
 /**
  * Encodes a datacenter's DiLoCo pseudo-gradient partial for the WAN with the plan's codec, carrying each chunk's
@@ -43,14 +41,9 @@ public final class QuantizingWanEncoder implements RoundAggregator.WanEncoder {
                 chunk.totalElements(), chunk.elementOffset(), sent, 0, sent.length);
     }
 
-    /** Drops the residuals of a job (it finished). */
-    public synchronized void forget(UUID jobId) {
-        feedback.keySet().removeIf(k -> k.jobId().equals(jobId));
-    }
-
     static Codec codecOf(Plan plan) {
-        String name = plan.sync() == null ? SyncSpec.DEFAULT_CODEC : plan.sync().codecOrDefault();
-        return switch (name.toLowerCase(Locale.ROOT)) {
+        String name = plan.syncOrDefaults().codec();
+        return switch (name) {
             case "fp32" -> Codec.FP32;
             case "bf16" -> Codec.BF16;
             case "fp16" -> Codec.FP16;

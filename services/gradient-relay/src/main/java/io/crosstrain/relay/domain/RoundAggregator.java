@@ -127,18 +127,11 @@ public final class RoundAggregator<R> {
      * @param wanBytes cross-DC stage: bytes of other datacenters' partials consumed for this chunk; else 0
      * @param readyAtMs latest emulated "gradient ready" time of the contributions (epoch ms; 0 = not emulated):
      *                  devices apply the result no earlier, so an emulated round never ends before its slowest chip
+     * @param down      an average for this datacenter's workers (else a partial for the WAN)
+     * @param soleDatacenter a partial of a plan with no other datacenter: nobody on the WAN needs it
      */
     public record Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes,
                          long readyAtMs, boolean down, boolean soleDatacenter) {
-        public Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes,
-                      long readyAtMs) {
-            this(jobId, round, chunkIndex, key, record, wanBytes, readyAtMs, false, false);
-        }
-
-        public Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes,
-                      long readyAtMs, boolean down) {
-            this(jobId, round, chunkIndex, key, record, wanBytes, readyAtMs, down, false);
-        }
     }
 
     public record Settings(int completedMemory, long maxBufferedBytes) {
@@ -202,16 +195,15 @@ public final class RoundAggregator<R> {
         this.downSender = relaySender(datacenter);
         this.settings = Objects.requireNonNull(settings);
         this.sink = Objects.requireNonNull(sink);
-        int limit = settings.completedMemory();
-        this.completed = new LinkedHashMap<>(Math.min(limit, 1 << 16), 0.75f) {
+        this.completed = bounded(settings.completedMemory());
+        this.committed = bounded(settings.completedMemory());
+    }
+
+    /** Insertion-ordered, forgetting the oldest entry beyond {@code limit}. */
+    private static <K> LinkedHashMap<K, Boolean> bounded(int limit) {
+        return new LinkedHashMap<>(Math.min(limit, 1 << 16), 0.75f) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<SlotId, Boolean> eldest) {
-                return size() > limit;
-            }
-        };
-        this.committed = new LinkedHashMap<>(Math.min(limit, 1 << 16), 0.75f) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<RoundId, Boolean> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<K, Boolean> eldest) {
                 return size() > limit;
             }
         };
@@ -496,46 +488,32 @@ public final class RoundAggregator<R> {
         if (weight > Integer.MAX_VALUE) {
             throw new IllegalStateException("sample count " + weight + " overflows");
         }
-        String key;
-        ChunkMeta out;
-        if (stage == Stage.INTRA_DC && plan.diloco() && !Rounds.isOuter(meta.round())) {
-            // DiLoCo's inner rounds never leave the datacenter: the DC average goes straight down
-            if (weight > 0) {
-                float g = (float) weight;
-                for (int i = 0; i < sum.length; i++) {
-                    sum[i] = sum[i] / g;
-                }
-            }
-            out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), downSender, (int) weight,
+        // the cross-DC average goes down; so does the DC average of a DiLoCo inner round, which never leaves the DC
+        boolean down = stage == Stage.CROSS_DC || plan.diloco() && !Rounds.isOuter(meta.round());
+        if (!down) {
+            ChunkMeta out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), datacenter, (int) weight,
                     meta.codec());
-            key = GradientHeaders.downKey(meta.jobId(), meta.round(), chunk.chunkIndex());
-            byte[] record = TensorCodec.encodeChunk(out, chunk.chunkIndex(), chunk.chunkCount(),
-                    chunk.totalElements(), chunk.elementOffset(), sum, 0, sum.length);
-            return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, 0, slot.readyAtMs, true);
+            String key = GradientHeaders.wanKey(meta.jobId(), meta.round(), datacenter, chunk.chunkIndex());
+            byte[] record = (Rounds.isOuter(meta.round()) ? wanEncoder : WanEncoder.FP32).encode(plan, out, chunk,
+                    sum);
+            boolean sole = List.of(datacenter).equals(plan.datacenters());
+            return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, 0, slot.readyAtMs, false,
+                    sole);
         }
-        if (stage == Stage.INTRA_DC) {
-            out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), datacenter, (int) weight,
-                    meta.codec());
-            key = GradientHeaders.wanKey(meta.jobId(), meta.round(), datacenter, chunk.chunkIndex());
-            byte[] record = Rounds.isOuter(meta.round()) ? wanEncoder.encode(plan, out, chunk, sum)
-                    : WanEncoder.FP32.encode(plan, out, chunk, sum);
-            boolean sole = plan.datacenters() != null && List.of(datacenter).equals(plan.datacenters());
-            return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, 0, slot.readyAtMs,
-                    false, sole);
-        }
-        // cross-DC: a round without samples has nothing to average: its (zero) sum goes out as is
+        // a round without samples has nothing to average: its (zero) sum goes out as is
         if (weight > 0) {
             float g = (float) weight;
             for (int i = 0; i < sum.length; i++) {
                 sum[i] = sum[i] / g;
             }
         }
-        out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), downSender, (int) weight, Codec.FP32);
-        key = GradientHeaders.downKey(meta.jobId(), meta.round(), chunk.chunkIndex());
+        ChunkMeta out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), downSender, (int) weight,
+                Codec.FP32);
+        String key = GradientHeaders.downKey(meta.jobId(), meta.round(), chunk.chunkIndex());
         byte[] record = TensorCodec.encodeChunk(out, chunk.chunkIndex(), chunk.chunkCount(), chunk.totalElements(),
                 chunk.elementOffset(), sum, 0, sum.length);
         return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, slot.foreignBytes,
-                slot.readyAtMs, true);
+                slot.readyAtMs, true, false);
     }
 
     /** The versions of one job's plan still in effect for some round, oldest first (a few at most). */

@@ -57,6 +57,10 @@ public class GradientPublisher implements DisposableBean {
 
     /** As {@link #send(String, String, byte[], long)}, plus {@link ChunkHeaders#READY_AT} when positive. */
     public void send(String topic, String key, byte[] value, long wanBytes, long readyAtMs) {
+        send(new ProducerRecord<>(topic, null, key, value, headers(wanBytes, readyAtMs)));
+    }
+
+    private static Headers headers(long wanBytes, long readyAtMs) {
         Headers headers = new RecordHeaders();
         if (wanBytes >= 0) {
             headers.add(ChunkHeaders.WAN_BYTES, ChunkHeaders.encodeLong(wanBytes));
@@ -64,7 +68,7 @@ public class GradientPublisher implements DisposableBean {
         if (readyAtMs > 0) {
             headers.add(ChunkHeaders.READY_AT, ChunkHeaders.encodeLong(readyAtMs));
         }
-        send(new ProducerRecord<>(topic, null, key, value, headers));
+        return headers;
     }
 
     /** Guards {@link #sendToWan} with this retry (the relay's outbound WAN link). */
@@ -77,11 +81,8 @@ public class GradientPublisher implements DisposableBean {
      * its delivery timeout) is tried again by the link's Resilience4j retry, with backoff, before it counts as failed.
      */
     void sendToWan(String key, byte[] value, long readyAtMs) {
-        Headers headers = new RecordHeaders();
-        if (readyAtMs > 0) {
-            headers.add(ChunkHeaders.READY_AT, ChunkHeaders.encodeLong(readyAtMs));
-        }
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.GRAD_WAN, null, key, value, headers);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.GRAD_WAN, null, key, value,
+                headers(-1, readyAtMs));
         io.github.resilience4j.retry.Retry retry = wanRetry;
         if (retry == null) {
             send(record);

@@ -1,15 +1,14 @@
 package io.crosstrain.relay.messaging;
 
-import org.springframework.stereotype.Component;
-
-import io.crosstrain.contracts.Topics;
-import io.crosstrain.relay.config.RelayProperties;
 import java.time.Duration;
 import java.util.List;
 
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
+import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
+import io.crosstrain.contracts.Topics;
+import io.crosstrain.relay.config.RelayProperties;
 import io.crosstrain.relay.domain.AdaptiveDeadline;
 import io.crosstrain.relay.domain.QuantizingWanEncoder;
 import io.crosstrain.relay.domain.RoundAggregator;
@@ -28,16 +27,14 @@ public class RelayStages {
     private final RoundAggregator<Origin> crossDc;
     private final RelayMetrics metrics;
 
-    private final WanLinks links;
-
     RelayStages(RelayProperties relay, GradientPublisher publisher, MeterRegistry registry, JsonMapper json,
                 KafkaConnectionDetails kafka) {
         String dc = relay.datacenter();
         metrics = new RelayMetrics(registry);
         publisher.onFailure(metrics::publishFailed);
-        links = new WanLinks(dc, new AdaptiveDeadline(relay.deadline().window(), relay.deadline().minSamples(),
+        WanLinks links = new WanLinks(dc, new AdaptiveDeadline(relay.deadline().window(), relay.deadline().minSamples(),
                 relay.deadline().k(), relay.deadline().floor().toMillis()));
-        publisher.wanRetry(links.retry("*"));
+        publisher.wanRetry(links.uplinkRetry());
         RoundLedger ledger = new RoundLedger(dc, publisher, json, metrics);
         Settings settings = new Settings(relay.completedMemory(), relay.maxBuffered().toBytes());
         StageSink intraSink = new StageSink(Stage.INTRA_DC, Topics.gradUp(dc), Topics.gradDown(dc), publisher,
@@ -72,10 +69,6 @@ public class RelayStages {
             Gauge.builder("relay.buffer.bytes", a, RoundAggregator::bufferedBytes).tag("stage", RelayMetrics.tag(s))
                     .description("bytes of chunks waiting for their plan").baseUnit("bytes").register(registry);
         }
-    }
-
-    public WanLinks links() {
-        return links;
     }
 
     public RoundAggregator<Origin> intraDc() {

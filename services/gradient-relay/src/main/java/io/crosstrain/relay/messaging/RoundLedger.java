@@ -1,23 +1,18 @@
 package io.crosstrain.relay.messaging;
 
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.crosstrain.contracts.RoundLedgerEntry;
 import io.crosstrain.contracts.Topics;
+import io.crosstrain.kafka.TopicReader;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -54,29 +49,10 @@ public class RoundLedger {
      * the call. Unreadable lines are skipped (they cannot name a round).
      */
     public List<Closed> readBack(String bootstrapServers, Duration timeout) {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "relay-" + datacenter + "-ledger-replay");
-        List<Closed> out = new java.util.ArrayList<>();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<PartitionInfo> infos = consumer.partitionsFor(Topics.ROUND_LEDGER, timeout);
-            if (infos == null || infos.isEmpty()) {
-                return out;
-            }
-            List<TopicPartition> parts = infos.stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = consumer.endOffsets(parts, timeout);
-            while (!reached(consumer, end)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read the round ledger to its end within " + timeout);
-                }
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+        List<Closed> out = new ArrayList<>();
+        TopicReader.readToEnd(bootstrapServers, Topics.ROUND_LEDGER, Map.of(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.CLIENT_ID_CONFIG, "relay-" + datacenter + "-ledger-replay"), timeout, r -> {
                     try {
                         RoundLedgerEntry e = json.readValue(r.value(), RoundLedgerEntry.class);
                         if (datacenter.equals(e.datacenter()) && e.jobId() != null) {
@@ -85,18 +61,7 @@ public class RoundLedger {
                     } catch (RuntimeException ex) {
                         log.warn("skipping unreadable ledger line {} at offset {}", r.key(), r.offset());
                     }
-                }
-            }
-        }
+                });
         return out;
-    }
-
-    private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (consumer.position(e.getKey()) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -15,18 +15,18 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
-import io.github.resilience4j.retry.RetryRegistry;
 
 /**
- * The WAN links of this relay's datacenter, one Resilience4j circuit breaker and one retry each.
+ * The WAN links of this relay's datacenter: a Resilience4j circuit breaker per inbound link, a retry on the outbound
+ * hand-over.
  * <ul>
  * <li>The breaker of link {@code peer→dc} counts the peer's partials that missed their adaptive deadline as
  * failures. A late partial is still waited for and summed (relays must all sum the same partials, so none may drop
  * one on its own); an open breaker marks the link degraded in metrics, logs and health so an operator or the
  * scheduler can react (a larger H, a re-plan).</li>
- * <li>The retry of link {@code dc→peer} guards handing this datacenter's partial to the WAN topic: a failed send is
- * tried again with backoff before the relay gives up on it (the consumer offset is not committed past it, so a
- * restarted relay sends it again).</li>
+ * <li>The outbound retry guards handing this datacenter's partial to the WAN topic (one hand-over serves every
+ * peer): a failed send is tried again with backoff before the relay gives up on it (the consumer offset is not
+ * committed past it, so a restarted relay sends it again).</li>
  * </ul>
  * WAN transfer time is emulated from the plan's links and time scale (ARCHITECTURE.md §6).
  */
@@ -37,7 +37,7 @@ public final class WanLinks implements RoundAggregator.LatenessJudge, RoundAggre
     private final String datacenter;
     private final AdaptiveDeadline deadlines;
     private final CircuitBreakerRegistry breakers;
-    private final RetryRegistry retries;
+    private final Retry retry;
     private final Map<String, Boolean> warned = new ConcurrentHashMap<>();
 
     public WanLinks(String datacenter, AdaptiveDeadline deadlines) {
@@ -51,7 +51,7 @@ public final class WanLinks implements RoundAggregator.LatenessJudge, RoundAggre
                 .waitDurationInOpenState(Duration.ofSeconds(30))
                 .permittedNumberOfCallsInHalfOpenState(3)
                 .build());
-        this.retries = RetryRegistry.of(RetryConfig.custom()
+        this.retry = Retry.of("wan-" + datacenter + "-out", RetryConfig.custom()
                 .maxAttempts(5)
                 .intervalFunction(io.github.resilience4j.core.IntervalFunction.ofExponentialBackoff(200, 2.0))
                 .build());
@@ -62,9 +62,12 @@ public final class WanLinks implements RoundAggregator.LatenessJudge, RoundAggre
         return breakers.circuitBreaker("wan-" + peer + "->" + datacenter);
     }
 
-    /** Outbound link to {@code peer}: its retry. */
-    public Retry retry(String peer) {
-        return retries.retry("wan-" + datacenter + "->" + peer);
+    /**
+     * The outbound link: the partial is handed to the WAN topic once, whatever the number of peers, so one retry
+     * guards it.
+     */
+    public Retry uplinkRetry() {
+        return retry;
     }
 
     @Override
@@ -99,15 +102,5 @@ public final class WanLinks implements RoundAggregator.LatenessJudge, RoundAggre
         return plan.link(fromDatacenter, toDatacenter)
                 .map(l -> Math.round(l.transferSeconds(bytes) / k * 1000.0))
                 .orElse(0L);
-    }
-
-    public Map<String, CircuitBreaker.State> linkStates() {
-        Map<String, CircuitBreaker.State> out = new java.util.TreeMap<>();
-        breakers.getAllCircuitBreakers().forEach(cb -> out.put(cb.getName(), cb.getState()));
-        return out;
-    }
-
-    public AdaptiveDeadline deadlines() {
-        return deadlines;
     }
 }

@@ -196,7 +196,7 @@ public final class PlanAssembler {
                 emulated ? Plan.EMULATED : Plan.MEASURED, result.timeScale(), spec.model(), spec.dataset(),
                 spec.steps(), spec.globalBatch(), spec.learningRate(), spec.seed(),
                 spec.hashEvery() > 0 ? spec.hashEvery() : DEFAULT_HASH_EVERY, datacenters, devices, prediction)
-                .withSync(JobSpec.DILOCO.equals(spec.strategy()) ? spec.syncOrDefaults() : null, List.of());
+                .withSync(JobSpec.DILOCO.equals(spec.strategy()) ? spec.syncOrDefaults() : null);
     }
 
     /** The planner's devices in rank order; under emulation each with the speed it is to run at. */

@@ -130,7 +130,7 @@ class JobScheduling {
         if (decision instanceof SchedulingDecision.Planned planned) {
             Plan plan = planned.plan();
             // the relays emulate the WAN between the plan's datacenters from the inventory's links
-            plan = plan.withSync(plan.sync(), inventory.links(plan.datacenters()));
+            plan = plan.withLinks(inventory.links(plan.datacenters()));
             if (store.admit(plan)) {
                 log.info("job {} admitted on {} devices", job.jobId(), plan.devices().size());
                 publisher.publishPlan(plan);

@@ -157,7 +157,7 @@ class Replanning {
 
     /** The first step at or after {@code step} that begins an outer round of a DiLoCo plan. */
     static int outerBoundaryAtOrAfter(Plan plan, int step) {
-        int h = plan.sync() == null ? io.crosstrain.contracts.SyncSpec.DEFAULT_H : plan.sync().hOrDefault();
+        int h = plan.syncOrDefaults().h();
         int s = Math.max(1, step);
         return (s - 1) % h == 0 ? s : ((s - 1) / h + 1) * h + 1;
     }
