@@ -59,6 +59,9 @@ final class KafkaProcess implements AutoCloseable {
                 // gradient chunks are at most 512 KiB; leave head-room for batching
                 "message.max.bytes=4194304",
                 "replica.fetch.max.bytes=4194304",
+                // kernel-tuned socket buffers rather than 100 KiB: gradient chunks are 512 KiB
+                "socket.send.buffer.bytes=-1",
+                "socket.receive.buffer.bytes=-1",
                 ""));
         Path log = workDir.resolve("logs").resolve("kafka.log");
         Files.createDirectories(log.getParent());

@@ -29,6 +29,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import io.crosstrain.bench.relay.GradientWorkload.Up;
 import io.crosstrain.contracts.Topics;
+import io.crosstrain.kafka.ChunkTraffic;
 
 /**
  * The two kinds of pass, on one broker, with the same senders and the same receiver settings:
@@ -71,23 +72,15 @@ public final class KafkaPasses implements AutoCloseable {
         Map<String, Object> c = new HashMap<>();
         c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         c.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        c.put(ProducerConfig.ACKS_CONFIG, "all");
-        c.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
-        c.put(ProducerConfig.BATCH_SIZE_CONFIG, 1024 * 1024);
-        return c;
+        return ChunkTraffic.producer(c);
     }
 
     /** As the gpu-worker's gradient listener (WorkerKafkaConfig), without a group: the receiver assigns itself. */
     static Map<String, Object> receiverConfig(String bootstrap) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
-        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
-        c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        return c;
+        return ChunkTraffic.consumer(c, 5);
     }
 
     public void publishJson(String topic, String key, String value) throws Exception {

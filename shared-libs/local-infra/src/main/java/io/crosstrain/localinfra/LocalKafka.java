@@ -28,7 +28,10 @@ public final class LocalKafka implements AutoCloseable {
                 "transaction.state.log.min.isr", "1",
                 // gradient chunks are at most 512 KiB; leave head-room for batching
                 "message.max.bytes", String.valueOf(4 * 1024 * 1024),
-                "replica.fetch.max.bytes", String.valueOf(4 * 1024 * 1024)));
+                "replica.fetch.max.bytes", String.valueOf(4 * 1024 * 1024),
+                // kernel-tuned socket buffers rather than 100 KiB: gradient chunks are 512 KiB
+                "socket.send.buffer.bytes", "-1",
+                "socket.receive.buffer.bytes", "-1"));
         broker.afterPropertiesSet();
         return new LocalKafka(broker);
     }

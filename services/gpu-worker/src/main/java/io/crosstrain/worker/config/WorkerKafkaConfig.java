@@ -21,6 +21,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.CommonErrorHandler;
 
 import io.crosstrain.contracts.Topics;
+import io.crosstrain.kafka.ChunkTraffic;
 import io.crosstrain.kafka.KafkaTopics;
 
 /** Binary gradient traffic gets its own low-latency producer and consumer; JSON uses Boot's defaults. */
@@ -29,12 +30,7 @@ class WorkerKafkaConfig {
 
     @Bean
     KafkaTemplate<String, byte[]> gradientTemplate(KafkaProperties kafka) {
-        Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
-        config.put(ProducerConfig.BATCH_SIZE_CONFIG, 1024 * 1024);
+        Map<String, Object> config = ChunkTraffic.producer(new HashMap<>(kafka.buildProducerProperties()));
         return new KafkaTemplate<>(new DefaultKafkaProducerFactory<>(config, new StringSerializer(),
                 new ByteArraySerializer()));
     }
@@ -52,10 +48,7 @@ class WorkerKafkaConfig {
     @Bean
     ConcurrentKafkaListenerContainerFactory<String, byte[]> gradientListenerFactory(KafkaProperties kafka,
                                                                                   CommonErrorHandler errorHandler) {
-        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
-        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
-        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
-        config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
+        Map<String, Object> config = ChunkTraffic.consumer(new HashMap<>(kafka.buildConsumerProperties()), 5);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         var factory = new ConcurrentKafkaListenerContainerFactory<String, byte[]>();
         factory.setConsumerFactory(new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(),

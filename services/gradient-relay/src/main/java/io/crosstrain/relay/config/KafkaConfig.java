@@ -24,6 +24,7 @@ import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.ContainerProperties;
 
 import io.crosstrain.contracts.Topics;
+import io.crosstrain.kafka.ChunkTraffic;
 import io.crosstrain.kafka.KafkaTopics;
 import io.crosstrain.relay.messaging.GradientPublisher;
 
@@ -36,10 +37,6 @@ import io.crosstrain.relay.messaging.GradientPublisher;
 @EnableConfigurationProperties(RelayProperties.class)
 class KafkaConfig {
 
-    /** Gradient chunks are ≤ 512 KiB; leave room for a few per fetch and per request. */
-    static final int MAX_REQUEST_BYTES = 2 * 1024 * 1024;
-    static final int MAX_PARTITION_FETCH_BYTES = 4 * 1024 * 1024;
-
     @Bean
     KafkaAdmin.NewTopics relayTopics(RelayProperties relay) {
         String dc = relay.datacenter();
@@ -51,13 +48,10 @@ class KafkaConfig {
     @Bean
     ConcurrentKafkaListenerContainerFactory<String, byte[]> gradListenerFactory(KafkaProperties boot,
             KafkaConnectionDetails connection, ObjectProvider<CommonErrorHandler> errorHandler) {
-        Map<String, Object> props = new HashMap<>(boot.buildConsumerProperties());
+        Map<String, Object> props = ChunkTraffic.consumer(new HashMap<>(boot.buildConsumerProperties()), 10);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getConsumer().getBootstrapServers());
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
-        props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
-        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, MAX_PARTITION_FETCH_BYTES);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // a relay that joins late must still see the chunks sent before it was assigned
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -76,18 +70,11 @@ class KafkaConfig {
     @Bean
     GradientPublisher gradientPublisher(KafkaProperties boot, KafkaConnectionDetails connection,
                                         RelayProperties relay) {
-        Map<String, Object> props = new HashMap<>(boot.buildProducerProperties());
+        Map<String, Object> props = ChunkTraffic.producer(new HashMap<>(boot.buildProducerProperties()));
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getProducer().getBootstrapServers());
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "relay-" + relay.datacenter() + "-grad");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_REQUEST_BYTES);
-        // lets chunks that queue up behind an in-flight request share one batch
-        props.put(ProducerConfig.BATCH_SIZE_CONFIG, MAX_REQUEST_BYTES);
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         props.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
         DefaultKafkaProducerFactory<String, byte[]> factory = new DefaultKafkaProducerFactory<>(props,
                 new StringSerializer(), new ByteArraySerializer());
