@@ -100,6 +100,29 @@ class GatewayRoutingTest {
         assertThat(response.body()).isEqualTo(upstream + " POST " + path + "?dryRun=true\n" + body);
     }
 
+    @ParameterizedTest
+    @CsvSource({
+            "/openapi/job-api, job-api",
+            "/openapi/device-inventory, inventory",
+            "/openapi/scheduler, scheduler"})
+    void eachServicesOpenApiDocumentIsReachableUnderItsName(String path, String upstream) throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(gateway(path)).GET());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(upstream + " GET /v3/api-docs\n");
+    }
+
+    @Test
+    void swaggerUiListsEveryServicesDocument() throws Exception {
+        HttpResponse<String> ui = send(HttpRequest.newBuilder(gateway("/swagger-ui/index.html")).GET());
+        assertThat(ui.statusCode()).isEqualTo(200);
+        assertThat(ui.body()).contains("swagger-ui");
+
+        HttpResponse<String> config = send(HttpRequest.newBuilder(gateway("/v3/api-docs/swagger-config")).GET());
+        assertThat(config.statusCode()).isEqualTo(200);
+        assertThat(config.body()).contains("/openapi/job-api", "/openapi/device-inventory", "/openapi/scheduler");
+    }
+
     @Test
     void unknownPathsAreNotForwarded() throws Exception {
         HttpResponse<String> response = send(HttpRequest.newBuilder(gateway("/api/v1/jobsx")).GET());

@@ -1,5 +1,6 @@
 package io.crosstrain.gateway.config;
 
+import static org.springframework.cloud.gateway.server.mvc.filter.BeforeFilterFunctions.setPath;
 import static org.springframework.cloud.gateway.server.mvc.filter.BeforeFilterFunctions.uri;
 import static org.springframework.cloud.gateway.server.mvc.handler.GatewayRouterFunctions.route;
 import static org.springframework.cloud.gateway.server.mvc.handler.HandlerFunctions.http;
@@ -47,6 +48,31 @@ class RoutesConfig {
                     .build());
         }
         return functions.stream().reduce(RouterFunction::and).orElseThrow();
+    }
+
+    /** Where the gateway's Swagger UI finds each service's OpenAPI document: {@code /openapi/<service>}. */
+    static final String DOCS_PREFIX = "/openapi/";
+
+    /** Each upstream's {@code /v3/api-docs}, under a name of its own, for the Swagger UI and the linter. */
+    @Bean
+    RouterFunction<ServerResponse> docsRoutes(UpstreamProperties upstreams) {
+        List<RouterFunction<ServerResponse>> functions = new ArrayList<>();
+        for (Upstream u : Upstream.values()) {
+            functions.add(route("docs-" + docsName(u))
+                    .route(path(DOCS_PREFIX + docsName(u)), http())
+                    .before(uri(urlOf(u, upstreams)))
+                    .before(setPath("/v3/api-docs"))
+                    .build());
+        }
+        return functions.stream().reduce(RouterFunction::and).orElseThrow();
+    }
+
+    static String docsName(Upstream upstream) {
+        return switch (upstream) {
+            case JOB_API -> "job-api";
+            case INVENTORY -> "device-inventory";
+            case SCHEDULER -> "scheduler";
+        };
     }
 
     static String urlOf(Upstream upstream, UpstreamProperties p) {

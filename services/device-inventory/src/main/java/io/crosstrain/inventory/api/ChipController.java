@@ -1,5 +1,7 @@
 package io.crosstrain.inventory.api;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
 
@@ -21,6 +23,7 @@ import io.crosstrain.web.RequestRejectedException;
  */
 @RestController
 @RequestMapping("/api/v1/chips")
+@Tag(name = "chips", description = "The chip catalogue: built-in chips with cited figures, and custom chips")
 class ChipController {
 
     private final ChipService chips;
@@ -38,11 +41,13 @@ class ChipController {
         }
     }
 
+    @Operation(summary = "List every chip of the catalogue")
     @GetMapping
     List<ChipView> list() {
         return chips.catalogue().all().stream().map(this::view).toList();
     }
 
+    @Operation(summary = "Get one chip by name")
     @GetMapping("/{name}")
     ChipView get(@PathVariable String name) {
         return chips.find(name).map(this::view)
@@ -50,6 +55,7 @@ class ChipController {
     }
 
     /** Adds a chip (201) or updates one added earlier (200); built-in chips are refused with 409. */
+    @Operation(summary = "Add a custom chip (a source is required)")
     @PostMapping
     ResponseEntity<ChipView> define(@RequestBody Requests.DefineChip body) {
         ChipService.Saved saved = chips.define(body.name(), body.tflops(), body.memoryGb(), body.memBandwidthTBps(),

@@ -1,5 +1,7 @@
 package io.crosstrain.inventory.api;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
 
@@ -17,6 +19,7 @@ import io.crosstrain.web.RequestRejectedException;
 
 @RestController
 @RequestMapping("/api/v1/datacenters")
+@Tag(name = "datacenters", description = "Datacenters")
 class DatacenterController {
 
     private final InventoryService inventory;
@@ -25,17 +28,20 @@ class DatacenterController {
         this.inventory = inventory;
     }
 
+    @Operation(summary = "Register a datacenter")
     @PostMapping
     ResponseEntity<Datacenter> create(@RequestBody Requests.CreateDatacenter body) {
         Datacenter dc = inventory.createDatacenter(body.id(), body.name(), body.region());
         return ResponseEntity.created(URI.create("/api/v1/datacenters/" + dc.id())).body(dc);
     }
 
+    @Operation(summary = "List datacenters")
     @GetMapping
     List<Datacenter> list() {
         return inventory.datacenters();
     }
 
+    @Operation(summary = "Get one datacenter")
     @GetMapping("/{id}")
     Datacenter get(@PathVariable String id) {
         return inventory.datacenter(id)

@@ -1,5 +1,7 @@
 package io.crosstrain.inventory.api;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
@@ -29,6 +31,7 @@ import io.crosstrain.web.RequestRejectedException;
 
 @RestController
 @RequestMapping("/api/v1/devices")
+@Tag(name = "devices", description = "Devices: one accelerator each, with health and measured speed")
 class DeviceController {
 
     private final InventoryService inventory;
@@ -46,6 +49,7 @@ class DeviceController {
         this.clock = clock;
     }
 
+    @Operation(summary = "Register a device")
     @PostMapping
     ResponseEntity<DeviceView> register(@RequestBody Requests.RegisterDevice body) {
         Device device = inventory.registerDevice(body.id(), body.nodeId(), body.datacenter(), body.chip(),
@@ -53,6 +57,7 @@ class DeviceController {
         return ResponseEntity.created(URI.create("/api/v1/devices/" + device.id())).body(view(device));
     }
 
+    @Operation(summary = "List devices, optionally of one datacenter")
     @GetMapping
     List<DeviceView> list(@RequestParam(required = false) String datacenter) {
         Instant now = clock.instant();
@@ -63,23 +68,27 @@ class DeviceController {
                 .toList();
     }
 
+    @Operation(summary = "Get one device with its health and profile")
     @GetMapping("/{id}")
     DeviceView get(@PathVariable String id) {
         return inventory.device(id).map(this::view).orElseThrow(() -> unknown(id));
     }
 
     /** Replaces all labels; the body is the complete new label map ({@code {}} removes them all). */
+    @Operation(summary = "Replace the labels of a device")
     @PutMapping("/{id}/labels")
     DeviceView replaceLabels(@PathVariable String id, @RequestBody Map<String, Object> labels) {
         return view(inventory.replaceLabels(id, labels));
     }
 
     /** Health transitions of the device, oldest first (the newest {@code limit}). */
+    @Operation(summary = "List the health events of a device")
     @GetMapping("/{id}/events")
     List<DeviceEvent> events(@PathVariable String id, @RequestParam(defaultValue = "100") int limit) {
         return inventory.events(id, limit).orElseThrow(() -> unknown(id));
     }
 
+    @Operation(summary = "List the measured profiles of a device")
     @GetMapping("/{id}/profiles")
     List<DeviceProfile> profiles(@PathVariable String id) {
         if (inventory.device(id).isEmpty()) {

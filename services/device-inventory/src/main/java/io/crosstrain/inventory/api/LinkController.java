@@ -1,5 +1,7 @@
 package io.crosstrain.inventory.api;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
 
@@ -23,6 +25,7 @@ import io.crosstrain.web.RequestRejectedException;
  */
 @RestController
 @RequestMapping("/api/v1/links")
+@Tag(name = "links", description = "WAN links between datacenters (bandwidth, latency)")
 class LinkController {
 
     private final LinkService links;
@@ -32,6 +35,7 @@ class LinkController {
     }
 
     /** 201 for a new link, 200 when the pair existed and its figures were updated. */
+    @Operation(summary = "Create or replace the link between two datacenters")
     @PostMapping
     ResponseEntity<Link> put(@RequestBody Requests.PutLink body) {
         LinkService.Saved saved = links.put(body.from(), body.to(), body.gbps(), body.latencyMs());
@@ -43,16 +47,19 @@ class LinkController {
     }
 
     /** All links; with {@code datacenter}, only its links, each shown from its side. */
+    @Operation(summary = "List links, optionally of one datacenter")
     @GetMapping
     List<Link> list(@RequestParam(required = false) String datacenter) {
         return links.list(datacenter);
     }
 
+    @Operation(summary = "Get the link between two datacenters")
     @GetMapping("/{from}/{to}")
     Link get(@PathVariable String from, @PathVariable String to) {
         return links.get(from, to).orElseThrow(() -> missing(from, to));
     }
 
+    @Operation(summary = "Delete the link between two datacenters")
     @DeleteMapping("/{from}/{to}")
     ResponseEntity<Void> delete(@PathVariable String from, @PathVariable String to) {
         if (!links.delete(from, to)) {

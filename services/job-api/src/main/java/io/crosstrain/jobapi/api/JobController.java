@@ -1,5 +1,7 @@
 package io.crosstrain.jobapi.api;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -26,6 +28,7 @@ import io.crosstrain.web.RequestRejectedException;
 
 @RestController
 @RequestMapping("/api/v1/jobs")
+@Tag(name = "jobs", description = "Training jobs: submit, follow, report")
 class JobController {
 
     static final int MAX_JOBS = 1000;
@@ -37,6 +40,7 @@ class JobController {
         this.jobs = jobs;
     }
 
+    @Operation(summary = "Submit a training job")
     @PostMapping
     ResponseEntity<JobView> submit(@RequestBody JobSpec spec) {
         JobView job = JobView.of(jobs.submit(spec));
@@ -44,34 +48,40 @@ class JobController {
     }
 
     /** Newest first. */
+    @Operation(summary = "List jobs, newest first, optionally by state")
     @GetMapping
     List<JobView> list(@RequestParam(required = false) String state,
                        @RequestParam(defaultValue = "100") int limit) {
         return jobs.list(parseState(state), bounded("limit", limit, MAX_JOBS)).stream().map(JobView::of).toList();
     }
 
+    @Operation(summary = "Get one job with its state and progress")
     @GetMapping("/{id}")
     JobView get(@PathVariable UUID id) {
         return JobView.of(jobs.get(id));
     }
 
+    @Operation(summary = "List the state changes of a job")
     @GetMapping("/{id}/history")
     List<HistoryEntry> history(@PathVariable UUID id) {
         return jobs.history(id);
     }
 
     /** The latest plan, passed through as the scheduler wrote it. */
+    @Operation(summary = "Get the latest plan of a job (which device got which batch)")
     @GetMapping(value = "/{id}/plan", produces = MediaType.APPLICATION_JSON_VALUE)
     String plan(@PathVariable UUID id) {
         return jobs.planJson(id);
     }
 
+    @Operation(summary = "List the step metrics of a job")
     @GetMapping("/{id}/metrics")
     List<StepMetric> metrics(@PathVariable UUID id, @RequestParam(defaultValue = "0") int fromStep,
                              @RequestParam(defaultValue = "10000") int limit) {
         return jobs.metrics(id, fromStep, bounded("limit", limit, MAX_METRICS));
     }
 
+    @Operation(summary = "Get the efficiency report of a job")
     @GetMapping("/{id}/report")
     Report report(@PathVariable UUID id) {
         return jobs.report(id);

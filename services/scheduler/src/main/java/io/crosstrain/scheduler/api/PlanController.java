@@ -1,5 +1,7 @@
 package io.crosstrain.scheduler.api;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.UUID;
 
@@ -16,6 +18,7 @@ import io.crosstrain.scheduler.persistence.SchedulerStore;
 /** Read access to the plans the scheduler made. */
 @RestController
 @RequestMapping("/api/v1/plans")
+@Tag(name = "plans", description = "Plans: exact allocation and what-if simulation")
 class PlanController {
 
     private final SchedulerStore store;
@@ -25,6 +28,7 @@ class PlanController {
     }
 
     /** The newest plan version of a job; 404 problem+json while the job has none. */
+    @Operation(summary = "Get the latest plan of a job")
     @GetMapping("/{jobId}")
     ResponseEntity<?> latest(@PathVariable("jobId") String jobId) {
         UUID id;

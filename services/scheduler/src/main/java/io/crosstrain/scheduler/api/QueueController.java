@@ -1,5 +1,7 @@
 package io.crosstrain.scheduler.api;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +14,7 @@ import io.crosstrain.scheduler.persistence.SchedulerStore;
 
 /** The jobs waiting for devices, in the order they will be considered, each with the reason it still waits. */
 @RestController
+@Tag(name = "queue", description = "The admission queue")
 class QueueController {
 
     record QueuedJobView(int position, UUID jobId, String name, String tenant, int priority, Instant submittedAt,
@@ -24,6 +27,7 @@ class QueueController {
         this.store = store;
     }
 
+    @Operation(summary = "List queued jobs and why each waits")
     @GetMapping("/api/v1/queue")
     List<QueuedJobView> queue() {
         List<QueuedJobView> out = new ArrayList<>();

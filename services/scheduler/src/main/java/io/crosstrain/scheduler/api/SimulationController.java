@@ -1,5 +1,7 @@
 package io.crosstrain.scheduler.api;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -26,6 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @RestController
 @RequestMapping("/api/v1/plans")
+@Tag(name = "plans", description = "Plans: exact allocation and what-if simulation")
 class SimulationController {
 
     private final ClusterPlanner planner;
@@ -37,6 +40,7 @@ class SimulationController {
         this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
     }
 
+    @Operation(summary = "Simulate a plan for any cluster without running it")
     @PostMapping("/simulate")
     SimulationResponse simulate(@RequestBody JsonNode body) {
         ClusterPlanner.Request request = SimulationValidator.validate(read(body), planner.catalogue());
