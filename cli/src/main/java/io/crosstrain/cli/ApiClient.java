@@ -10,7 +10,7 @@ import java.time.Duration;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** JSON over HTTP to the gateway. */
+/** JSON over HTTP to the gateway, with the caller's API key as a bearer token. */
 final class ApiClient {
 
     record Response(int status, JsonNode body, String raw) {
@@ -19,10 +19,18 @@ final class ApiClient {
     private final String base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final JsonMapper mapper;
+    private final String key;
 
-    ApiClient(String base, JsonMapper mapper) {
+    /** @param key API key or JWT; null sends no Authorization header */
+    ApiClient(String base, JsonMapper mapper, String key) {
         this.base = base;
         this.mapper = mapper;
+        this.key = key;
+    }
+
+    /** The same gateway as another caller. */
+    ApiClient as(String otherKey) {
+        return new ApiClient(base, mapper, otherKey);
     }
 
     String base() {
@@ -39,6 +47,12 @@ final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofString(mapper.writeValueAsString(body))));
     }
 
+    /** A tenant's new API key (needs an admin key). */
+    String issueKey(String tenant, String role) {
+        return ok(post("/api/v1/tenants/" + tenant + "/keys", java.util.Map.of("role", role)),
+                "issuing a key for " + tenant).path("key").asString();
+    }
+
     JsonNode ok(Response r, String what) {
         if (r.status() / 100 != 2) {
             throw new IllegalStateException(what + " failed with HTTP " + r.status() + ": " + r.raw());
@@ -48,6 +62,9 @@ final class ApiClient {
 
     private Response send(HttpRequest.Builder builder) {
         try {
+            if (key != null) {
+                builder.header("Authorization", "Bearer " + key);
+            }
             HttpResponse<String> r = http.send(builder.timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
             JsonNode body = r.body() == null || r.body().isBlank() ? null : mapper.readTree(r.body());

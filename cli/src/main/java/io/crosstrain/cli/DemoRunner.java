@@ -59,7 +59,7 @@ final class DemoRunner {
         this.stack = stack;
         this.settings = settings;
         this.out = out;
-        this.api = new ApiClient("http://127.0.0.1:" + stack.options().gateway(), mapper);
+        this.api = stack.api(mapper);
     }
 
     Outcome run() throws IOException, InterruptedException {

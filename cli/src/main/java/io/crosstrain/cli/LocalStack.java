@@ -65,6 +65,7 @@ final class LocalStack implements AutoCloseable {
 
     private final Options options;
     private final PrintStream out;
+    private final String adminKey;
     private final List<ServiceProcess> services = new ArrayList<>();
     private KafkaProcess kafka;
     private LocalPostgres postgres;
@@ -72,6 +73,33 @@ final class LocalStack implements AutoCloseable {
     LocalStack(Options options, PrintStream out) {
         this.options = options;
         this.out = out;
+        this.adminKey = adminKeyOf(options);
+    }
+
+    /** CROSSTRAIN_ADMIN_KEY from the options or the environment; a fresh one, printed at start, when neither has. */
+    private static String adminKeyOf(Options options) {
+        String given = options.extraEnv().get(ADMIN_KEY_ENV);
+        if (given == null || given.isBlank()) {
+            given = System.getenv(ADMIN_KEY_ENV);
+        }
+        if (given != null && !given.isBlank()) {
+            return given.strip();
+        }
+        byte[] random = new byte[32];
+        new java.security.SecureRandom().nextBytes(random);
+        return "ctk_" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    static final String ADMIN_KEY_ENV = "CROSSTRAIN_ADMIN_KEY";
+
+    /** The bootstrap admin key the gateway of this stack accepts. */
+    String adminKey() {
+        return adminKey;
+    }
+
+    /** A client of this stack's gateway with the admin key. */
+    ApiClient api(tools.jackson.databind.json.JsonMapper mapper) {
+        return new ApiClient("http://127.0.0.1:" + options.gateway(), mapper, adminKey);
     }
 
     Options options() {
@@ -132,7 +160,13 @@ final class LocalStack implements AutoCloseable {
         env.put("JOB_API_URL", "http://127.0.0.1:" + options.jobApi());
         env.put("SCHEDULER_URL", "http://127.0.0.1:" + options.scheduler());
         env.put("OMP_NUM_THREADS", "1");
+        // only the gateway, which checks credentials, listens beyond this machine
+        env.put("SERVER_ADDRESS", "127.0.0.1");
         env.putAll(options.extraEnv());
+        env.put(ADMIN_KEY_ENV, adminKey);
+        if (!adminKey.equals(System.getenv(ADMIN_KEY_ENV)) && !options.extraEnv().containsKey(ADMIN_KEY_ENV)) {
+            out.println("  Admin key   " + adminKey + "  (generated: CROSSTRAIN_ADMIN_KEY was not set)");
+        }
         Path logs = options.workDir().resolve("logs");
 
         // workers first: their calibration is the longest part of start-up
@@ -159,8 +193,8 @@ final class LocalStack implements AutoCloseable {
                 List.of(), logs));
         services.add(ServiceProcess.start("scheduler", jar("services/scheduler"), options.scheduler(), LIGHT_JVM, env,
                 List.of(), logs));
-        services.add(ServiceProcess.start("gateway", jar("gateway"), options.gateway(), LIGHT_JVM, env, List.of(),
-                logs));
+        services.add(ServiceProcess.start("gateway", jar("gateway"), options.gateway(), LIGHT_JVM, env,
+                List.of("--server.address=0.0.0.0"), logs));
         awaitHealthy(timeout);
     }
 

@@ -114,7 +114,7 @@ class DemoEndToEndIT {
     @Order(2)
     void killingAWorkerMidJobTakesTheJobThroughRecoveringToSuccessOnTheRemainingDevices() throws Exception {
         JsonMapper mapper = JsonMapper.builder().build();
-        ApiClient api = new ApiClient("http://127.0.0.1:" + stack.options().gateway(), mapper);
+        ApiClient api = stack.api(mapper);
         int steps = 12;
         int globalBatch = 88;
         java.util.Map<String, Object> spec = jobSpec("e2e-kill-a-worker", steps, globalBatch, 11);
@@ -175,7 +175,7 @@ class DemoEndToEndIT {
     @Order(3)
     void aDeviceThatSlowsDownGetsLessWorkFromARebalancedPlanWithoutLosingAStep() throws Exception {
         JsonMapper mapper = JsonMapper.builder().build();
-        ApiClient api = new ApiClient("http://127.0.0.1:" + stack.options().gateway(), mapper);
+        ApiClient api = stack.api(mapper);
         int steps = 14;
         int globalBatch = 88;
         java.util.Map<String, Object> spec = jobSpec("e2e-rebalance", steps, globalBatch, 13);
@@ -185,7 +185,7 @@ class DemoEndToEndIT {
         E2e.awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString()) && j.path("step").asInt() >= 2,
                 Duration.ofMinutes(4));
 
-        ApiClient worker = new ApiClient("http://127.0.0.1:" + stack.options().worker(0), mapper);
+        ApiClient worker = new ApiClient("http://127.0.0.1:" + stack.options().worker(0), mapper, null);
         String slowed = "bj-a100-0";
         E2e.send("PUT", worker.base() + "/api/v1/worker/devices/" + slowed + "/speed-share", "{\"share\":0.6}", 200);
         try {
@@ -231,7 +231,7 @@ class DemoEndToEndIT {
     @Order(4)
     void aWorkerThatComesBackJoinsARunningJobWithTheModelsStateAndEndsBitIdentical() throws Exception {
         JsonMapper mapper = JsonMapper.builder().build();
-        ApiClient api = new ApiClient("http://127.0.0.1:" + stack.options().gateway(), mapper);
+        ApiClient api = stack.api(mapper);
         int steps = 24;
         int globalBatch = 88;
         // the gy worker was killed earlier: the job starts on the 8 devices of bj and sh

@@ -67,7 +67,7 @@ class DilocoFaultsIT {
                 Map.of());
         stack = new LocalStack(options, OUT);
         stack.start(Duration.ofMinutes(5));
-        api = new ApiClient("http://127.0.0.1:" + options.gateway(), JSON);
+        api = stack.api(JSON);
         DemoRunner.registerCluster(stack, OUT);
         // the relays emulate these links at the emulation's time scale k (about 1e-5 here: the demo model's compute
         // on an A100 is scaled up to seconds, so is a WAN transfer). Real figures (1 Gbit/s, 40 ms) would make every

@@ -3,17 +3,12 @@ package io.crosstrain.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,17 +18,20 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import io.crosstrain.testsupport.RealInfra;
+
 /**
  * Starts the gateway on a random port with its three upstreams pointed at small JDK HTTP servers that answer with
  * their own name, the method, the path with query, and the request body. Each route prefix must reach the right one
- * with everything intact.
+ * with everything intact. Requests carry the bootstrap admin key; GatewaySecurityTest covers who may do what.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class GatewayRoutingTest {
 
-    static final HttpServer JOB_API = echo("job-api");
-    static final HttpServer INVENTORY = echo("inventory");
-    static final HttpServer SCHEDULER = echo("scheduler");
+    static final String ADMIN_KEY = "ctk_routing-test-admin-key";
+    static final EchoUpstream JOB_API = new EchoUpstream("job-api");
+    static final EchoUpstream INVENTORY = new EchoUpstream("inventory");
+    static final EchoUpstream SCHEDULER = new EchoUpstream("scheduler");
 
     final HttpClient client = HttpClient.newHttpClient();
 
@@ -42,16 +40,19 @@ class GatewayRoutingTest {
 
     @DynamicPropertySource
     static void upstreams(DynamicPropertyRegistry r) {
-        r.add("crosstrain.gateway.job-api-url", () -> url(JOB_API));
-        r.add("crosstrain.gateway.inventory-url", () -> url(INVENTORY));
-        r.add("crosstrain.gateway.scheduler-url", () -> url(SCHEDULER));
+        r.add("crosstrain.gateway.job-api-url", JOB_API::url);
+        r.add("crosstrain.gateway.inventory-url", INVENTORY::url);
+        r.add("crosstrain.gateway.scheduler-url", SCHEDULER::url);
+        r.add("crosstrain.gateway.security.admin-key", () -> ADMIN_KEY);
+        r.add("crosstrain.gateway.security.rate-limit.requests", () -> 10_000);
+        RealInfra.registerPostgres(r);
     }
 
     @AfterAll
     static void stop() {
-        JOB_API.stop(0);
-        INVENTORY.stop(0);
-        SCHEDULER.stop(0);
+        JOB_API.close();
+        INVENTORY.close();
+        SCHEDULER.close();
     }
 
     @ParameterizedTest
@@ -143,42 +144,11 @@ class GatewayRoutingTest {
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return client.send(request.header("Authorization", "Bearer " + ADMIN_KEY).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
     private URI gateway(String pathAndQuery) {
         return URI.create("http://127.0.0.1:" + port + pathAndQuery);
-    }
-
-    private static String url(HttpServer server) {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
-    }
-
-    /** An upstream stand-in that answers "name METHOD path?query\nbody". */
-    private static HttpServer echo(String name) {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.createContext("/", exchange -> answer(name, exchange));
-            server.start();
-            return server;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void answer(String name, HttpExchange exchange) throws IOException {
-        byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readAllBytes();
-        }
-        URI uri = exchange.getRequestURI();
-        String target = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-        byte[] head = (name + " " + exchange.getRequestMethod() + " " + target + "\n").getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
-        exchange.sendResponseHeaders(200, head.length + body.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(head);
-            out.write(body);
-        }
     }
 }

@@ -14,6 +14,8 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.function.RouterFunction;
 import org.springframework.web.servlet.function.ServerResponse;
 
+import io.crosstrain.gateway.security.CallerHeaders;
+
 /**
  * The routing table. Declared in Java rather than YAML so that the prefix → service mapping lives in one place
  * ({@link #ROUTES}) and each prefix matches both the collection path ({@code /api/v1/jobs}) and everything below it.
@@ -29,6 +31,7 @@ class RoutesConfig {
 
     static final List<Route> ROUTES = List.of(
             new Route("jobs", "/api/v1/jobs", Upstream.JOB_API),
+            new Route("datasets", "/api/v1/datasets", Upstream.JOB_API),
             new Route("datacenters", "/api/v1/datacenters", Upstream.INVENTORY),
             new Route("devices", "/api/v1/devices", Upstream.INVENTORY),
             new Route("chips", "/api/v1/chips", Upstream.INVENTORY),
@@ -45,6 +48,7 @@ class RoutesConfig {
             functions.add(route(r.id())
                     .route(path(r.prefix(), r.prefix() + "/**"), http())
                     .before(uri(urlOf(r.upstream(), upstreams)))
+                    .before(CallerHeaders::forward)
                     .build());
         }
         return functions.stream().reduce(RouterFunction::and).orElseThrow();

@@ -63,6 +63,18 @@ public record JobSpec(
         return tenant == null || tenant.isBlank() ? DEFAULT_TENANT : tenant;
     }
 
+    /** The same spec owned by {@code owner}. */
+    public JobSpec withTenant(String owner) {
+        return new JobSpec(name, model, dataset, steps, globalBatch, learningRate, seed, strategy, allocation, devices,
+                baselineFor, timeScale, hashEvery, owner, priority, placement, sync);
+    }
+
+    /** The same spec with the strategy {@code auto} was resolved to. */
+    public JobSpec withStrategy(String resolved) {
+        return new JobSpec(name, model, dataset, steps, globalBatch, learningRate, seed, resolved, allocation, devices,
+                baselineFor, timeScale, hashEvery, tenant, priority, placement, sync);
+    }
+
     public int priorityOrDefault() {
         return priority == null ? 0 : priority;
     }

@@ -5,13 +5,16 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * @param outbox how the outbox publisher runs (topic partition counts are the shared {@code Topics.partitions})
+ * @param outbox  how the outbox publisher runs (topic partition counts are the shared {@code Topics.partitions})
+ * @param dataDir the data directory the workers read {@code path} datasets from; uploads go to its
+ *                {@code uploads/} folder
  */
 @ConfigurationProperties("crosstrain.job-api")
-public record JobApiProperties(Outbox outbox) {
+public record JobApiProperties(Outbox outbox, String dataDir) {
 
     public JobApiProperties {
         outbox = outbox == null ? new Outbox(null, null, null, null) : outbox;
+        dataDir = dataDir == null || dataDir.isBlank() ? "./data" : dataDir;
     }
 
     /**

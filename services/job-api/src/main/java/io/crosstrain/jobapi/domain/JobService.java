@@ -1,10 +1,14 @@
 package io.crosstrain.jobapi.domain;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +30,7 @@ import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.jobapi.persistence.JobRepository;
 import io.crosstrain.jobapi.persistence.MetricRepository;
 import io.crosstrain.jobapi.persistence.OutboxRepository;
+import io.crosstrain.web.FieldError;
 import io.crosstrain.web.RequestRejectedException;
 
 /**
@@ -55,17 +60,91 @@ public class JobService {
 
     // ---------------------------------------------------------------- submit and read
 
+    /** A submit's result; {@code replayed} when an earlier submit with the same Idempotency-Key made the job. */
+    public record Submitted(Job job, boolean replayed) {
+    }
+
+    static final int MAX_IDEMPOTENCY_KEY = 200;
+    static final int MAX_REASON = 500;
+
     /** Validates, stores the job as PENDING and queues its SUBMITTED event, all or nothing. */
     @Transactional
     public Job submit(JobSpec requested) {
-        return create(UUID.randomUUID(), requested);
+        return submit(requested, Caller.INTERNAL, null).job();
     }
 
-    private Job create(UUID id, JobSpec requested) {
+    /**
+     * Submits on behalf of {@code caller}: a user's job belongs to the user's tenant. With an Idempotency-Key, a
+     * repeated submit of the same spec answers with the job the first one made; the same key with another spec is
+     * refused, so a client's retry can never start a job twice or silently get a different one.
+     */
+    @Transactional
+    public Submitted submit(JobSpec requested, Caller caller, String idempotencyKey) {
+        JobSpec owned = owned(requested, caller);
+        if (idempotencyKey == null) {
+            return new Submitted(create(UUID.randomUUID(), owned, JobRepository.Submission.NONE), false);
+        }
+        checkIdempotencyKey(idempotencyKey);
+        JobSpec spec = JobSpecValidator.validate(owned, jobs::exists);
+        String hash = requestHash(spec);
+        Optional<Map.Entry<Job, String>> earlier = jobs.findByIdempotencyKey(spec.tenantOrDefault(), idempotencyKey);
+        if (earlier.isPresent()) {
+            return replay(earlier.get(), hash);
+        }
+        Job created = create(UUID.randomUUID(), spec, new JobRepository.Submission(idempotencyKey, hash));
+        if (created == null) { // a concurrent submit with the same key won
+            return replay(jobs.findByIdempotencyKey(spec.tenantOrDefault(), idempotencyKey).orElseThrow(), hash);
+        }
+        return new Submitted(created, false);
+    }
+
+    private static Submitted replay(Map.Entry<Job, String> earlier, String hash) {
+        if (!hash.equals(earlier.getValue())) {
+            throw RequestRejectedException.unprocessable("Idempotency-Key",
+                    "was used before with a different job spec (job " + earlier.getKey().id() + ")");
+        }
+        return new Submitted(earlier.getKey(), true);
+    }
+
+    private static JobSpec owned(JobSpec requested, Caller caller) {
+        if (requested == null) {
+            throw RequestRejectedException.invalid(List.of(new FieldError("body", "a job spec is required")));
+        }
+        if (caller.admin()) {
+            return requested.tenant() == null ? requested.withTenant(caller.tenant()) : requested;
+        }
+        if (requested.tenant() != null && !requested.tenant().equals(caller.tenant())) {
+            throw RequestRejectedException.unprocessable("tenant",
+                    "must be your own tenant '" + caller.tenant() + "' or absent");
+        }
+        return requested.withTenant(caller.tenant());
+    }
+
+    private static void checkIdempotencyKey(String key) {
+        if (key.isBlank() || key.length() > MAX_IDEMPOTENCY_KEY || !key.chars().allMatch(c -> c > 32 && c < 127)) {
+            throw RequestRejectedException.invalid(List.of(new FieldError("Idempotency-Key",
+                    "must be 1-" + MAX_IDEMPOTENCY_KEY + " printable ASCII characters without spaces")));
+        }
+    }
+
+    /** Of the validated spec, so equivalent spellings of one request (defaults given or left out) match. */
+    private static String requestHash(JobSpec spec) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(spec.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return the job, or null when its Idempotency-Key is already taken (nothing was written then) */
+    private Job create(UUID id, JobSpec requested, JobRepository.Submission submission) {
         JobSpec spec = JobSpecValidator.validate(requested, jobs::exists);
         Instant now = now();
         String reason = "submitted";
-        jobs.insert(id, spec, JobState.PENDING, reason, now);
+        if (!jobs.insert(id, spec, JobState.PENDING, reason, now, submission)) {
+            return null;
+        }
         jobs.addHistory(id, null, JobState.PENDING, reason, now);
         outbox.add(new JobEvent(UUID.randomUUID(), id, JobEvent.SUBMITTED, JobState.PENDING, spec, reason, now));
         return jobs.find(id).orElseThrow();
@@ -73,37 +152,52 @@ public class JobService {
 
     @Transactional(readOnly = true)
     public Job get(UUID id) {
-        return jobs.find(id).orElseThrow(() -> notFound(id));
+        return get(id, Caller.INTERNAL);
+    }
+
+    /** Another tenant's job is answered like a missing one: its existence is not the caller's business. */
+    @Transactional(readOnly = true)
+    public Job get(UUID id, Caller caller) {
+        return jobs.find(id).filter(caller::mayAccess).orElseThrow(() -> notFound(id));
+    }
+
+    /** A page of jobs the caller may see, newest first, and how many there are in all. */
+    public record Page(List<Job> jobs, long total) {
     }
 
     @Transactional(readOnly = true)
-    public List<Job> list(JobState state, int limit) {
-        return jobs.list(state, limit);
+    public Page list(JobState state, int limit, int offset, Caller caller, String tenantFilter) {
+        String tenant = caller.admin() ? tenantFilter : caller.tenant();
+        if (!caller.admin() && tenantFilter != null && !tenantFilter.equals(caller.tenant())) {
+            throw RequestRejectedException.invalid(List.of(new FieldError("tenant",
+                    "you can list your own tenant's jobs only")));
+        }
+        return new Page(jobs.list(tenant, state, limit, offset), jobs.count(tenant, state));
     }
 
     @Transactional(readOnly = true)
-    public List<HistoryEntry> history(UUID id) {
-        get(id);
+    public List<HistoryEntry> history(UUID id, Caller caller) {
+        get(id, caller);
         return jobs.history(id);
     }
 
     /** The latest plan exactly as the scheduler published it. */
     @Transactional(readOnly = true)
-    public String planJson(UUID id) {
-        get(id);
+    public String planJson(UUID id, Caller caller) {
+        get(id, caller);
         return jobs.planJson(id)
                 .orElseThrow(() -> RequestRejectedException.notFound("job " + id + " is not planned yet"));
     }
 
     @Transactional(readOnly = true)
-    public List<StepMetric> metrics(UUID id, int fromStep, int limit) {
-        get(id);
+    public List<StepMetric> metrics(UUID id, int fromStep, int limit, Caller caller) {
+        get(id, caller);
         return metrics.list(id, fromStep, limit);
     }
 
     @Transactional(readOnly = true)
-    public Report report(UUID id) {
-        Job job = get(id);
+    public Report report(UUID id, Caller caller) {
+        Job job = get(id, caller);
         List<StepMetric> all = metrics.all(id);
         Optional<Plan> plan = jobs.plan(id);
         if (all.stream().noneMatch(m -> m.error() == null) || plan.isEmpty()) {
@@ -114,6 +208,29 @@ public class JobService {
                         ReportCalculator.measuredEta(p, metrics.all(b)))))
                 .orElse(null);
         return ReportCalculator.compute(id, job.name(), job.state(), plan.get(), all, baseline);
+    }
+
+    /**
+     * Cancels an active job: a PENDING one at once, a planned or running one by CANCELLING, which becomes CANCELLED
+     * when its workers have stopped. Cancelling a job that is already being cancelled changes nothing.
+     */
+    @Transactional
+    public Job cancel(UUID id, Caller caller, String reason) {
+        Job job = jobs.lock(id).filter(caller::mayAccess).orElseThrow(() -> notFound(id));
+        if (reason != null && reason.length() > MAX_REASON) {
+            throw RequestRejectedException.invalid(List.of(new FieldError("reason",
+                    "at most " + MAX_REASON + " characters")));
+        }
+        if (job.state().terminal()) {
+            throw RequestRejectedException.conflict("state",
+                    "job " + id + " is " + job.state() + "; only an active job can be cancelled");
+        }
+        if (job.state() != JobState.CANCELLING) {
+            applyCommand(new JobCommand(JobCommand.CANCEL, id, null,
+                    blank(reason) ? "cancelled by " + (caller.admin() ? "an admin" : "tenant " + caller.tenant())
+                            : reason));
+        }
+        return jobs.find(id).orElseThrow();
     }
 
     // ---------------------------------------------------------------- Kafka inputs
@@ -184,7 +301,10 @@ public class JobService {
                 if (jobs.exists(id)) {
                     return Outcome.DUPLICATE; // a client retrying its submit
                 }
-                create(id, command.spec());
+                if (command.spec() == null) {
+                    throw new IllegalArgumentException("submit command without a spec");
+                }
+                create(id, command.spec(), JobRepository.Submission.NONE);
                 return Outcome.APPLIED;
             }
             case JobCommand.FAIL -> {

@@ -77,11 +77,13 @@ public final class JobSpecValidator {
         }
 
         String strategy = spec.strategy() == null ? JobSpec.SYNC_DP : spec.strategy();
-        if (!JobSpec.SYNC_DP.equals(strategy) && !JobSpec.DILOCO.equals(strategy)) {
-            errors.add(new FieldError("strategy", "must be \"" + JobSpec.SYNC_DP + "\" or \"" + JobSpec.DILOCO
-                    + "\""));
+        if (!JobSpec.SYNC_DP.equals(strategy) && !JobSpec.DILOCO.equals(strategy) && !JobSpec.AUTO.equals(strategy)) {
+            errors.add(new FieldError("strategy", "must be \"" + JobSpec.AUTO + "\", \"" + JobSpec.SYNC_DP + "\" or \""
+                    + JobSpec.DILOCO + "\""));
         }
-        SyncSpec sync = sync(spec.sync(), spec.steps(), JobSpec.DILOCO.equals(strategy), errors);
+        // auto may become DiLoCo (when the plan spans datacenters), so it may carry DiLoCo's settings
+        SyncSpec sync = JobSpec.AUTO.equals(strategy) && spec.sync() == null ? null
+                : sync(spec.sync(), spec.steps(), !JobSpec.SYNC_DP.equals(strategy), errors);
         String allocation = spec.allocation() == null ? JobSpec.BALANCED : spec.allocation();
         if (!JobSpec.BALANCED.equals(allocation) && !JobSpec.EQUAL.equals(allocation)) {
             errors.add(new FieldError("allocation", "must be \"balanced\" or \"equal\""));
@@ -132,7 +134,8 @@ public final class JobSpecValidator {
     private static SyncSpec sync(SyncSpec s, int steps, boolean diloco, List<FieldError> errors) {
         if (!diloco) {
             if (s != null) {
-                errors.add(new FieldError("sync", "only applies to strategy \"" + JobSpec.DILOCO + "\""));
+                errors.add(new FieldError("sync", "only applies to strategy \"" + JobSpec.DILOCO + "\" or \""
+                        + JobSpec.AUTO + "\""));
             }
             return null;
         }
@@ -210,11 +213,30 @@ public final class JobSpecValidator {
         if (DatasetSpec.PATH.equals(dataset.kind())) {
             if (dataset.path() == null || dataset.path().isBlank()) {
                 errors.add(new FieldError("dataset.path", "is required for a dataset of kind \"path\""));
+            } else if (!confined(dataset.path())) {
+                errors.add(new FieldError("dataset.path", "must be a relative path inside the workers' data "
+                        + "directory (no leading '/', no '..', at most " + MAX_PATH + " characters)"));
             }
             return dataset;
         }
         errors.add(new FieldError("dataset.kind", "must be \"bundled\" or \"path\""));
         return dataset;
+    }
+
+    static final int MAX_PATH = 500;
+
+    /** Workers resolve the path against their data directory (and check again); it must not climb out of it. */
+    static boolean confined(String path) {
+        if (path.length() > MAX_PATH || path.startsWith("/") || path.startsWith("\\") || path.contains("\0")
+                || path.contains(":")) {
+            return false;
+        }
+        for (String part : path.split("[/\\\\]")) {
+            if (part.equals("..")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void range(List<FieldError> errors, String field, int value, int min, int max) {

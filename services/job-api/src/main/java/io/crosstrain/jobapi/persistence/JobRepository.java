@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -25,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
 public class JobRepository {
 
     private static final String COLUMNS = """
-            id, name, state, reason, step, steps, spec::text as spec, plan_version, created_at, updated_at""";
+            id, name, state, reason, step, steps, spec::text as spec, plan_version, created_at, updated_at, tenant""";
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
@@ -36,15 +37,35 @@ public class JobRepository {
         this.json = json.rebuild().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
     }
 
-    public void insert(UUID id, JobSpec spec, JobState state, String reason, Instant now) {
-        jdbc.sql("""
+    /** A submitted job with the Idempotency-Key it came with, if any. */
+    public record Submission(String idempotencyKey, String requestHash) {
+        public static final Submission NONE = new Submission(null, null);
+    }
+
+    /**
+     * @return false when the tenant already has a job under this Idempotency-Key (nothing was written then)
+     */
+    public boolean insert(UUID id, JobSpec spec, JobState state, String reason, Instant now, Submission submission) {
+        return jdbc.sql("""
                         insert into job_api.jobs (id, name, state, reason, step, steps, spec, baseline_for,
-                                                  created_at, updated_at)
-                        values (:id, :name, :state, :reason, 0, :steps, cast(:spec as jsonb), :baseline, :now, :now)""")
+                                                  created_at, updated_at, tenant, idempotency_key, request_hash)
+                        values (:id, :name, :state, :reason, 0, :steps, cast(:spec as jsonb), :baseline, :now, :now,
+                                :tenant, :key, :hash)
+                        on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing""")
                 .param("id", id).param("name", spec.name()).param("state", state.name()).param("reason", reason)
                 .param("steps", spec.steps()).param("spec", json.writeValueAsString(spec))
                 .param("baseline", spec.baselineFor()).param("now", ts(now))
-                .update();
+                .param("tenant", spec.tenantOrDefault()).param("key", submission.idempotencyKey())
+                .param("hash", submission.requestHash())
+                .update() == 1;
+    }
+
+    /** The job a tenant submitted under an Idempotency-Key, with the hash of the request it came with. */
+    public Optional<Map.Entry<Job, String>> findByIdempotencyKey(String tenant, String key) {
+        return jdbc.sql("select " + COLUMNS + ", request_hash from job_api.jobs"
+                        + " where tenant = :tenant and idempotency_key = :key")
+                .param("tenant", tenant).param("key", key)
+                .query((rs, n) -> Map.entry(map(rs, n), rs.getString("request_hash"))).optional();
     }
 
     public boolean exists(UUID id) {
@@ -63,15 +84,23 @@ public class JobRepository {
                 .query(this::map).optional();
     }
 
-    /** Newest first. */
-    public List<Job> list(JobState state, int limit) {
-        if (state == null) {
-            return jdbc.sql("select " + COLUMNS + " from job_api.jobs order by created_at desc, id limit :limit")
-                    .param("limit", limit).query(this::map).list();
-        }
-        return jdbc.sql("select " + COLUMNS
-                        + " from job_api.jobs where state = :state order by created_at desc, id limit :limit")
-                .param("state", state.name()).param("limit", limit).query(this::map).list();
+    /** Newest first, a page of them: of one tenant (null = all) and one state (null = any). */
+    public List<Job> list(String tenant, JobState state, int limit, int offset) {
+        return jdbc.sql("select " + COLUMNS + " from job_api.jobs"
+                        + " where (cast(:tenant as text) is null or tenant = :tenant)"
+                        + " and (cast(:state as text) is null or state = :state)"
+                        + " order by created_at desc, id limit :limit offset :offset")
+                .param("tenant", tenant).param("state", state == null ? null : state.name())
+                .param("limit", limit).param("offset", offset)
+                .query(this::map).list();
+    }
+
+    public long count(String tenant, JobState state) {
+        return jdbc.sql("select count(*) from job_api.jobs"
+                        + " where (cast(:tenant as text) is null or tenant = :tenant)"
+                        + " and (cast(:state as text) is null or state = :state)")
+                .param("tenant", tenant).param("state", state == null ? null : state.name())
+                .query(Long.class).single();
     }
 
     public void updateState(UUID id, JobState state, String reason, Instant now) {
@@ -150,6 +179,7 @@ public class JobRepository {
                 json.readValue(rs.getString("spec"), JobSpec.class),
                 planVersion,
                 rs.getObject("created_at", OffsetDateTime.class).toInstant(),
-                rs.getObject("updated_at", OffsetDateTime.class).toInstant());
+                rs.getObject("updated_at", OffsetDateTime.class).toInstant(),
+                rs.getString("tenant"));
     }
 }

@@ -32,11 +32,11 @@ class JobSpecValidatorTest {
 
     @Test
     void boundariesAreInclusive() {
-        JobSpec low = new JobSpec("x", new ModelSpec(1, 16, 1, 8, 0), new DatasetSpec("path", null, "/data/a.txt"),
+        JobSpec low = new JobSpec("x", new ModelSpec(1, 16, 1, 8, 0), new DatasetSpec("path", null, "corpora/a.txt"),
                 1, 1, 1.0, 0, "sync-dp", "equal", List.of("a"), null, 0.5, 1);
         JobSpec high = new JobSpec("y".repeat(100), new ModelSpec(8, 512, 16, 512, 0), DatasetSpec.bundled(),
                 100_000, 1_000_000, 1e-9, 0, "sync-dp", "balanced", List.of(), null, null, 5);
-        assertThat(JobSpecValidator.validate(low, id -> false).dataset().path()).isEqualTo("/data/a.txt");
+        assertThat(JobSpecValidator.validate(low, id -> false).dataset().path()).isEqualTo("corpora/a.txt");
         assertThat(JobSpecValidator.validate(high, id -> false).steps()).isEqualTo(100_000);
     }
 
@@ -96,5 +96,33 @@ class JobSpecValidatorTest {
     private static List<String> fields(JobSpec spec) {
         return catchThrowableOfType(RequestRejectedException.class, () -> JobSpecValidator.validate(spec, id -> true))
                 .errors().stream().map(FieldError::field).toList();
+    }
+
+    @Test
+    void aDatasetPathMustStayInsideTheDataDirectory() {
+        for (String escape : List.of("/etc/passwd", "../secrets.txt", "uploads/../../x.txt", "a/..", "C:/x.txt",
+                "\\\\server\\share.txt", "x".repeat(501))) {
+            JobSpec spec = new JobSpec("p", ModelSpec.demo(), new DatasetSpec("path", null, escape), 10, 8, 0.01, 1,
+                    null, null, null, null, null, 0);
+            RequestRejectedException e = catchThrowableOfType(RequestRejectedException.class,
+                    () -> JobSpecValidator.validate(spec, id -> false));
+            assertThat(e).as(escape).isNotNull();
+            assertThat(e.errors()).extracting(FieldError::field).containsExactly("dataset.path");
+        }
+        for (String fine : List.of("a.txt", "uploads/0a1b.txt", "corpora/en/wiki..part1.txt")) {
+            JobSpec spec = new JobSpec("p", ModelSpec.demo(), new DatasetSpec("path", null, fine), 10, 8, 0.01, 1,
+                    null, null, null, null, null, 0);
+            assertThat(JobSpecValidator.validate(spec, id -> false).dataset().path()).isEqualTo(fine);
+        }
+    }
+
+    @Test
+    void strategyAutoMayCarryDilocoSettingsButNeedsNone() {
+        JobSpec bare = new JobSpec("a", ModelSpec.demo(), DatasetSpec.bundled(), 10, 8, 0.01, 1, "auto",
+                null, null, null, null, 0, null, null, null, null);
+        assertThat(JobSpecValidator.validate(bare, id -> false).sync()).isNull();
+        JobSpec tuned = new JobSpec("a", ModelSpec.demo(), DatasetSpec.bundled(), 100, 8, 0.01, 1, "auto",
+                null, null, null, null, 0, null, null, null, new io.crosstrain.contracts.SyncSpec(20, "int4", null, null));
+        assertThat(JobSpecValidator.validate(tuned, id -> false).sync().h()).isEqualTo(20);
     }
 }

@@ -11,6 +11,7 @@ import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.ModelSpec;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.contracts.SyncSpec;
 import io.crosstrain.planner.ModelProfile;
 import io.crosstrain.planner.Planner;
 
@@ -192,11 +193,28 @@ public final class PlanAssembler {
         List<PlanDevice> devices = planDevices(result, emulated, d -> nominal(d, profile));
         List<String> datacenters = datacenters(result);
         Plan.Prediction prediction = prediction(result, spec.model(), datacenters);
-        return new Plan(jobId, FIRST_VERSION, spec.strategy(), allocation(spec),
+        String strategy = resolveStrategy(spec.strategy(), datacenters);
+        return new Plan(jobId, FIRST_VERSION, strategy, allocation(spec),
                 emulated ? Plan.EMULATED : Plan.MEASURED, result.timeScale(), spec.model(), spec.dataset(),
                 spec.steps(), spec.globalBatch(), spec.learningRate(), spec.seed(),
                 spec.hashEvery() > 0 ? spec.hashEvery() : DEFAULT_HASH_EVERY, datacenters, devices, prediction)
-                .withSync(JobSpec.DILOCO.equals(spec.strategy()) ? spec.syncOrDefaults() : null);
+                .withSync(JobSpec.DILOCO.equals(strategy) ? fitted(spec.syncOrDefaults(), spec.steps()) : null);
+    }
+
+    /**
+     * {@code auto}: synchronous data parallel inside one datacenter, DiLoCo once the plan crosses a WAN link (where
+     * a gradient exchange per step would cost many compute steps). Re-plans keep what the first plan chose.
+     */
+    static String resolveStrategy(String requested, List<String> datacenters) {
+        if (requested == null || JobSpec.AUTO.equals(requested)) {
+            return datacenters.size() > 1 ? JobSpec.DILOCO : JobSpec.SYNC_DP;
+        }
+        return requested;
+    }
+
+    /** Default settings for a job shorter than the default H sync once, at its end. */
+    static SyncSpec fitted(SyncSpec sync, int steps) {
+        return sync.h() > steps ? new SyncSpec(steps, sync.codec(), sync.outerLr(), sync.outerMomentum()) : sync;
     }
 
     /** The planner's devices in rank order; under emulation each with the speed it is to run at. */

@@ -12,6 +12,7 @@ import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.ModelSpec;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.contracts.SyncSpec;
 import io.crosstrain.planner.ChipCatalogue;
 import io.crosstrain.planner.Planner;
 
@@ -178,5 +179,22 @@ class PlanAssemblerTest {
                 .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("a100-80g", 1.2e6));
         ModelSpec fixedVocab = new ModelSpec(2, 96, 4, 64, 70);
         assertThat(PlanAssembler.measuredByChip(fixedVocab, profiles)).isEmpty();
+    }
+
+    @Test
+    void autoIsSyncDpInOneDatacenterAndDilocoAcrossSeveral() {
+        assertThat(PlanAssembler.resolveStrategy("auto", List.of("bj"))).isEqualTo(JobSpec.SYNC_DP);
+        assertThat(PlanAssembler.resolveStrategy(null, List.of("bj"))).isEqualTo(JobSpec.SYNC_DP);
+        assertThat(PlanAssembler.resolveStrategy("auto", List.of("bj", "sh"))).isEqualTo(JobSpec.DILOCO);
+        assertThat(PlanAssembler.resolveStrategy("sync-dp", List.of("bj", "sh"))).isEqualTo(JobSpec.SYNC_DP);
+        assertThat(PlanAssembler.resolveStrategy("diloco", List.of("bj"))).isEqualTo(JobSpec.DILOCO);
+    }
+
+    @Test
+    void defaultDilocoSettingsOfAShortJobSyncAtItsEnd() {
+        SyncSpec defaults = SyncSpec.defaults();
+        assertThat(PlanAssembler.fitted(defaults, 10).h()).isEqualTo(10);
+        assertThat(PlanAssembler.fitted(defaults, 10).codec()).isEqualTo(defaults.codec());
+        assertThat(PlanAssembler.fitted(defaults, 1000)).isEqualTo(defaults);
     }
 }

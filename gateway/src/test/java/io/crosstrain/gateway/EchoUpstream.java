@@ -1,0 +1,71 @@
+package io.crosstrain.gateway;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * An upstream for routing tests: answers "name METHOD path?query\nbody"; for a path ending in {@code /whoami} it
+ * answers with the caller headers it received instead. Counts the requests that reached it.
+ */
+final class EchoUpstream implements AutoCloseable {
+
+    private final String name;
+    private final HttpServer server;
+    final AtomicInteger requests = new AtomicInteger();
+
+    EchoUpstream(String name) {
+        this.name = name;
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        server.createContext("/", this::answer);
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    private void answer(HttpExchange exchange) throws IOException {
+        requests.incrementAndGet();
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readAllBytes();
+        }
+        URI uri = exchange.getRequestURI();
+        byte[] out;
+        if (uri.getRawPath().endsWith("/whoami")) {
+            var h = exchange.getRequestHeaders();
+            out = ("tenant=" + h.getFirst("X-CrossTrain-Tenant") + " role=" + h.getFirst("X-CrossTrain-Role")
+                    + " principal=" + h.getFirst("X-CrossTrain-Principal")
+                    + " authorization=" + h.getFirst("Authorization")).getBytes(StandardCharsets.UTF_8);
+        } else {
+            String target = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+            byte[] head = (name + " " + exchange.getRequestMethod() + " " + target + "\n")
+                    .getBytes(StandardCharsets.UTF_8);
+            out = new byte[head.length + body.length];
+            System.arraycopy(head, 0, out, 0, head.length);
+            System.arraycopy(body, 0, out, head.length, body.length);
+        }
+        exchange.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(200, out.length);
+        try (OutputStream o = exchange.getResponseBody()) {
+            o.write(out);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.crosstrain.jobapi.api;
+
+import org.springframework.core.MethodParameter;
+import org.springframework.web.bind.support.WebDataBinderFactory;
+import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.method.support.ModelAndViewContainer;
+
+import io.crosstrain.jobapi.domain.Caller;
+
+/** The caller the gateway authenticated, from the headers it sets (and strips from what clients send). */
+final class CallerResolver implements HandlerMethodArgumentResolver {
+
+    static final String TENANT = "X-CrossTrain-Tenant";
+    static final String ROLE = "X-CrossTrain-Role";
+
+    @Override
+    public boolean supportsParameter(MethodParameter parameter) {
+        return parameter.getParameterType() == Caller.class;
+    }
+
+    @Override
+    public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer mav, NativeWebRequest request,
+                                  WebDataBinderFactory binders) {
+        return of(request.getHeader(TENANT), request.getHeader(ROLE));
+    }
+
+    static Caller of(String tenant, String role) {
+        if (tenant == null || tenant.isBlank()) {
+            return Caller.INTERNAL;
+        }
+        return new Caller(tenant.strip(), "admin".equalsIgnoreCase(role == null ? "" : role.strip()));
+    }
+}
