@@ -37,6 +37,10 @@ final class ApiClient {
         return base;
     }
 
+    String key() {
+        return key;
+    }
+
     Response get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }

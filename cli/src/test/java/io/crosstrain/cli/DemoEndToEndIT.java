@@ -54,6 +54,34 @@ class DemoEndToEndIT {
         E2e.stop(stack, DATABASE);
     }
 
+    // the public API on the same stack, once the fault tests have brought every worker back (ApiContractChecks)
+
+    @Test
+    @Order(20)
+    void withoutAValidKeyNothingIsReachableAndTenantsSeeOnlyTheirOwnJobs() throws Exception {
+        new ApiContractChecks(stack, JsonMapper.builder().build()).credentialsAndTenants();
+    }
+
+    @Test
+    @Order(21)
+    void aJobIsSubmittedFollowedBySseAndCancelledThroughRest() throws Exception {
+        new ApiContractChecks(stack, JsonMapper.builder().build()).restSubmitWatchCancel();
+    }
+
+    @Test
+    @Order(22)
+    void aJobIsSubmittedAndCancelledWithKcatOnTheCommandTopic() throws Exception {
+        new ApiContractChecks(stack, JsonMapper.builder().build()).kcatSubmitWatchCancel();
+    }
+
+    @Test
+    @Order(23)
+    void everyServicesOpenApiDocumentPassesRedoclyLint() throws Exception {
+        String output = new ApiContractChecks(stack, JsonMapper.builder().build())
+                .lintOpenApi(HOME.resolve("cli/target/openapi"));
+        OUT.println(output);
+    }
+
     @Test
     @Order(1)
     void shortDemoTrainsOnThreeChipsAndReportsEveryField() throws Exception {

@@ -1,5 +1,9 @@
 package io.crosstrain.web;
 
+import java.util.List;
+import java.util.Map;
+
+import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -8,28 +12,113 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.context.annotation.Bean;
 
+import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.info.License;
+import io.swagger.v3.oas.models.media.ArraySchema;
+import io.swagger.v3.oas.models.media.Content;
+import io.swagger.v3.oas.models.media.IntegerSchema;
+import io.swagger.v3.oas.models.media.MediaType;
+import io.swagger.v3.oas.models.media.ObjectSchema;
+import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.media.StringSchema;
+import io.swagger.v3.oas.models.responses.ApiResponse;
+import io.swagger.v3.oas.models.responses.ApiResponses;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
+import io.swagger.v3.oas.models.security.SecurityScheme;
+import io.swagger.v3.oas.models.servers.Server;
 
 /**
- * The header of every service's OpenAPI document ({@code /v3/api-docs}, by springdoc): which service it is and under
- * which terms. Paths, schemas and the problem+json error responses come from the controllers and
- * {@link ProblemHandler}.
+ * The header of every service's OpenAPI document ({@code /v3/api-docs}, by springdoc): which service it is, that
+ * every call goes through the gateway with a bearer credential, and the problem+json answers every operation can
+ * give. Paths and schemas come from the controllers.
  */
 @AutoConfiguration
 @ConditionalOnWebApplication(type = Type.SERVLET)
 @ConditionalOnClass(OpenAPI.class)
 public class OpenApiDocs {
 
+    static final String BEARER = "bearer";
+    static final String PROBLEM = "Problem";
+
     @Bean
     @ConditionalOnMissingBean
     OpenAPI crosstrainOpenApi(@Value("${spring.application.name:crosstrain}") String service) {
-        return new OpenAPI().info(new Info()
-                .title("CrossTrain " + service)
-                .version("v1")
-                .description("The REST API of CrossTrain's " + service + " service. Errors are RFC 9457 "
-                        + "problem+json documents that name the field at fault.")
-                .license(new License().name("Proprietary")));
+        return new OpenAPI()
+                .info(new Info()
+                        .title("CrossTrain " + service)
+                        .version("v1")
+                        .description("The REST API of CrossTrain's " + service + " service, reached through the "
+                                + "gateway. Errors are RFC 9457 problem+json documents that name the field at fault.")
+                        .license(new License().name("Proprietary").identifier("LicenseRef-CrossTrain-Proprietary")))
+                // relative: the document is served by the gateway (or the service itself) that answers these paths
+                .servers(List.of(new Server().url("/").description("where this document was fetched from")))
+                .components(new Components()
+                        .addSecuritySchemes(BEARER, new SecurityScheme().type(SecurityScheme.Type.HTTP)
+                                .scheme("bearer")
+                                .description("An API key (ctk_...) or an HS256 JWT with tenant and role claims; "
+                                        + "the gateway checks it"))
+                )
+                .addSecurityItem(new SecurityRequirement().addList(BEARER));
+    }
+
+    /** The 4xx answers ProblemHandler and the gateway give, on every operation that does not list its own. */
+    @Bean
+    OpenApiCustomizer crosstrainProblemResponses() {
+        return api -> {
+            if (api.getPaths() == null) {
+                return;
+            }
+            // here, not in the OpenAPI bean: springdoc replaces the schemas with the ones it scanned
+            if (api.getComponents() == null) {
+                api.setComponents(new Components());
+            }
+            api.getComponents().addSchemas(PROBLEM, problemSchema());
+            api.getPaths().forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
+                ApiResponses responses = operation.getResponses() == null ? new ApiResponses()
+                        : operation.getResponses();
+                add(responses, "400", "The request is invalid; the problem names the field at fault");
+                add(responses, "401", "No credential, or one the gateway does not know");
+                if (method != PathItem.HttpMethod.GET) {
+                    add(responses, "403", "The credential's role may not do this");
+                }
+                if (path.contains("{")) {
+                    add(responses, "404", "No such resource, or it belongs to another tenant");
+                }
+                add(responses, "429", "The credential's rate limit is used up; see Retry-After");
+                operation.setResponses(responses);
+            }));
+        };
+    }
+
+    private static void add(ApiResponses responses, String status, String description) {
+        if (responses.containsKey(status)) {
+            return;
+        }
+        responses.addApiResponse(status, new ApiResponse().description(description).content(new Content()
+                .addMediaType("application/problem+json", new MediaType()
+                        .schema(new Schema<>().$ref("#/components/schemas/" + PROBLEM)))));
+    }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static Schema<?> problemSchema() {
+        ObjectSchema fieldError = new ObjectSchema();
+        fieldError.setProperties(new java.util.LinkedHashMap<>(Map.of(
+                "field", new StringSchema().description("the field at fault, e.g. sync.h or devices[2]"),
+                "message", new StringSchema())));
+        ObjectSchema problem = new ObjectSchema();
+        problem.description("RFC 9457 problem details");
+        java.util.Map<String, Schema> properties = new java.util.LinkedHashMap<>();
+        properties.put("type", new StringSchema().example("about:blank"));
+        properties.put("title", new StringSchema());
+        properties.put("status", new IntegerSchema());
+        properties.put("detail", new StringSchema());
+        properties.put("instance", new StringSchema());
+        properties.put("field", new StringSchema().description("the first field at fault"));
+        properties.put("errors", new ArraySchema().items(fieldError));
+        problem.setProperties(properties);
+        return problem;
     }
 }

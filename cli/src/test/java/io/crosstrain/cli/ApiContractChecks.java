@@ -1,0 +1,232 @@
+package io.crosstrain.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * What DemoEndToEndIT checks of the public API on its running stack: credentials and tenants through the real
+ * gateway and job-api, submit-watch-cancel by curl-style REST (with Server-Sent Events) and by kcat on the command
+ * topic, and the OpenAPI documents against Redocly's linter.
+ */
+final class ApiContractChecks {
+
+    private final LocalStack stack;
+    private final JsonMapper json;
+    private final ApiClient admin;
+    private final Path home;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    ApiContractChecks(LocalStack stack, JsonMapper json) {
+        this.stack = stack;
+        this.json = json;
+        this.admin = stack.api(json);
+        this.home = stack.options().home();
+    }
+
+    ObjectNode example(String file) throws IOException {
+        return (ObjectNode) json.readTree(Files.readString(home.resolve("examples").resolve(file)));
+    }
+
+    /** 401 without or with a wrong key; 403 for a user on admin routes; 404 for another tenant's job. */
+    void credentialsAndTenants() throws Exception {
+        ApiClient anonymous = admin.as(null);
+        ApiClient wrong = admin.as("ctk_this-key-was-never-issued");
+        for (ApiClient nobody : List.of(anonymous, wrong)) {
+            assertThat(nobody.get("/api/v1/jobs").status()).isEqualTo(401);
+            assertThat(nobody.post("/api/v1/jobs", example("job-demo.json")).status()).isEqualTo(401);
+            assertThat(nobody.get("/api/v1/devices").status()).isEqualTo(401);
+            ApiClient.Response r = nobody.post("/api/v1/datacenters", Map.of("id", "evil", "name", "Evil"));
+            assertThat(r.status()).isEqualTo(401);
+            assertThat(r.body().path("field").asString()).isEqualTo("Authorization");
+        }
+        ApiClient acme = admin.as(admin.issueKey("acme", "user"));
+        ApiClient globex = admin.as(admin.issueKey("globex", "user"));
+
+        ObjectNode spec = example("job-demo.json");
+        spec.put("name", "tenant-check");
+        spec.put("steps", 2);
+        JsonNode job = acme.ok(acme.post("/api/v1/jobs", spec), "acme submit");
+        String id = job.path("id").asString();
+        assertThat(job.path("tenant").asString()).isEqualTo("acme");
+
+        for (String path : List.of("", "/report", "/plan", "/metrics", "/history")) {
+            assertThat(globex.get("/api/v1/jobs/" + id + path).status()).as("globex GET %s", path).isEqualTo(404);
+        }
+        assertThat(globex.post("/api/v1/jobs/" + id + "/cancel", Map.of()).status()).isEqualTo(404);
+        assertThat(ids(globex.ok(globex.get("/api/v1/jobs?limit=1000"), "globex list"))).doesNotContain(id);
+        assertThat(ids(acme.ok(acme.get("/api/v1/jobs?limit=1000"), "acme list"))).contains(id);
+        assertThat(acme.post("/api/v1/datacenters", Map.of("id", "evil", "name", "Evil")).status()).isEqualTo(403);
+        assertThat(acme.post("/api/v1/tenants/acme/keys", Map.of()).status()).isEqualTo(403);
+        assertThat(acme.get("/api/v1/devices").status()).isEqualTo(200);
+
+        E2e.awaitJob(acme, UUID.fromString(id), j -> "SUCCEEDED".equals(j.path("state").asString()),
+                Duration.ofMinutes(3));
+        assertThat(acme.get("/api/v1/jobs/" + id + "/report").status()).isEqualTo(200);
+        assertThat(globex.get("/api/v1/jobs/" + id + "/report").status()).isEqualTo(404);
+    }
+
+    /**
+     * REST as curl would use it: submit the README's example (longer, sync DP), follow its events until it runs,
+     * cancel it, and see every device stop after the same step.
+     */
+    void restSubmitWatchCancel() throws Exception {
+        ApiClient user = admin.as(admin.issueKey("acme", "user"));
+        ObjectNode spec = example("job-demo.json");
+        spec.put("name", "rest-cancel");
+        spec.put("steps", 2000);
+        spec.put("strategy", "sync-dp");
+        UUID id = UUID.fromString(user.ok(user.post("/api/v1/jobs", spec), "submit").path("id").asString());
+
+        List<String> seen = new ArrayList<>();
+        HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(
+                        URI.create(user.base() + "/api/v1/jobs/" + id + "/events"))
+                .header("Authorization", "Bearer " + keyOf(user)).header("Accept", "text/event-stream").GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(stream.statusCode()).isEqualTo(200);
+        assertThat(stream.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        CompletableFuture<Boolean> running = CompletableFuture.supplyAsync(() -> readUntil(stream.body(), seen,
+                "\"to\":\"RUNNING\""));
+        assertThat(running.get(3, TimeUnit.MINUTES)).as("events seen: %s", seen).isTrue();
+        assertThat(String.join("\n", seen)).contains("event:state", "\"to\":\"SCHEDULED\"");
+
+        JsonNode cancelled = user.ok(user.post("/api/v1/jobs/" + id + "/cancel", Map.of("reason", "e2e cancel")),
+                "cancel");
+        assertThat(cancelled.path("state").asString()).isIn("CANCELLING", "CANCELLED");
+        JsonNode end = E2e.awaitJob(user, id, j -> "CANCELLED".equals(j.path("state").asString()),
+                Duration.ofMinutes(2));
+        assertThat(end.path("step").asInt()).isLessThan(2000);
+        assertLastStepsAgree(user, id);
+    }
+
+    /** kcat, a Kafka client we did not write, submits the example command and later cancels that job. */
+    void kcatSubmitWatchCancel() throws Exception {
+        JsonNode command = example("job-command-submit.json");
+        UUID id = UUID.fromString(command.path("jobId").asString());
+        kcat(id.toString(), Files.readString(home.resolve("examples/job-command-submit.json")).strip());
+
+        E2e.awaitJob(admin, id, j -> List.of("RUNNING", "SUCCEEDED").contains(j.path("state").asString()),
+                Duration.ofMinutes(3));
+        kcat(id.toString(), "{\"type\":\"cancel\",\"jobId\":\"" + id + "\",\"reason\":\"cancelled with kcat\"}");
+        JsonNode end = E2e.awaitJob(admin, id, j -> List.of("CANCELLED", "SUCCEEDED")
+                .contains(j.path("state").asString()), Duration.ofMinutes(2));
+        // a 20-step DiLoCo job may finish its only outer round before the cancel lands; either way it ended
+        // through the command topic, and a cancel that arrived in time ends it as cancelled
+        List<String> states = new ArrayList<>();
+        for (JsonNode h : admin.ok(admin.get("/api/v1/jobs/" + id + "/history"), "history")) {
+            states.add(h.path("to").asString());
+        }
+        if ("CANCELLED".equals(end.path("state").asString())) {
+            assertThat(states).containsSubsequence("RUNNING", "CANCELLING", "CANCELLED");
+        }
+        assertThat(end.path("spec").path("name").asString()).isEqualTo("kafka-demo");
+    }
+
+    /** Fetches every OpenAPI document and runs {@code redocly lint} over them; keeps documents and output. */
+    String lintOpenApi(Path outDir) throws Exception {
+        Files.createDirectories(outDir);
+        Map<String, String> docs = Map.of(
+                "job-api", admin.base() + "/openapi/job-api",
+                "device-inventory", admin.base() + "/openapi/device-inventory",
+                "scheduler", admin.base() + "/openapi/scheduler",
+                "gateway", admin.base() + "/v3/api-docs",
+                "gpu-worker", "http://127.0.0.1:" + stack.options().worker(0) + "/v3/api-docs");
+        List<String> command = new ArrayList<>(List.of("redocly", "lint", "--format", "stylish"));
+        for (Map.Entry<String, String> d : docs.entrySet()) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(d.getValue())).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(d.getValue()).isEqualTo(200);
+            Path file = outDir.resolve(d.getKey() + ".json");
+            Files.writeString(file, r.body());
+            command.add(file.toString());
+        }
+        Process p;
+        try {
+            p = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new AssertionError("redocly is not installed (npm install -g @redocly/cli@2.77.0, as .ci/run does)",
+                    e);
+        }
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        Files.writeString(outDir.resolve("lint.txt"), output);
+        assertThat(p.exitValue()).as(output).isZero();
+        assertThat(output).as(output).doesNotContainPattern("(?m)\\b[1-9][0-9]* warnings?\\b");
+        return output;
+    }
+
+    private void kcat(String key, String value) throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder("kcat", "-P", "-b", stack.kafkaBootstrap(), "-t", "crosstrain.job-commands",
+                    "-k", key).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new AssertionError("kcat is not installed (apt-get install kcat, as .ci/run does)", e);
+        }
+        p.getOutputStream().write((value + "\n").getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as("kcat: %s", out).isZero();
+    }
+
+    private void assertLastStepsAgree(ApiClient user, UUID id) {
+        Set<Integer> lastSteps = new HashSet<>();
+        Set<String> hashes = new HashSet<>();
+        for (JsonNode m : user.ok(user.get("/api/v1/jobs/" + id + "/metrics?limit=50000"), "metrics")) {
+            if (m.path("last").asBoolean()) {
+                lastSteps.add(m.path("step").asInt());
+                hashes.add(m.path("weightsHash").asString());
+            }
+        }
+        assertThat(lastSteps).as("every device stopped after the same step").hasSize(1);
+        assertThat(hashes).as("and with the same weights").hasSize(1);
+    }
+
+    private static boolean readUntil(InputStream body, List<String> seen, String wanted) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                seen.add(line);
+                if (line.contains(wanted)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String keyOf(ApiClient client) {
+        return client.key();
+    }
+
+    private static List<String> ids(JsonNode jobs) {
+        List<String> ids = new ArrayList<>();
+        jobs.forEach(j -> ids.add(j.path("id").asString()));
+        return ids;
+    }
+}
