@@ -59,6 +59,7 @@ class GatewayRoutingTest {
     @CsvSource({
             "/api/v1/jobs, job-api",
             "/api/v1/jobs/3f1c2a9e-0000-4000-8000-000000000001/report, job-api",
+            "/api/v1/models, job-api",
             "/api/v1/datacenters, inventory",
             "/api/v1/datacenters/bj/links, inventory",
             "/api/v1/devices, inventory",
@@ -85,6 +86,7 @@ class GatewayRoutingTest {
     @CsvSource({
             "/api/v1/jobs, job-api",
             "/api/v1/jobs/abc/cancel, job-api",
+            "/api/v1/datasets, job-api",
             "/api/v1/datacenters, inventory",
             "/api/v1/devices/d1/profile, inventory",
             "/api/v1/chips, inventory",

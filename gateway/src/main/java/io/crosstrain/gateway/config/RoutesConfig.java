@@ -32,6 +32,7 @@ class RoutesConfig {
     static final List<Route> ROUTES = List.of(
             new Route("jobs", "/api/v1/jobs", Upstream.JOB_API),
             new Route("datasets", "/api/v1/datasets", Upstream.JOB_API),
+            new Route("models", "/api/v1/models", Upstream.JOB_API),
             new Route("datacenters", "/api/v1/datacenters", Upstream.INVENTORY),
             new Route("devices", "/api/v1/devices", Upstream.INVENTORY),
             new Route("chips", "/api/v1/chips", Upstream.INVENTORY),

@@ -479,6 +479,25 @@ class JobApiIntegrationTest {
     }
 
     @Test
+    void aSpecMayNameABuiltInModelSize() {
+        JsonNode sizes = get("/api/v1/models");
+        assertThat(top(sizes, "name")).containsExactly("tiny", "small", "medium", "large");
+        long previous = 0;
+        for (JsonNode size : sizes) {
+            assertThat(size.path("parameters").asLong()).isGreaterThan(previous);
+            previous = size.path("parameters").asLong();
+        }
+        String spec = json.writeValueAsString(Fixtures.spec("preset-test"));
+        String named = spec.replaceFirst("\"model\":\\{[^}]*}", "\"model\":\"medium\"");
+        assertThat(named).contains("\"model\":\"medium\"");
+        MvcTestResult created = post(named);
+        assertThat(created).hasStatus(201);
+        assertThat(body(created).path("spec").path("model").path("dModel").asInt()).isEqualTo(128);
+        MvcTestResult unknown = post(named.replace("\"medium\"", "\"gigantic\""));
+        assertThat(assertProblem(unknown, 400).path("field").asString()).isEqualTo("model");
+    }
+
+    @Test
     void strategyAutoIsAccepted() {
         JobSpec base = Fixtures.spec("auto-test");
         MvcTestResult created = submit(base.withStrategy("auto"));

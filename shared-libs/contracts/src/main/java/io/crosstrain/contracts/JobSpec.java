@@ -15,6 +15,7 @@ import java.util.UUID;
  * @param priority     higher runs first when devices are scarce (null = 0)
  * @param placement    constraints on the devices (null = none)
  * @param sync         DiLoCo settings (H, WAN codec, outer optimizer); null = defaults, ignored by sync DP
+ * @param optimizer    the inner optimizer (null = AdamW with its defaults)
  */
 public record JobSpec(
         String name,
@@ -33,11 +34,21 @@ public record JobSpec(
         String tenant,
         Integer priority,
         Placement placement,
-        SyncSpec sync) {
+        SyncSpec sync,
+        OptimizerSpec optimizer) {
 
     public static final String DEFAULT_TENANT = "default";
     public static final String AUTO = "auto";
     public static final String DILOCO = "diloco";
+
+    /** Issue 4's shape: the inner optimizer's defaults. */
+    public JobSpec(String name, ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate,
+                   long seed, String strategy, String allocation, List<String> devices, UUID baselineFor,
+                   Double timeScale, int hashEvery, String tenant, Integer priority, Placement placement,
+                   SyncSpec sync) {
+        this(name, model, dataset, steps, globalBatch, learningRate, seed, strategy, allocation, devices, baselineFor,
+                timeScale, hashEvery, tenant, priority, placement, sync, null);
+    }
 
     /** The foundation's shape: default tenant, priority 0, no placement constraints. */
     public JobSpec(String name, ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate,
@@ -55,6 +66,10 @@ public record JobSpec(
                 timeScale, hashEvery, tenant, priority, placement, null);
     }
 
+    public OptimizerSpec optimizerOrDefaults() {
+        return optimizer == null ? OptimizerSpec.defaults() : optimizer.resolved();
+    }
+
     public SyncSpec syncOrDefaults() {
         return sync == null ? SyncSpec.defaults() : sync.resolved();
     }
@@ -66,13 +81,13 @@ public record JobSpec(
     /** The same spec owned by {@code owner}. */
     public JobSpec withTenant(String owner) {
         return new JobSpec(name, model, dataset, steps, globalBatch, learningRate, seed, strategy, allocation, devices,
-                baselineFor, timeScale, hashEvery, owner, priority, placement, sync);
+                baselineFor, timeScale, hashEvery, owner, priority, placement, sync, optimizer);
     }
 
     /** The same spec with the strategy {@code auto} was resolved to. */
     public JobSpec withStrategy(String resolved) {
         return new JobSpec(name, model, dataset, steps, globalBatch, learningRate, seed, resolved, allocation, devices,
-                baselineFor, timeScale, hashEvery, tenant, priority, placement, sync);
+                baselineFor, timeScale, hashEvery, tenant, priority, placement, sync, optimizer);
     }
 
     public int priorityOrDefault() {

@@ -17,6 +17,7 @@ import java.util.UUID;
  * @param recovery    true when a failure caused this version: the job is RECOVERING until it runs
  * @param sync        DiLoCo settings, resolved (null for sync DP and for plans older than DiLoCo)
  * @param links       WAN links between the plan's datacenters, for the relays to emulate (empty = not emulated)
+ * @param optimizer   the replicas' inner optimizer, resolved (null = AdamW with its defaults)
  */
 public record Plan(
         UUID jobId,
@@ -39,7 +40,8 @@ public record Plan(
         String reason,
         Boolean recovery,
         SyncSpec sync,
-        List<WanLink> links) {
+        List<WanLink> links,
+        OptimizerSpec optimizer) {
 
     /**
      * Plans written before versions existed have neither field: they start at step 1 and recover nothing. Steps
@@ -49,6 +51,16 @@ public record Plan(
         startStep = startStep == null ? 1 : Math.max(1, startStep);
         recovery = recovery != null && recovery;
         links = links == null ? List.of() : List.copyOf(links);
+    }
+
+    /** Issue 4's shape: the inner optimizer's defaults. */
+    public Plan(UUID jobId, int planVersion, String strategy, String allocation, String mode, Double timeScale,
+                ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate, long seed,
+                int hashEvery, List<String> datacenters, List<PlanDevice> devices, Prediction predicted,
+                Integer startStep, String reason, Boolean recovery, SyncSpec sync, List<WanLink> links) {
+        this(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps, globalBatch,
+                learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason, recovery, sync,
+                links, null);
     }
 
     /** Issue 3's shape: no DiLoCo settings, no links. */
@@ -74,21 +86,33 @@ public record Plan(
                      String reason, boolean recovery) {
         return new Plan(jobId, planVersion + 1, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, sync, links);
+                recovery, sync, links, optimizer);
     }
 
     /** This plan with DiLoCo settings. */
     public Plan withSync(SyncSpec newSync) {
         return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, newSync, links);
+                recovery, newSync, links, optimizer);
     }
 
     /** This plan with the WAN links its relays emulate. */
     public Plan withLinks(List<WanLink> newLinks) {
         return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, sync, newLinks);
+                recovery, sync, newLinks, optimizer);
+    }
+
+    /** This plan with its replicas' inner optimizer. */
+    public Plan withOptimizer(OptimizerSpec newOptimizer) {
+        return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
+                globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
+                recovery, sync, links, newOptimizer);
+    }
+
+    /** The inner optimizer with every default filled in (also for plans that carry none). */
+    public OptimizerSpec optimizerOrDefaults() {
+        return optimizer == null ? OptimizerSpec.defaults() : optimizer.resolved();
     }
 
     /** The DiLoCo settings with every default filled in (also for plans that carry none). */

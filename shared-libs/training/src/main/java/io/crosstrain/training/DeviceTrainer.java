@@ -52,9 +52,9 @@ import java.util.function.Supplier;
 public final class DeviceTrainer implements AutoCloseable {
 
     /** AdamW's default decoupled weight decay here. */
-    public static final double DEFAULT_WEIGHT_DECAY = 0.01;
+    public static final double DEFAULT_WEIGHT_DECAY = io.crosstrain.contracts.OptimizerSpec.DEFAULT_WEIGHT_DECAY;
     /** Default number of optimizer steps over which the learning rate ramps up linearly. */
-    public static final int DEFAULT_WARMUP_STEPS = 10;
+    public static final int DEFAULT_WARMUP_STEPS = io.crosstrain.contracts.OptimizerSpec.DEFAULT_WARMUP_STEPS;
     /** Adam's second-moment decay. */
     public static final float BETA2 = 0.99f;
 

@@ -1,5 +1,6 @@
 package io.crosstrain.worker.domain;
 
+import io.crosstrain.contracts.OptimizerSpec;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.training.DeviceTrainer;
@@ -29,7 +30,9 @@ public final class DeviceStepPath implements AutoCloseable {
         this.plan = plan;
         this.device = device;
         this.corpusTokens = corpusTokens;
-        this.trainer = new DeviceTrainer(plan.model(), vocab, plan.seed(), plan.learningRate());
+        OptimizerSpec optimizer = plan.optimizerOrDefaults();
+        this.trainer = new DeviceTrainer(plan.model(), vocab, plan.seed(), plan.learningRate(),
+                optimizer.weightDecay(), optimizer.warmupSteps());
         this.gradient = new float[trainer.parameterCount()];
     }
 

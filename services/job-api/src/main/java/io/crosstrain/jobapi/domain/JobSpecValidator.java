@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 
 import io.crosstrain.contracts.DatasetSpec;
 import io.crosstrain.contracts.JobSpec;
+import io.crosstrain.contracts.OptimizerSpec;
 import io.crosstrain.contracts.Placement;
 import io.crosstrain.contracts.SyncSpec;
 import io.crosstrain.contracts.ModelSpec;
@@ -121,13 +122,34 @@ public final class JobSpecValidator {
         }
         range(errors, "priority", spec.priorityOrDefault(), -1000, 1000);
         Placement placement = placement(spec.placement(), errors);
+        OptimizerSpec optimizer = optimizer(spec.optimizer(), errors);
 
         if (!errors.isEmpty()) {
             throw RequestRejectedException.invalid(errors);
         }
         return new JobSpec(name.strip(), model, dataset, spec.steps(), spec.globalBatch(), lr, spec.seed(), strategy,
                 allocation, List.copyOf(devices), spec.baselineFor(), timeScale, hashEvery, tenant, spec.priorityOrDefault(),
-                placement, sync);
+                placement, sync, optimizer);
+    }
+
+    /** The inner optimizer with its defaults filled in. */
+    private static OptimizerSpec optimizer(OptimizerSpec o, List<FieldError> errors) {
+        if (o == null) {
+            return OptimizerSpec.defaults();
+        }
+        if (o.name() != null && !OptimizerSpec.NAMES.contains(o.name())) {
+            errors.add(new FieldError("optimizer.name", "must be one of " + new java.util.TreeSet<>(OptimizerSpec.NAMES)));
+        }
+        if (OptimizerSpec.ADAM.equals(o.name()) && o.weightDecay() != null && o.weightDecay() != 0) {
+            errors.add(new FieldError("optimizer.weightDecay", "Adam has no weight decay: use \"adamw\""));
+        }
+        if (o.weightDecay() != null && !(o.weightDecay() >= 0 && o.weightDecay() <= 1)) {
+            errors.add(new FieldError("optimizer.weightDecay", "must be in [0, 1]"));
+        }
+        if (o.warmupSteps() != null && (o.warmupSteps() < 0 || o.warmupSteps() > 100_000)) {
+            errors.add(new FieldError("optimizer.warmupSteps", "must be between 0 and 100000"));
+        }
+        return o.resolved();
     }
 
     /** DiLoCo's settings with defaults filled in; null for sync DP, which must not carry any. */

@@ -125,4 +125,30 @@ class JobSpecValidatorTest {
                 null, null, null, null, 0, null, null, null, new io.crosstrain.contracts.SyncSpec(20, "int4", null, null));
         assertThat(JobSpecValidator.validate(tuned, id -> false).sync().h()).isEqualTo(20);
     }
+
+    @Test
+    void theInnerOptimizerDefaultsToAdamWAndItsSettingsAreChecked() {
+        JobSpec plain = new JobSpec("o", ModelSpec.demo(), DatasetSpec.bundled(), 100, 8, 0.01, 1, null, null, null,
+                null, null, 0);
+        assertThat(JobSpecValidator.validate(plain, id -> false).optimizer())
+                .isEqualTo(io.crosstrain.contracts.OptimizerSpec.defaults());
+        JobSpec adam = withOptimizer(plain, new io.crosstrain.contracts.OptimizerSpec("adam", null, 0));
+        assertThat(JobSpecValidator.validate(adam, id -> false).optimizer().weightDecay()).isZero();
+
+        JobSpec bad = withOptimizer(plain, new io.crosstrain.contracts.OptimizerSpec("lion", -0.1, -1));
+        RequestRejectedException e = catchThrowableOfType(RequestRejectedException.class,
+                () -> JobSpecValidator.validate(bad, id -> false));
+        assertThat(e.errors()).extracting(FieldError::field).containsExactlyInAnyOrder("optimizer.name",
+                "optimizer.weightDecay", "optimizer.warmupSteps");
+        JobSpec decayedAdam = withOptimizer(plain, new io.crosstrain.contracts.OptimizerSpec("adam", 0.1, null));
+        assertThat(catchThrowableOfType(RequestRejectedException.class,
+                () -> JobSpecValidator.validate(decayedAdam, id -> false)).errors())
+                .extracting(FieldError::field).containsExactly("optimizer.weightDecay");
+    }
+
+    private static JobSpec withOptimizer(JobSpec s, io.crosstrain.contracts.OptimizerSpec o) {
+        return new JobSpec(s.name(), s.model(), s.dataset(), s.steps(), s.globalBatch(), s.learningRate(), s.seed(),
+                s.strategy(), s.allocation(), s.devices(), s.baselineFor(), s.timeScale(), s.hashEvery(), s.tenant(),
+                s.priority(), s.placement(), s.sync(), o);
+    }
 }

@@ -198,7 +198,8 @@ public final class PlanAssembler {
                 emulated ? Plan.EMULATED : Plan.MEASURED, result.timeScale(), spec.model(), spec.dataset(),
                 spec.steps(), spec.globalBatch(), spec.learningRate(), spec.seed(),
                 spec.hashEvery() > 0 ? spec.hashEvery() : DEFAULT_HASH_EVERY, datacenters, devices, prediction)
-                .withSync(JobSpec.DILOCO.equals(strategy) ? fitted(spec.syncOrDefaults(), spec.steps()) : null);
+                .withSync(JobSpec.DILOCO.equals(strategy) ? fitted(spec.syncOrDefaults(), spec.steps()) : null)
+                .withOptimizer(spec.optimizerOrDefaults());
     }
 
     /**
