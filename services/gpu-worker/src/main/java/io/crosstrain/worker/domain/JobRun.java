@@ -533,7 +533,7 @@ public final class JobRun {
                             Math.max(1, device.microBatches()), modelKey, update.samples()));
                     if (stopNow) {
                         stoppedAfter = step;
-                        if (device.rank() == lowestRank()) {
+                        if (position == 0) {
                             log.info("job {}: stopped on request after step {} of {} (plan v{})", jobId, step,
                                     plan.steps(), plan.planVersion());
                         }
