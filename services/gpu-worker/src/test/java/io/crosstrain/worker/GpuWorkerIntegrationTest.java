@@ -3,6 +3,7 @@ package io.crosstrain.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,9 +32,12 @@ import io.crosstrain.codec.Codec;
 import io.crosstrain.codec.TensorCodec;
 import io.crosstrain.contracts.DatasetSpec;
 import io.crosstrain.contracts.Heartbeat;
+import io.crosstrain.contracts.JobEvent;
+import io.crosstrain.contracts.JobState;
 import io.crosstrain.contracts.ModelSpec;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.contracts.RoundStop;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.testsupport.RealInfra;
@@ -61,6 +65,19 @@ class GpuWorkerIntegrationTest {
 
     @Autowired
     JsonMapper mapper;
+
+    @Autowired
+    org.springframework.kafka.config.KafkaListenerEndpointRegistry listeners;
+
+    /**
+     * The worker reads grad-down from the latest offset: an average sent before its consumer has its partitions would
+     * be missed, so the tests start once every listener of the worker has them.
+     */
+    @org.junit.jupiter.api.BeforeEach
+    void listenersAssigned() {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> listeners.getListenerContainers()
+                .stream().allMatch(c -> c.getAssignedPartitions() != null && !c.getAssignedPartitions().isEmpty()));
+    }
 
     @Test
     void trainsItsDevicesInLockstepAndReportsEveryStep() throws Exception {
@@ -96,6 +113,9 @@ class GpuWorkerIntegrationTest {
             while (metrics.size() < devices.size() * steps && System.currentTimeMillis() < deadline) {
                 for (var rec : up.poll(Duration.ofMillis(100))) {
                     Chunk c = TensorCodec.decode(rec.value());
+                    if (!c.meta().jobId().equals(jobId)) {
+                        continue; // another test's job
+                    }
                     String key = c.meta().round() + ":" + c.chunkIndex();
                     List<Chunk> parts = pending.computeIfAbsent(key, k -> new ArrayList<>());
                     parts.add(c);
@@ -109,6 +129,9 @@ class GpuWorkerIntegrationTest {
                 for (var rec : json.poll(Duration.ofMillis(10))) {
                     if (rec.topic().equals(Topics.STEP_METRICS)) {
                         StepMetric m = mapper.readValue(rec.value(), StepMetric.class);
+                        if (!m.jobId().equals(jobId)) {
+                            continue;
+                        }
                         assertThat(m.error()).as("device error").isNull();
                         metrics.add(m);
                     } else {
@@ -130,6 +153,89 @@ class GpuWorkerIntegrationTest {
             assertThat(finalHashes.get(0)).as("replicas identical").isEqualTo(finalHashes.get(1));
             assertThat(heartbeats).extracting(Heartbeat::deviceId).contains("t-0", "t-1");
             assertThat(heartbeats).allSatisfy(h -> assertThat(h.cpuFlopsPerSec()).isPositive());
+        }
+    }
+
+    @Test
+    void aCancellingJobEventStopsTheRunAfterOneRoundWithALastMetricOfEveryDevice() throws Exception {
+        String bootstrap = RealInfra.kafkaBootstrap();
+        UUID jobId = UUID.randomUUID();
+        int steps = 400;
+        ModelSpec model = new ModelSpec(1, 32, 2, 16, 0);
+        List<PlanDevice> devices = List.of(
+                new PlanDevice("t-0", "t-node-0", "t", "A100-80G", 0, 3, 1, 1000, 0.05),
+                new PlanDevice("t-1", "t-node-0", "t", "H20", 1, 2, 1, 500, 0.05));
+        Plan plan = new Plan(jobId, 1, "sync-dp", "balanced", Plan.EMULATED, 1e-4, model, DatasetSpec.bundled(),
+                steps, 5, 0.01, 11, 1, List.of("t"), devices, new Plan.Prediction(0.05, 1, 0.5, 0));
+
+        Map<String, Object> consumerConfig = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "test-" + jobId, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (var up = new KafkaConsumer<String, byte[]>(consumerConfig, new StringDeserializer(),
+                new ByteArrayDeserializer());
+             var json = new KafkaConsumer<String, String>(consumerConfig, new StringDeserializer(),
+                     new StringDeserializer());
+             var bytesOut = new KafkaProducer<String, byte[]>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     bootstrap, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024), new StringSerializer(),
+                     new ByteArraySerializer());
+             var jsonOut = new KafkaProducer<String, String>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     bootstrap), new StringSerializer(), new StringSerializer())) {
+            up.subscribe(List.of(Topics.gradUp("t")));
+            json.subscribe(List.of(Topics.STEP_METRICS));
+            jsonOut.send(new ProducerRecord<>(Topics.PLANS, jobId.toString(), mapper.writeValueAsString(plan))).get();
+
+            List<StepMetric> metrics = new ArrayList<>();
+            List<Long> markedRounds = new ArrayList<>();
+            boolean cancelled = false;
+            long deadline = System.currentTimeMillis() + 120_000;
+            long quietUntil = Long.MAX_VALUE;
+            while (System.currentTimeMillis() < Math.min(deadline, quietUntil)) {
+                for (var rec : up.poll(Duration.ofMillis(100))) {
+                    Chunk c = TensorCodec.decode(rec.value());
+                    if (!c.meta().jobId().equals(jobId)) {
+                        continue;
+                    }
+                    // the relay passes the node's stop mark on to the round's average
+                    var mark = rec.headers().lastHeader(RoundStop.HEADER);
+                    boolean stop = mark != null && RoundStop.requested(mark.value());
+                    if (stop && c.chunkIndex() == 0) {
+                        markedRounds.add(c.meta().round());
+                    }
+                    ProducerRecord<String, byte[]> down = averaged(jobId, new ArrayList<>(List.of(c)));
+                    if (stop) {
+                        down.headers().add(RoundStop.HEADER, RoundStop.YES);
+                    }
+                    bytesOut.send(down).get();
+                }
+                for (var rec : json.poll(Duration.ofMillis(10))) {
+                    StepMetric m = mapper.readValue(rec.value(), StepMetric.class);
+                    if (!m.jobId().equals(jobId)) {
+                        continue;
+                    }
+                    assertThat(m.error()).as("device error").isNull();
+                    metrics.add(m);
+                }
+                if (!cancelled && metrics.size() >= 2 * devices.size()) {
+                    JobEvent event = new JobEvent(UUID.randomUUID(), jobId, JobEvent.STATE_CHANGED,
+                            JobState.CANCELLING, null, "test cancel", Instant.now());
+                    jsonOut.send(new ProducerRecord<>(Topics.JOB_EVENTS, jobId.toString(),
+                            mapper.writeValueAsString(event))).get();
+                    cancelled = true;
+                }
+                if (quietUntil == Long.MAX_VALUE && metrics.stream().filter(StepMetric::last).count() == 2) {
+                    quietUntil = System.currentTimeMillis() + 1_500; // long enough for any further step to show
+                }
+            }
+
+            List<StepMetric> last = metrics.stream().filter(StepMetric::last).toList();
+            assertThat(last).as("a last metric of each device").hasSize(2);
+            assertThat(last).extracting(StepMetric::deviceId).containsExactlyInAnyOrder("t-0", "t-1");
+            int stopStep = last.get(0).step();
+            assertThat(markedRounds).containsExactly((long) stopStep);
+            assertThat(stopStep).isGreaterThanOrEqualTo(2).isLessThan(steps);
+            assertThat(last).allMatch(m -> m.step() == stopStep).allMatch(m -> m.weightsHash() != null);
+            assertThat(last.get(0).weightsHash()).as("replicas identical").isEqualTo(last.get(1).weightsHash());
+            assertThat(metrics).as("no step after the last").allMatch(m -> m.step() <= stopStep);
+            assertThat(metrics).hasSize(2 * stopStep);
         }
     }
 

@@ -20,6 +20,7 @@ import io.crosstrain.codec.ChunkView;
 import io.crosstrain.contracts.GradientHeaders;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.contracts.RoundStop;
 import io.crosstrain.contracts.Rounds;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
@@ -36,6 +37,11 @@ import io.crosstrain.training.Pacer;
  * {@code startStep} whose update this node has not applied: the devices finish the rounds before it under the old
  * version, then every replica carries its weights and optimizer state into the new version, so no committed step is
  * lost or applied twice. A round stalled by a dead node is simply redone under the new version.
+ *
+ * <p>A job being cancelled stops after one committed round that every replica agrees on ({@link #requestStop}): the
+ * node marks its contributions with {@link RoundStop#HEADER}, the relays OR the mark into the round's average, and
+ * every replica that receives a marked average applies it, reports that step as its last (with its weights hash) and
+ * ends. Under DiLoCo only outer rounds count, as only they reach every datacenter.
  */
 public final class JobRun {
 
@@ -48,6 +54,14 @@ public final class JobRun {
         /** A gradient chunk with the emulated time its contribution is ready (epoch ms; 0 = now). */
         default void sendGradient(String topic, String key, byte[] chunk, long readyAtMs) {
             sendGradient(topic, key, chunk);
+        }
+
+        /**
+         * As {@link #sendGradient(String, String, byte[], long)}; {@code stop} marks the contribution with
+         * {@link RoundStop#HEADER}. An outbox that drops the mark only delays the stop until another node marks it.
+         */
+        default void sendGradient(String topic, String key, byte[] chunk, long readyAtMs, boolean stop) {
+            sendGradient(topic, key, chunk, readyAtMs);
         }
 
         void publishMetric(StepMetric metric);
@@ -77,6 +91,10 @@ public final class JobRun {
     private final StateSource states;
     private final Pacer pacer = new Pacer();
     private final AtomicBoolean stopped = new AtomicBoolean();
+    /** The job is being cancelled: this node's contributions ask every replica to stop after their round. */
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    /** The step after which this node's devices stopped on request (0 = they did not). */
+    private volatile long stoppedAfter;
     /** Replicas by device id; they outlive plan versions. Touched by the coordinator only between segments. */
     private final Map<String, DeviceStepPath> paths = new HashMap<>();
     private volatile Runnable onFinished = () -> { };
@@ -144,12 +162,48 @@ public final class JobRun {
     }
 
     public boolean offer(int planVersion, long round, ChunkView chunk, long wanBytes, long readyAtMs) {
+        return offer(planVersion, round, chunk, wanBytes, readyAtMs, false);
+    }
+
+    /** @param stop the chunk carries the relay's {@link RoundStop} mark: the job ends after this round */
+    public boolean offer(int planVersion, long round, ChunkView chunk, long wanBytes, long readyAtMs, boolean stop) {
         Segment seg = current;
         if (seg == null || seg.plan.planVersion() != planVersion) {
             return false;
         }
         RoundMailbox box = Rounds.isOuter(round) ? seg.outerMailbox : seg.mailbox;
-        return box.offer(round, chunk, wanBytes, readyAtMs);
+        return box.offer(round, chunk, wanBytes, readyAtMs, stop);
+    }
+
+    /**
+     * Asks every replica of the job to stop cleanly (the job is being cancelled). Nothing stops here and now: the
+     * node's next contribution carries the request, and the devices stop after the first round whose committed
+     * average comes back marked (sync DP: the next round; DiLoCo: the next outer round), whichever node's request
+     * marked it. Every replica therefore ends after the same round, with the same weights, and reports it as its last
+     * step. A run that has not started yet sends the request with its first round.
+     *
+     * @return false when a stop was requested before
+     */
+    public boolean requestStop(String reason) {
+        if (!stopRequested.compareAndSet(false, true)) {
+            return false;
+        }
+        log.info("job {}: stop requested ({}); its replicas stop after the next {}round committed with the request",
+                jobId, reason, latestPlan().diloco() ? "outer " : "");
+        return true;
+    }
+
+    public boolean stopRequested() {
+        return stopRequested.get();
+    }
+
+    /** The step after which this node's devices stopped on request; 0 while they did not. */
+    public long stoppedAfter() {
+        return stoppedAfter;
+    }
+
+    private synchronized Plan latestPlan() {
+        return latest;
     }
 
     public void start() {
@@ -168,6 +222,7 @@ public final class JobRun {
             Segment seg = current;
             if (seg != null) {
                 seg.mailbox.failAll(new IllegalStateException(reason));
+                seg.outerMailbox.failAll(new IllegalStateException(reason));
             }
         }
     }
@@ -416,9 +471,11 @@ public final class JobRun {
                     List<byte[]> chunks = reducer.deposit(step, position, path.gradient(), device.batch(),
                             readyAtMs);
                     long nodeReadyAt = chunks.isEmpty() ? 0L : reducer.readyAtOfLastRound();
+                    // DiLoCo's inner rounds stay in the datacenter: a mark on them would reach only its replicas
+                    boolean askStop = !plan.diloco() && stopRequested.get();
                     for (int i = 0; i < chunks.size(); i++) {
                         outbox.sendGradient(upTopic, GradientHeaders.upKey(jobId, step, device.nodeId(), i),
-                                chunks.get(i), nodeReadyAt);
+                                chunks.get(i), nodeReadyAt, askStop);
                     }
                     long sentAt = System.nanoTime();
                     RoundMailbox.Update update;
@@ -444,6 +501,8 @@ public final class JobRun {
                     DeviceTrainer.State beforeStep = outerNow ? path.trainer().exportState() : null;
                     path.apply(update.averaged());
                     long wanBytes = update.wanBytes();
+                    // the committed round every replica received marked: all of them end after it
+                    boolean stopNow = !plan.diloco() && update.stop();
                     if (outerNow) {
                         OuterResult outer = outerRound(position, path, device, step, emulated);
                         if (outer == null) {
@@ -452,8 +511,9 @@ public final class JobRun {
                         }
                         commNanos += outer.waitNanos();
                         wanBytes += outer.wanBytes();
+                        stopNow = outer.stop();
                     }
-                    boolean last = step == plan.steps();
+                    boolean last = step == plan.steps() || stopNow;
                     int hashEvery = Math.max(1, plan.hashEvery());
                     // under DiLoCo replicas of different datacenters agree only right after an outer round
                     boolean comparable = !plan.diloco() || outerNow;
@@ -471,6 +531,14 @@ public final class JobRun {
                             startedAtMs, startedAtMs + (endNanos - t0) / 1_000_000, wanBytes,
                             path.parameterCount(), hash, plan.mode(), last, null, samplesPerSec,
                             Math.max(1, device.microBatches()), modelKey, update.samples()));
+                    if (stopNow) {
+                        stoppedAfter = step;
+                        if (position == 0) {
+                            log.info("job {}: stopped on request after step {} of {} (plan v{})", jobId, step,
+                                    plan.steps(), plan.planVersion());
+                        }
+                        return -1;
+                    }
                     if (!last && supersededAt(step + 1)) {
                         return step + 1;
                     }
@@ -504,9 +572,10 @@ public final class JobRun {
             List<byte[]> chunks = outerReducer.deposit(round, position, path.weightedPseudoGradient(),
                     path.samplesSinceOuter(), emulated ? System.currentTimeMillis() : 0L);
             long readyAt = chunks.isEmpty() ? 0L : outerReducer.readyAtOfLastRound();
+            boolean askStop = stopRequested.get();
             for (int i = 0; i < chunks.size(); i++) {
                 outbox.sendGradient(Topics.gradUp(device.datacenter()),
-                        GradientHeaders.upKey(jobId, round, device.nodeId(), i), chunks.get(i), readyAt);
+                        GradientHeaders.upKey(jobId, round, device.nodeId(), i), chunks.get(i), readyAt, askStop);
             }
             RoundMailbox.Update update;
             try {
@@ -525,7 +594,7 @@ public final class JobRun {
                 // the round's committed result, for joiners and restarts (compacted: the latest per key stays)
                 publishState(path, plan.planVersion(), step);
             }
-            return new OuterResult(System.nanoTime() - t0, update.wanBytes());
+            return new OuterResult(System.nanoTime() - t0, update.wanBytes(), update.stop());
         }
 
         private int lowestRank() {
@@ -549,7 +618,7 @@ public final class JobRun {
         }
     }
 
-    private record OuterResult(long waitNanos, long wanBytes) {
+    private record OuterResult(long waitNanos, long wanBytes, boolean stop) {
     }
 
     /** All replicas are identical, so any one of them speaks for the trained model; a failure here is no job failure. */

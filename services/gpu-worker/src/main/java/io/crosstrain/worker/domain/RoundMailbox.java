@@ -18,8 +18,12 @@ import io.crosstrain.codec.TensorAssembler;
  */
 public final class RoundMailbox {
 
-    /** The averaged gradient of a round and the WAN bytes the datacenter received for it. */
-    public record Update(float[] averaged, long wanBytes, long readyAtMs, int samples) {
+    /**
+     * The averaged gradient of a round and the WAN bytes the datacenter received for it.
+     *
+     * @param stop the relay marked the round as the job's last ({@link io.crosstrain.contracts.RoundStop})
+     */
+    public record Update(float[] averaged, long wanBytes, long readyAtMs, int samples, boolean stop) {
     }
 
     private final class RoundState {
@@ -29,6 +33,7 @@ public final class RoundMailbox {
         long wanBytes;
         long readyAtMs;
         int samples;
+        boolean stop;
     }
 
     private final int localDevices;
@@ -55,6 +60,14 @@ public final class RoundMailbox {
 
     /** @param readyAtMs when the emulated chips finish the round (epoch ms, 0 = not emulated) */
     public boolean offer(long round, ChunkView chunk, long wanBytes, long readyAtMs) {
+        return offer(round, chunk, wanBytes, readyAtMs, false);
+    }
+
+    /**
+     * @param stop the chunk carries the relay's stop mark; the round's update carries it when any of its chunks did
+     *             (a relay marks all of them alike)
+     */
+    public boolean offer(long round, ChunkView chunk, long wanBytes, long readyAtMs, boolean stop) {
         if (round <= releasedUpTo) {
             return false;
         }
@@ -65,10 +78,11 @@ public final class RoundMailbox {
             }
             state.wanBytes += wanBytes;
             state.readyAtMs = Math.max(state.readyAtMs, readyAtMs);
+            state.stop |= stop;
             state.samples = chunk.meta().sampleCount(); // the relay's weight: every contribution's samples
             if (state.assembler.complete()) {
                 state.done.complete(new Update(state.assembler.values(), state.wanBytes, state.readyAtMs,
-                        state.samples));
+                        state.samples, state.stop));
             }
         }
         return true;

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.crosstrain.contracts.JobState;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.training.Corpus;
@@ -32,6 +33,14 @@ public final class WorkerNode {
     private final Map<UUID, String> samples = new ConcurrentHashMap<>();
     /** Emulated slow-downs: device id → share of its chip's speed it runs at. */
     private final Map<String, Double> speedShares = new ConcurrentHashMap<>();
+    /** Jobs seen being cancelled or ended, the latest state of each; bounded, the oldest forgotten first. */
+    private final Map<UUID, JobState> stopping = new java.util.LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<UUID, JobState> eldest) {
+            return size() > STOPPING_MEMORY;
+        }
+    };
+    static final int STOPPING_MEMORY = 10_000;
 
     public WorkerNode(String nodeId, List<String> deviceIds, Path dataDir, long roundTimeoutMillis,
                       JobRun.Outbox outbox) {
@@ -67,6 +76,13 @@ public final class WorkerNode {
         if (local.isEmpty()) {
             return Optional.empty();
         }
+        JobState known = stopping.get(plan.jobId());
+        if (known != null && known.terminal()) {
+            log.info("node {}: job {} is {} already; plan v{} is not started", nodeId, plan.jobId(), known,
+                    plan.planVersion());
+            seenPlanVersions.put(plan.jobId(), plan.planVersion());
+            return Optional.empty();
+        }
         seenPlanVersions.put(plan.jobId(), plan.planVersion());
         Corpus corpus = Datasets.load(plan.dataset(), dataDir);
         // a plan starting after step 1 makes this node join a running job: its devices load the published state
@@ -81,8 +97,47 @@ public final class WorkerNode {
         });
         log.info("node {} starts job {} v{} on {}", nodeId, plan.jobId(), plan.planVersion(),
                 local.stream().map(d -> d.deviceId() + "(b=" + d.batch() + ")").collect(Collectors.joining(", ")));
+        if (known == JobState.CANCELLING) {
+            // the others may be running it: this node's first round carries the request, so all stop after it
+            run.requestStop("job " + plan.jobId() + " was CANCELLING before its plan reached node " + nodeId);
+        }
         run.start();
         return Optional.of(run);
+    }
+
+    /**
+     * A job's new lifecycle state (ARCHITECTURE.md §7). {@code CANCELLING}: the job's run here asks every replica to
+     * stop after one common committed round and report it as the last step ({@link JobRun#requestStop}); a plan
+     * arriving later starts with the request. A terminal state: later plans of the job are not started; after
+     * {@code FAILED} nobody waits for more metrics, so a run still going here stops at once (after {@code SUCCEEDED} or
+     * {@code CANCELLED} every device reported its last step already: what still runs is finishing). Other states
+     * change nothing.
+     *
+     * @return whether a run on this node was told to stop
+     */
+    public synchronized boolean onJobState(UUID jobId, JobState state, String reason) {
+        if (state != JobState.CANCELLING && !state.terminal()) {
+            return false;
+        }
+        JobState before = stopping.get(jobId);
+        if (before != null && before.terminal()) {
+            return false; // nothing comes after a terminal state
+        }
+        stopping.put(jobId, state);
+        JobRun run = runs.get(jobId);
+        if (run == null) {
+            return false;
+        }
+        String why = "job " + jobId + " is " + state + (reason == null || reason.isBlank() ? "" : " (" + reason + ")");
+        if (state == JobState.CANCELLING) {
+            return run.requestStop(why);
+        }
+        if (state != JobState.FAILED) {
+            return false;
+        }
+        log.info("node {}: {}; its run here stops now", nodeId, why);
+        run.stop(why);
+        return true;
     }
 
     /**

@@ -12,6 +12,7 @@ import io.crosstrain.codec.ChunkHeaders;
 import io.crosstrain.codec.ChunkView;
 import io.crosstrain.codec.CorruptChunkException;
 import io.crosstrain.codec.TensorCodec;
+import io.crosstrain.contracts.RoundStop;
 import io.crosstrain.kafka.InvalidRecordException;
 import io.crosstrain.worker.domain.WorkerNode;
 
@@ -39,8 +40,10 @@ class GradientDownListener {
         long wanBytes = wanBytes(record.headers().lastHeader(WAN_BYTES_HEADER));
         org.apache.kafka.common.header.Header ready = record.headers().lastHeader(ChunkHeaders.READY_AT);
         long readyAtMs = ready == null ? 0L : ChunkHeaders.decodeLong(ready.value());
+        Header stopMark = record.headers().lastHeader(RoundStop.HEADER);
+        boolean stop = stopMark != null && RoundStop.requested(stopMark.value());
         node.run(chunk.meta().jobId()).ifPresent(run -> run.offer(chunk.meta().planVersion(), chunk.meta().round(),
-                chunk, wanBytes, readyAtMs));
+                chunk, wanBytes, readyAtMs, stop));
     }
 
     static long wanBytes(Header header) {

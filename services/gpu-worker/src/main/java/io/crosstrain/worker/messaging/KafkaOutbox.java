@@ -29,14 +29,24 @@ class KafkaOutbox implements JobRun.Outbox {
 
     @Override
     public void sendGradient(String topic, String key, byte[] chunk, long readyAtMs) {
-        if (readyAtMs <= 0) {
+        sendGradient(topic, key, chunk, readyAtMs, false);
+    }
+
+    @Override
+    public void sendGradient(String topic, String key, byte[] chunk, long readyAtMs, boolean stop) {
+        if (readyAtMs <= 0 && !stop) {
             gradients.send(topic, key, chunk);
             return;
         }
         org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> record =
                 new org.apache.kafka.clients.producer.ProducerRecord<>(topic, key, chunk);
-        record.headers().add(io.crosstrain.codec.ChunkHeaders.READY_AT,
-                io.crosstrain.codec.ChunkHeaders.encodeLong(readyAtMs));
+        if (readyAtMs > 0) {
+            record.headers().add(io.crosstrain.codec.ChunkHeaders.READY_AT,
+                    io.crosstrain.codec.ChunkHeaders.encodeLong(readyAtMs));
+        }
+        if (stop) {
+            record.headers().add(io.crosstrain.contracts.RoundStop.HEADER, io.crosstrain.contracts.RoundStop.YES);
+        }
         gradients.send(record);
     }
 

@@ -40,16 +40,28 @@ class JobRunDilocoTest {
     private static final int STEPS = 7;
     private static final int H = 3;
 
-    /** Inner rounds: back to the sender's datacenter. Outer rounds: a then b, summed, divided by their samples. */
+    /**
+     * Inner rounds: back to the sender's datacenter. Outer rounds: a then b, summed, divided by their samples, marked
+     * to stop when either datacenter's contribution asked to. Inner averages are marked too once their datacenter
+     * asked to stop: such a mark reaches one datacenter only, and the replicas must not act on it.
+     */
     private static final class TwoDcRelay implements JobRun.Outbox {
         final List<StepMetric> metrics = new CopyOnWriteArrayList<>();
         final Map<String, JobRun> runByDc = new TreeMap<>();
         final Map<Long, Map<String, Chunk>> outer = new TreeMap<>();
+        final Map<Long, Boolean> outerMarks = new TreeMap<>();
         final List<Long> outerRounds = new CopyOnWriteArrayList<>();
+        final List<Long> markedOuterRounds = new CopyOnWriteArrayList<>();
+        final Set<String> askedToStop = new java.util.HashSet<>();
         final List<byte[]> modelState = new CopyOnWriteArrayList<>();
 
         @Override
-        public synchronized void sendGradient(String topic, String key, byte[] bytes) {
+        public void sendGradient(String topic, String key, byte[] bytes) {
+            sendGradient(topic, key, bytes, 0L, false);
+        }
+
+        @Override
+        public synchronized void sendGradient(String topic, String key, byte[] bytes, long readyAtMs, boolean stop) {
             if (topic.equals(io.crosstrain.contracts.Topics.MODEL_STATE)) {
                 modelState.add(bytes);
                 return;
@@ -57,20 +69,28 @@ class JobRunDilocoTest {
             Chunk c = TensorCodec.decode(bytes);
             ChunkMeta meta = c.meta();
             String dc = meta.sender().equals("n-a") ? "a" : "b";
+            if (stop) {
+                askedToStop.add(dc);
+            }
             if (!Rounds.isOuter(meta.round())) {
                 float[] avg = c.values();
                 for (int i = 0; i < avg.length; i++) {
                     avg[i] /= meta.sampleCount();
                 }
-                deliver(runByDc.get(dc), meta, avg);
+                deliver(runByDc.get(dc), meta, avg, askedToStop.contains(dc));
                 return;
             }
             Map<String, Chunk> parts = outer.computeIfAbsent(meta.round(), r -> new TreeMap<>());
             parts.put(dc, c);
+            outerMarks.merge(meta.round(), stop, Boolean::logicalOr);
             if (parts.size() < 2) {
                 return;
             }
             outerRounds.add(meta.round());
+            boolean mark = outerMarks.remove(meta.round());
+            if (mark) {
+                markedOuterRounds.add(meta.round());
+            }
             float[] sum = parts.get("a").values();
             float[] vb = parts.get("b").values();
             for (int i = 0; i < sum.length; i++) {
@@ -80,13 +100,17 @@ class JobRunDilocoTest {
             for (int i = 0; i < sum.length; i++) {
                 sum[i] /= w;
             }
-            runByDc.values().forEach(r -> deliver(r, meta, sum));
+            runByDc.values().forEach(r -> deliver(r, meta, sum, mark));
         }
 
-        private static void deliver(JobRun run, ChunkMeta meta, float[] values) {
+        private static void deliver(JobRun run, ChunkMeta meta, float[] values, boolean stop) {
             for (byte[] c : TensorCodec.encode(meta.withSender("relay"), values)) {
-                run.offer(meta.planVersion(), meta.round(), TensorCodec.view(c), 0);
+                run.offer(meta.planVersion(), meta.round(), TensorCodec.view(c), 0, 0, stop);
             }
+        }
+
+        boolean reported(String device, int step) {
+            return metrics.stream().anyMatch(m -> m.deviceId().equals(device) && m.step() == step);
         }
 
         @Override
@@ -140,6 +164,55 @@ class JobRunDilocoTest {
         String expected = reference(plan, devices);
         String last = relay.metrics.stream().filter(m -> m.step() == STEPS).findFirst().orElseThrow().weightsHash();
         assertThat(last).isEqualTo(expected);
+    }
+
+    @Test
+    void aCancelStopsBothDatacentersRightAfterTheSameOuterRound() throws Exception {
+        UUID job = UUID.randomUUID();
+        int steps = 30;
+        List<PlanDevice> devices = List.of(
+                new PlanDevice("d-a", "n-a", "a", "A100-80G", 0, 3, 1, 100.0, 0.0),
+                new PlanDevice("d-b", "n-b", "b", "H20", 1, 5, 1, 100.0, 0.0));
+        Plan plan = new Plan(job, 1, "diloco", "balanced", Plan.MEASURED, null, MODEL, DatasetSpec.bundled(), steps,
+                8, 0.01, 7, 2, List.of("a", "b"), devices, null, 1, "first plan", false,
+                new SyncSpec(H, "fp32", 0.7, 0.5), List.of());
+        TwoDcRelay relay = new TwoDcRelay();
+        JobRun ra = new JobRun(plan, Set.of("d-a"), CORPUS, relay, 60_000, id -> 1.0);
+        JobRun rb = new JobRun(plan, Set.of("d-b"), CORPUS, relay, 60_000, id -> 1.0);
+        relay.runByDc.put("a", ra);
+        relay.runByDc.put("b", rb);
+        CountDownLatch done = new CountDownLatch(2);
+        ra.onFinished(done::countDown);
+        rb.onFinished(done::countDown);
+        ra.start();
+        rb.start();
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> relay.reported("d-a", 4));
+        // only datacenter a learns of the cancel; its inner rounds come back marked from now on (a mark that never
+        // left the datacenter), which neither replica may stop on
+        assertThat(ra.requestStop("test cancel")).isTrue();
+        assertThat(done.await(120, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(relay.metrics).allMatch(m -> m.error() == null, "no device failed");
+        assertThat(relay.markedOuterRounds).hasSize(1);
+        int stopStep = (int) Rounds.step(relay.markedOuterRounds.get(0));
+        assertThat(stopStep % H).as("an outer-round boundary").isZero();
+        assertThat(stopStep).isGreaterThan(4).isLessThan(steps);
+        for (String d : List.of("d-a", "d-b")) {
+            List<StepMetric> mine = relay.metrics.stream().filter(m -> m.deviceId().equals(d)).toList();
+            assertThat(mine).extracting(StepMetric::step).containsExactlyInAnyOrderElementsOf(
+                    java.util.stream.IntStream.rangeClosed(1, stopStep).boxed().toList());
+            assertThat(mine.stream().filter(StepMetric::last).map(StepMetric::step).toList())
+                    .as("%s's last step", d).containsExactly(stopStep);
+        }
+        List<String> lastHashes = relay.metrics.stream().filter(StepMetric::last).map(StepMetric::weightsHash)
+                .toList();
+        assertThat(lastHashes).hasSize(2).doesNotContainNull();
+        assertThat(lastHashes.get(0)).as("replicas identical after the outer round").isEqualTo(lastHashes.get(1));
+        assertThat(ra.stoppedAfter()).isEqualTo(stopStep);
+        assertThat(rb.stoppedAfter()).isEqualTo(stopStep);
+        assertThat(relay.outerRounds).last().isEqualTo(Rounds.outer(stopStep));
     }
 
     /** DiLoCo computed directly: the same float operations in the same order, no worker involved. */

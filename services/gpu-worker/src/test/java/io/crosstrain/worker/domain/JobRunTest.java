@@ -172,6 +172,230 @@ class JobRunTest {
         }
     }
 
+    /** Where a relay hands a round's average: a run, or whatever run a node has for the job. */
+    @FunctionalInterface
+    private interface Receiver {
+        void offer(int planVersion, long round, io.crosstrain.codec.ChunkView chunk, boolean stop);
+    }
+
+    /**
+     * One datacenter's relay over several nodes, as the real one: once every node of the plan contributed a round, the
+     * sum (in node order) divided by the global batch goes to every node, marked with the stop request when any
+     * contribution carried it ({@link io.crosstrain.contracts.RoundStop}).
+     */
+    private static final class StopRelay implements JobRun.Outbox {
+        final List<StepMetric> metrics = new CopyOnWriteArrayList<>();
+        final List<String> nodes;
+        final int globalBatch;
+        final Map<String, Map<String, TensorAssembler>> open = new HashMap<>();
+        final Map<String, Boolean> marks = new HashMap<>();
+        final List<Receiver> receivers = new CopyOnWriteArrayList<>();
+        final Set<Long> markedRounds = ConcurrentHashMap.newKeySet();
+        final Set<Long> requestedRounds = ConcurrentHashMap.newKeySet();
+
+        StopRelay(List<String> nodes, int globalBatch) {
+            this.nodes = nodes;
+            this.globalBatch = globalBatch;
+        }
+
+        @Override
+        public void sendGradient(String topic, String key, byte[] bytes) {
+            sendGradient(topic, key, bytes, 0L, false);
+        }
+
+        @Override
+        public synchronized void sendGradient(String topic, String key, byte[] bytes, long readyAtMs, boolean stop) {
+            if (topic.equals(io.crosstrain.contracts.Topics.MODEL_STATE)) {
+                return;
+            }
+            Chunk chunk = TensorCodec.decode(bytes);
+            ChunkMeta meta = chunk.meta();
+            String id = meta.planVersion() + ":" + meta.round();
+            if (stop) {
+                requestedRounds.add(meta.round());
+            }
+            marks.merge(id, stop, Boolean::logicalOr);
+            Map<String, TensorAssembler> bySender = open.computeIfAbsent(id, k -> new java.util.TreeMap<>());
+            bySender.computeIfAbsent(meta.sender(), k -> new TensorAssembler()).accept(chunk);
+            if (bySender.size() < nodes.size() || !bySender.values().stream().allMatch(TensorAssembler::complete)) {
+                return;
+            }
+            open.remove(id);
+            boolean mark = marks.remove(id);
+            float[] sum = null;
+            for (String node : nodes) {
+                float[] v = bySender.get(node).values();
+                if (sum == null) {
+                    sum = v;
+                } else {
+                    for (int i = 0; i < sum.length; i++) {
+                        sum[i] += v[i];
+                    }
+                }
+            }
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] /= globalBatch;
+            }
+            if (mark) {
+                markedRounds.add(meta.round());
+            }
+            for (byte[] c : TensorCodec.encode(meta.withSender("relay-dc"), sum)) {
+                receivers.forEach(r -> r.offer(meta.planVersion(), meta.round(), TensorCodec.view(c), mark));
+            }
+        }
+
+        @Override
+        public void publishMetric(StepMetric metric) {
+            metrics.add(metric);
+        }
+
+        boolean reported(String device, int step) {
+            return metrics.stream().anyMatch(m -> m.deviceId().equals(device) && m.step() == step);
+        }
+    }
+
+    /** Two nodes, three devices, one job; a plan like {@link #plan} but over nodes n1 (d0, d1) and n2 (d2). */
+    private static Plan twoNodePlan(UUID job, int steps) {
+        List<PlanDevice> devices = List.of(new PlanDevice("d0", "n1", "dc", "A100-80G", 0, 3, 1, 100.0, 0.0),
+                new PlanDevice("d1", "n1", "dc", "A100-80G", 1, 2, 1, 100.0, 0.0),
+                new PlanDevice("d2", "n2", "dc", "H20", 2, 3, 1, 60.0, 0.0));
+        return new Plan(job, 1, "sync-dp", "balanced", Plan.MEASURED, null, MODEL, DatasetSpec.bundled(), steps, 8,
+                0.01, 7, 2, List.of("dc"), devices, null, 1, "first", false);
+    }
+
+    @Test
+    void aCancelMidJobStopsEveryReplicaAfterTheSameCommittedRoundEvenWhereTheRequestNeverArrived()
+            throws Exception {
+        UUID job = UUID.randomUUID();
+        int steps = 40;
+        StopRelay relay = new StopRelay(List.of("n1", "n2"), 8);
+        Plan plan = twoNodePlan(job, steps);
+        JobRun n1 = new JobRun(plan, Set.of("d0", "d1"), CORPUS, relay, 30_000, id -> 1.0);
+        JobRun n2 = new JobRun(plan, Set.of("d2"), CORPUS, relay, 30_000, id -> 1.0);
+        relay.receivers.add((v, r, c, stop) -> n1.offer(v, r, c, 0, 0, stop));
+        relay.receivers.add((v, r, c, stop) -> n2.offer(v, r, c, 0, 0, stop));
+        CountDownLatch done1 = runToEnd(n1);
+        CountDownLatch done2 = runToEnd(n2);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> relay.reported("d0", 3) && relay.reported("d2", 3));
+        // only node n1 saw the job go to CANCELLING: n2 stops all the same, after the same round
+        assertThat(n1.requestStop("test cancel")).isTrue();
+        assertThat(n1.requestStop("again")).as("a second request").isFalse();
+        assertThat(done1.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(done2.await(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(relay.metrics).allMatch(m -> m.error() == null, "no device failed");
+        long stopStep = relay.markedRounds.stream().mapToLong(Long::longValue).min().orElseThrow();
+        assertThat(relay.markedRounds).as("one marked round is enough").containsExactly(stopStep);
+        assertThat(stopStep).isGreaterThan(3).isLessThan(steps);
+        assertThat(relay.requestedRounds).as("only n1 asked").allMatch(r -> r == stopStep);
+        assertStoppedTogether(relay.metrics, List.of("d0", "d1", "d2"), (int) stopStep);
+        assertThat(n1.stoppedAfter()).isEqualTo(stopStep);
+        assertThat(n2.stoppedAfter()).isEqualTo(stopStep);
+        assertThat(n2.stopRequested()).isFalse();
+        Map<Integer, Integer> batchPerStep = new HashMap<>();
+        relay.metrics.forEach(m -> batchPerStep.merge(m.step(), m.batch(), Integer::sum));
+        assertThat(batchPerStep).hasSize((int) stopStep).allSatisfy((step, batch) -> assertThat(batch).isEqualTo(8));
+    }
+
+    @Test
+    void requestsSeenAtDifferentStepsOnEachNodeStillEndEveryReplicaAtOneStep() throws Exception {
+        UUID job = UUID.randomUUID();
+        int steps = 40;
+        StopRelay relay = new StopRelay(List.of("n1", "n2"), 8);
+        Plan plan = twoNodePlan(job, steps);
+        JobRun n1 = new JobRun(plan, Set.of("d0", "d1"), CORPUS, relay, 30_000, id -> 1.0);
+        JobRun n2 = new JobRun(plan, Set.of("d2"), CORPUS, relay, 30_000, id -> 1.0);
+        relay.receivers.add((v, r, c, stop) -> n1.offer(v, r, c, 0, 0, stop));
+        relay.receivers.add((v, r, c, stop) -> n2.offer(v, r, c, 0, 0, stop));
+        CountDownLatch done1 = runToEnd(n1);
+        CountDownLatch done2 = runToEnd(n2);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> relay.reported("d2", 2));
+        n2.requestStop("n2 sees the event first");
+        LockSupportSleep.millis(15);
+        n1.requestStop("n1 sees it a little later");
+        assertThat(done1.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(done2.await(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(relay.metrics).allMatch(m -> m.error() == null, "no device failed");
+        assertThat(relay.markedRounds).hasSize(1);
+        int stopStep = relay.markedRounds.iterator().next().intValue();
+        assertThat(stopStep).isLessThan(steps);
+        assertStoppedTogether(relay.metrics, List.of("d0", "d1", "d2"), stopStep);
+    }
+
+    @Test
+    void aNodeThatLearnsOfTheCancelBeforeThePlanStartsWithTheRequestAndACancelForAnotherJobChangesNothing()
+            throws Exception {
+        UUID job = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        int steps = 6;
+        StopRelay relay = new StopRelay(List.of("n1", "n2"), 8);
+        Plan plan = twoNodePlan(job, steps);
+        WorkerNode node1 = new WorkerNode("n1", List.of("d0", "d1"), java.nio.file.Path.of("."), 30_000, relay);
+        WorkerNode node2 = new WorkerNode("n2", List.of("d2"), java.nio.file.Path.of("."), 30_000, relay);
+        relay.receivers.add((v, r, c, stop) -> node1.run(job).ifPresent(run -> run.offer(v, r, c, 0, 0, stop)));
+        relay.receivers.add((v, r, c, stop) -> node2.run(job).ifPresent(run -> run.offer(v, r, c, 0, 0, stop)));
+
+        // another job's cancel and end on both nodes, before and while this job runs: nothing happens to it
+        assertThat(node1.onJobState(other, io.crosstrain.contracts.JobState.CANCELLING, "other")).isFalse();
+        JobRun run1 = node1.accept(plan).orElseThrow();
+        JobRun run2 = node2.accept(plan).orElseThrow();
+        await().atMost(Duration.ofSeconds(60)).until(() -> relay.reported("d2", 2));
+        assertThat(node2.onJobState(other, io.crosstrain.contracts.JobState.CANCELLING, "other")).isFalse();
+        assertThat(node2.onJobState(other, io.crosstrain.contracts.JobState.FAILED, "other")).isFalse();
+        assertThat(node1.onJobState(job, io.crosstrain.contracts.JobState.RUNNING, null)).isFalse();
+        // the node forgets a run once it finished
+        await().atMost(Duration.ofSeconds(60)).until(() -> node1.runs().isEmpty() && node2.runs().isEmpty());
+        assertThat(run1.stopRequested() || run2.stopRequested()).isFalse();
+        assertThat(relay.markedRounds).isEmpty();
+        assertStoppedTogether(relay.metrics, List.of("d0", "d1", "d2"), steps);
+
+        // a job cancelled before its plan reached a node (a worker that started after the event): the node starts
+        // with the request, so every replica ends after the very first round, the others having run it too
+        UUID late = UUID.randomUUID();
+        StopRelay relay2 = new StopRelay(List.of("n1", "n2"), 8);
+        WorkerNode m1 = new WorkerNode("n1", List.of("d0", "d1"), java.nio.file.Path.of("."), 30_000, relay2);
+        WorkerNode m2 = new WorkerNode("n2", List.of("d2"), java.nio.file.Path.of("."), 30_000, relay2);
+        relay2.receivers.add((v, r, c, stop) -> m1.run(late).ifPresent(run -> run.offer(v, r, c, 0, 0, stop)));
+        relay2.receivers.add((v, r, c, stop) -> m2.run(late).ifPresent(run -> run.offer(v, r, c, 0, 0, stop)));
+        assertThat(m2.onJobState(late, io.crosstrain.contracts.JobState.CANCELLING, "user")).isFalse();
+        Plan latePlan = twoNodePlan(late, 30);
+        JobRun l1 = m1.accept(latePlan).orElseThrow();
+        JobRun l2 = m2.accept(latePlan).orElseThrow();
+        assertThat(l2.stopRequested()).isTrue();
+        assertThat(l1.stopRequested()).isFalse();
+        await().atMost(Duration.ofSeconds(60)).until(() -> m1.runs().isEmpty() && m2.runs().isEmpty());
+        assertThat(relay2.markedRounds).containsExactly(1L);
+        assertStoppedTogether(relay2.metrics, List.of("d0", "d1", "d2"), 1);
+
+        // once the job is over, a plan of it is not started again
+        assertThat(m1.onJobState(late, io.crosstrain.contracts.JobState.CANCELLED, "all stopped")).isFalse();
+        assertThat(m1.accept(latePlan.next(List.of("dc"), latePlan.devices(), null, 2, "late re-plan", false)))
+                .isEmpty();
+        assertThat(m1.runs()).isEmpty();
+    }
+
+    /**
+     * Every device reported each step 1..{@code lastStep} once and nothing after it; its last metric says last, with a
+     * weights hash, and every replica's hash there is the same.
+     */
+    private static void assertStoppedTogether(List<StepMetric> metrics, List<String> devices, int lastStep) {
+        for (String d : devices) {
+            List<StepMetric> mine = metrics.stream().filter(m -> m.deviceId().equals(d)).toList();
+            assertThat(mine).as("steps of %s", d).extracting(StepMetric::step)
+                    .containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.rangeClosed(1, lastStep).boxed()
+                            .toList());
+            StepMetric last = mine.stream().filter(m -> m.step() == lastStep).findFirst().orElseThrow();
+            assertThat(last.last()).as("%s's step %d is its last", d, lastStep).isTrue();
+            assertThat(last.weightsHash()).as("hash of %s at its last step", d).isNotNull();
+            assertThat(mine.stream().filter(StepMetric::last)).as("one last metric of %s", d).hasSize(1);
+        }
+        assertThat(metrics.stream().filter(StepMetric::last).map(StepMetric::weightsHash).distinct())
+                .as("replicas identical after step %d", lastStep).hasSize(1);
+    }
+
     private static final class LockSupportSleep {
         static void millis(long ms) {
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(ms));

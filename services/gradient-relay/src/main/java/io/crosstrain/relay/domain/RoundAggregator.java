@@ -129,9 +129,15 @@ public final class RoundAggregator<R> {
      *                  devices apply the result no earlier, so an emulated round never ends before its slowest chip
      * @param down      an average for this datacenter's workers (else a partial for the WAN)
      * @param soleDatacenter a partial of a plan with no other datacenter: nobody on the WAN needs it
+     * @param stop     some contribution asked for the job to stop after this round (OR over the contributions; the
+     *                 relay passes it on as {@link io.crosstrain.contracts.RoundStop#HEADER})
      */
     public record Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes,
-                         long readyAtMs, boolean down, boolean soleDatacenter) {
+                         long readyAtMs, boolean down, boolean soleDatacenter, boolean stop) {
+        public Output(UUID jobId, long round, int chunkIndex, String key, byte[] record, long wanBytes,
+                      long readyAtMs, boolean down, boolean soleDatacenter) {
+            this(jobId, round, chunkIndex, key, record, wanBytes, readyAtMs, down, soleDatacenter, false);
+        }
     }
 
     public record Settings(int completedMemory, long maxBufferedBytes) {
@@ -159,7 +165,8 @@ public final class RoundAggregator<R> {
         final java.util.Set<String> late = new java.util.TreeSet<>();
     }
 
-    private record Pending<R>(String key, byte[] value, R origin, UUID jobId, int planVersion, long readyAtMs) {
+    private record Pending<R>(String key, byte[] value, R origin, UUID jobId, int planVersion, long readyAtMs,
+                              boolean stop) {
     }
 
     private final Stage stage;
@@ -294,18 +301,23 @@ public final class RoundAggregator<R> {
             }
         }
         for (Pending<R> p : ready) { // in arrival order
-            process(p.key(), p.value(), p.origin(), p.readyAtMs());
+            process(p.key(), p.value(), p.origin(), p.readyAtMs(), p.stop());
         }
     }
 
     /** Takes one inbound record: a chunk of a device (intra-DC stage) or a DC partial (cross-DC stage). */
     public synchronized void offer(String key, byte[] value, R origin) {
-        process(key, value, origin, 0L);
+        process(key, value, origin, 0L, false);
     }
 
     /** @param readyAtMs when the contribution counts as ready under emulation (epoch ms; 0 = at once) */
     public synchronized void offer(String key, byte[] value, R origin, long readyAtMs) {
-        process(key, value, origin, readyAtMs);
+        process(key, value, origin, readyAtMs, false);
+    }
+
+    /** @param stop the contribution asks for the job to stop after this round: the chunk's output says so too */
+    public synchronized void offer(String key, byte[] value, R origin, long readyAtMs, boolean stop) {
+        process(key, value, origin, readyAtMs, stop);
     }
 
     public synchronized int openChunks() {
@@ -345,7 +357,7 @@ public final class RoundAggregator<R> {
         return p == null ? -1 : p.latest().version;
     }
 
-    private void process(String key, byte[] value, R origin, long readyAtMs) {
+    private void process(String key, byte[] value, R origin, long readyAtMs, boolean stop) {
         ChunkView chunk;
         try {
             chunk = TensorCodec.view(value); // checked; the payload is read once, when it is summed
@@ -368,7 +380,7 @@ public final class RoundAggregator<R> {
         }
         JobPlans versions = plans.get(meta.jobId());
         if (versions == null || meta.planVersion() > versions.latest().version) {
-            buffer(key, value, origin, meta, readyAtMs);
+            buffer(key, value, origin, meta, readyAtMs, stop);
             return;
         }
         JobPlan plan = versions.inEffect(meta.planVersion(), meta.round());
@@ -421,6 +433,7 @@ public final class RoundAggregator<R> {
             arrival = readyAtMs + wanDelay.millis(plan.plan, meta.sender(), datacenter, value.length);
         }
         slot.add(position, chunk, meta.sampleCount(), foreign ? value.length : 0, origin, arrival);
+        slot.stop |= stop;
         if (slot.complete()) {
             slot.output = finish(plan.plan, meta, chunk, slot);
             // the sum lives on in the encoded record only: its array serves the next slot
@@ -463,7 +476,7 @@ public final class RoundAggregator<R> {
         return p != null && p.plan.diloco() ? RoundLedgerEntry.INNER : RoundLedgerEntry.SYNC;
     }
 
-    private void buffer(String key, byte[] value, R origin, ChunkMeta meta, long readyAtMs) {
+    private void buffer(String key, byte[] value, R origin, ChunkMeta meta, long readyAtMs, boolean stop) {
         int size = value.length;
         if (size > settings.maxBufferedBytes()) {
             sink.deadLetter(key, value, origin, Rejection.BUFFER_OVERFLOW, "no plan version " + meta.planVersion()
@@ -477,7 +490,7 @@ public final class RoundAggregator<R> {
                     "plan version " + oldest.planVersion() + " of job " + oldest.jobId()
                             + " did not arrive before the buffer filled up");
         }
-        buffer.addLast(new Pending<>(key, value, origin, meta.jobId(), meta.planVersion(), readyAtMs));
+        buffer.addLast(new Pending<>(key, value, origin, meta.jobId(), meta.planVersion(), readyAtMs, stop));
         bufferedBytes += size;
         sink.buffered(key, origin);
     }
@@ -498,7 +511,7 @@ public final class RoundAggregator<R> {
                     sum);
             boolean sole = List.of(datacenter).equals(plan.datacenters());
             return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, 0, slot.readyAtMs, false,
-                    sole);
+                    sole, slot.stop);
         }
         // a round without samples has nothing to average: its (zero) sum goes out as is
         if (weight > 0) {
@@ -513,7 +526,7 @@ public final class RoundAggregator<R> {
         byte[] record = TensorCodec.encodeChunk(out, chunk.chunkIndex(), chunk.chunkCount(), chunk.totalElements(),
                 chunk.elementOffset(), sum, 0, sum.length);
         return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, slot.foreignBytes,
-                slot.readyAtMs, true, false);
+                slot.readyAtMs, true, false, slot.stop);
     }
 
     /** The versions of one job's plan still in effect for some round, oldest first (a few at most). */
@@ -640,6 +653,8 @@ public final class RoundAggregator<R> {
         long foreignBytes;
         long readyAtMs;
         long openedAtMs;
+        /** Some contribution asked for the job to stop after this round. */
+        boolean stop;
         final List<String> late = new ArrayList<>(1);
         Output output;
 

@@ -6,6 +6,7 @@ import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
 import io.crosstrain.codec.ChunkHeaders;
+import io.crosstrain.contracts.RoundStop;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.relay.domain.RoundAggregator.Stage;
 
@@ -34,7 +35,7 @@ class GradientListener {
     void onUp(ConsumerRecord<String, byte[]> record, Consumer<?, ?> consumer) {
         Origin origin = Origin.of(record);
         stages.in(Stage.INTRA_DC);
-        stages.intraDc().offer(record.key(), record.value(), origin, readyAt(record));
+        stages.intraDc().offer(record.key(), record.value(), origin, readyAt(record), stopMark(record));
         upCommitter.processed(origin, consumer);
     }
 
@@ -44,12 +45,18 @@ class GradientListener {
     void onWan(ConsumerRecord<String, byte[]> record, Consumer<?, ?> consumer) {
         Origin origin = Origin.of(record);
         stages.in(Stage.CROSS_DC);
-        stages.crossDc().offer(record.key(), record.value(), origin, readyAt(record));
+        stages.crossDc().offer(record.key(), record.value(), origin, readyAt(record), stopMark(record));
         wanCommitter.processed(origin, consumer);
     }
 
     private static long readyAt(ConsumerRecord<String, byte[]> record) {
         org.apache.kafka.common.header.Header h = record.headers().lastHeader(ChunkHeaders.READY_AT);
         return h == null ? 0L : ChunkHeaders.decodeLong(h.value());
+    }
+
+    /** A contribution asking for the job to stop after its round ({@link RoundStop}). */
+    private static boolean stopMark(ConsumerRecord<String, byte[]> record) {
+        org.apache.kafka.common.header.Header h = record.headers().lastHeader(RoundStop.HEADER);
+        return h != null && RoundStop.requested(h.value());
     }
 }

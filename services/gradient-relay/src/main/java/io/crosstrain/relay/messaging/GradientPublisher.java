@@ -15,6 +15,7 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.support.KafkaHeaders;
 
 import io.crosstrain.codec.ChunkHeaders;
+import io.crosstrain.contracts.RoundStop;
 import io.crosstrain.contracts.Topics;
 
 /**
@@ -57,16 +58,24 @@ public class GradientPublisher implements DisposableBean {
 
     /** As {@link #send(String, String, byte[], long)}, plus {@link ChunkHeaders#READY_AT} when positive. */
     public void send(String topic, String key, byte[] value, long wanBytes, long readyAtMs) {
-        send(new ProducerRecord<>(topic, null, key, value, headers(wanBytes, readyAtMs)));
+        send(topic, key, value, wanBytes, readyAtMs, false);
     }
 
-    private static Headers headers(long wanBytes, long readyAtMs) {
+    /** As {@link #send(String, String, byte[], long, long)}, plus the {@link RoundStop#HEADER} mark when {@code stop}. */
+    public void send(String topic, String key, byte[] value, long wanBytes, long readyAtMs, boolean stop) {
+        send(new ProducerRecord<>(topic, null, key, value, headers(wanBytes, readyAtMs, stop)));
+    }
+
+    private static Headers headers(long wanBytes, long readyAtMs, boolean stop) {
         Headers headers = new RecordHeaders();
         if (wanBytes >= 0) {
             headers.add(ChunkHeaders.WAN_BYTES, ChunkHeaders.encodeLong(wanBytes));
         }
         if (readyAtMs > 0) {
             headers.add(ChunkHeaders.READY_AT, ChunkHeaders.encodeLong(readyAtMs));
+        }
+        if (stop) {
+            headers.add(RoundStop.HEADER, RoundStop.YES);
         }
         return headers;
     }
@@ -80,9 +89,9 @@ public class GradientPublisher implements DisposableBean {
      * Hands this datacenter's partial to the WAN topic. A send the producer finally fails (broker away longer than
      * its delivery timeout) is tried again by the link's Resilience4j retry, with backoff, before it counts as failed.
      */
-    void sendToWan(String key, byte[] value, long readyAtMs) {
+    void sendToWan(String key, byte[] value, long readyAtMs, boolean stop) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.GRAD_WAN, null, key, value,
-                headers(-1, readyAtMs));
+                headers(-1, readyAtMs, stop));
         io.github.resilience4j.retry.Retry retry = wanRetry;
         if (retry == null) {
             send(record);

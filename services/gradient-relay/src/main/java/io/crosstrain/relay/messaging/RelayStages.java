@@ -48,7 +48,7 @@ public class RelayStages {
         // the chunk completes inside this call (one contributor), so nothing is held past the up-stage's offsets
         intraSink.sole(o -> {
             metrics.of(Stage.CROSS_DC).in.increment();
-            crossDc.offer(o.key(), o.record(), Origin.local(Topics.GRAD_WAN), o.readyAtMs());
+            crossDc.offer(o.key(), o.record(), Origin.local(Topics.GRAD_WAN), o.readyAtMs(), o.stop());
         });
         // a restarted relay first learns which rounds it already delivered: none is delivered or committed twice
         if (relay.replayLedger()) {

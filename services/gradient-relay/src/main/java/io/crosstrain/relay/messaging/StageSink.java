@@ -58,9 +58,10 @@ final class StageSink implements RoundAggregator.Sink<Origin> {
         }
         // only averages going down carry the WAN traffic header
         if (output.down()) {
-            publisher.send(downTopic, output.key(), output.record(), output.wanBytes(), output.readyAtMs());
+            publisher.send(downTopic, output.key(), output.record(), output.wanBytes(), output.readyAtMs(),
+                    output.stop());
         } else {
-            publisher.sendToWan(output.key(), output.record(), output.readyAtMs());
+            publisher.sendToWan(output.key(), output.record(), output.readyAtMs(), output.stop());
             metrics.wanSent(output.record().length);
         }
         counters.out.increment();

@@ -95,6 +95,50 @@ class RoundAggregatorTest {
     }
 
     @Test
+    void aStopRequestOnAnyContributionMarksEveryChunkOfTheRoundOnEachHop() {
+        intra.onPlan(plan);
+        // round 7: only a-1 asks to stop; round 8: nobody
+        for (long round : List.of(7L, 8L)) {
+            for (String node : List.of("a-0", "a-1", "a-2")) {
+                boolean ask = round == 7 && node.equals("a-1");
+                Rec.of(chunks(job, round, 1, node, 2, gradient(TWO_CHUNKS, round))).forEach(
+                        r -> intra.offer(r.key(), r.value(), r.key(), 0L, ask));
+            }
+        }
+        assertThat(sink.outputs).hasSize(4);
+        assertThat(sink.outputs).allMatch(o -> !o.down());
+        assertThat(sink.outputs.stream().filter(o -> o.round() == 7)).hasSize(2).allMatch(Output::stop);
+        assertThat(sink.outputs.stream().filter(o -> o.round() == 8)).hasSize(2).noneMatch(Output::stop);
+
+        // the cross-DC stage of either datacenter: a's marked partial and b's unmarked one give a marked average
+        for (String dc : List.of("a", "b")) {
+            Recorder down = new Recorder();
+            RoundAggregator<String> cross = new RoundAggregator<>(Stage.CROSS_DC, dc, new Settings(1000, 1 << 24),
+                    down);
+            // b's partial comes before the plan is known: the mark waits with it
+            Rec.of(chunks(job, 7, 1, "b", 5, gradient(TWO_CHUNKS, 70))).forEach(
+                    r -> cross.offer(r.key(), r.value(), r.key(), 0L, false));
+            cross.onPlan(plan);
+            sink.outputs.stream().filter(o -> o.round() == 7)
+                    .forEach(o -> cross.offer(o.key(), o.record(), o.key(), 0L, o.stop()));
+            assertThat(down.outputs).hasSize(2).allMatch(Output::down).allMatch(Output::stop);
+        }
+        Recorder down = new Recorder();
+        RoundAggregator<String> cross = new RoundAggregator<>(Stage.CROSS_DC, "b", new Settings(1000, 1 << 24), down);
+        cross.onPlan(plan);
+        Rec.of(chunks(job, 7, 1, "b", 5, gradient(TWO_CHUNKS, 70))).forEach(
+                r -> cross.offer(r.key(), r.value(), r.key(), 0L, true)); // a request from b alone counts as well
+        sink.outputs.stream().filter(o -> o.round() == 8)
+                .forEach(o -> cross.offer(o.key(), o.record(), o.key(), 0L, o.stop()));
+        Rec.of(chunks(job, 8, 1, "b", 5, gradient(TWO_CHUNKS, 80))).forEach(
+                r -> cross.offer(r.key(), r.value(), r.key(), 0L, false));
+        sink.outputs.stream().filter(o -> o.round() == 7)
+                .forEach(o -> cross.offer(o.key(), o.record(), o.key(), 0L, false));
+        assertThat(down.outputs.stream().filter(o -> o.round() == 7)).hasSize(2).allMatch(Output::stop);
+        assertThat(down.outputs.stream().filter(o -> o.round() == 8)).hasSize(2).noneMatch(Output::stop);
+    }
+
+    @Test
     void streamsChunkByChunk() {
         intra.onPlan(plan);
         List<List<Rec>> all = List.of(Rec.of(chunks(job, 1, 1, "a-0", 2, gradient(TWO_CHUNKS, 1))),
