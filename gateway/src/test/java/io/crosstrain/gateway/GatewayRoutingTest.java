@@ -145,6 +145,19 @@ class GatewayRoutingTest {
         assertThat(health.body()).contains("\"status\":\"UP\"");
     }
 
+    @Test
+    void exposesPrometheusMetricsTaggedWithTheApplication() throws Exception {
+        // a routed request first, so the gateway has timed one
+        assertThat(send(HttpRequest.newBuilder(gateway("/api/v1/jobs")).GET()).statusCode()).isEqualTo(200);
+
+        HttpResponse<String> scrape = send(HttpRequest.newBuilder(gateway("/actuator/prometheus")).GET());
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        assertThat(scrape.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t)
+                .startsWith("text/plain"));
+        assertThat(scrape.body()).contains("jvm_memory_used_bytes{application=\"gateway\"",
+                "http_server_requests_seconds_count{application=\"gateway\"");
+    }
+
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
         return client.send(request.header("Authorization", "Bearer " + ADMIN_KEY).build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));

@@ -112,6 +112,8 @@ class InventoryIntegrationTest {
                 .extractingPath("$.length()").isEqualTo(0);
         assertThat(mvc.get().uri("/actuator/health")).hasStatusOk().bodyJson()
                 .extractingPath("$.status").isEqualTo("UP");
+        assertThat(mvc.get().uri("/actuator/prometheus")).hasStatusOk().bodyText()
+                .contains("jvm_memory_used_bytes{application=\"device-inventory\"");
     }
 
     @Test

@@ -2,6 +2,10 @@ package io.crosstrain.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -78,6 +82,8 @@ class GpuWorkerIntegrationTest {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> listeners.getListenerContainers()
                 .stream().allMatch(c -> c.getAssignedPartitions() != null && !c.getAssignedPartitions().isEmpty()));
     }
+    @org.springframework.boot.test.web.server.LocalServerPort
+    int port;
 
     @Test
     void trainsItsDevicesInLockstepAndReportsEveryStep() throws Exception {
@@ -154,6 +160,19 @@ class GpuWorkerIntegrationTest {
             assertThat(heartbeats).extracting(Heartbeat::deviceId).contains("t-0", "t-1");
             assertThat(heartbeats).allSatisfy(h -> assertThat(h.cpuFlopsPerSec()).isPositive());
         }
+
+        // the device meters, as Prometheus reads them: 3 steps of batch 3 on t-0, of batch 2 on t-1
+        // (a metric is counted right after its send returned: the consumer above may have been quicker)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body()).contains(
+                "crosstrain_device_samples_total{application=\"gpu-worker\",chip=\"A100-80G\",datacenter=\"t\","
+                        + "device=\"t-0\"} 9.0",
+                "crosstrain_device_samples_total{application=\"gpu-worker\",chip=\"H20\",datacenter=\"t\","
+                        + "device=\"t-1\"} 6.0",
+                "crosstrain_device_busy_fraction{application=\"gpu-worker\",chip=\"H20\"",
+                "crosstrain_device_samples_per_second{application=\"gpu-worker\",chip=\"A100-80G\""));
     }
 
     @Test

@@ -181,6 +181,18 @@ class GradientRelayIntegrationTest {
             assertThat(downRecords(dc, job, 2)).hasSize(3);
         }
         assertThat(counter(relayA, RelayMetrics.OUT, "cross-dc")).isGreaterThanOrEqualTo(6.0);
+
+        // each relay timed both rounds it committed and counted the partials that came over the WAN from its peer
+        for (ConfigurableApplicationContext relay : List.of(relayA, relayB)) {
+            MeterRegistry registry = relay.getBean(MeterRegistry.class);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(registry.get(
+                    RelayMetrics.ROUND_LATENCY).tags("stage", "cross-dc", "kind", "sync").timer().count())
+                    .isGreaterThanOrEqualTo(2));
+        }
+        assertThat(relayA.getBean(MeterRegistry.class).get(RelayMetrics.WAN_BYTES).tags("from", "b", "to", "a")
+                .counter().count()).isGreaterThan(ELEMENTS * 4.0);
+        assertThat(relayB.getBean(MeterRegistry.class).get(RelayMetrics.WAN_BYTES).tags("from", "a", "to", "b")
+                .counter().count()).isGreaterThan(ELEMENTS * 4.0);
     }
 
     /**
@@ -275,6 +287,13 @@ class GradientRelayIntegrationTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"UP\"");
+
+        HttpResponse<String> scrape = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        assertThat(scrape.body()).contains("crosstrain_relay_round_latency_seconds_bucket{application=\"gradient-relay\"",
+                "crosstrain_relay_wan_bytes_total{application=\"gradient-relay\",from=\"b\",to=\"a\"}");
     }
 
     /** Each worker's gradient, already multiplied by its batch, as float32. */

@@ -49,7 +49,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The whole service against a real KRaft broker and a fresh PostgreSQL database. */
-@SpringBootTest(properties = "server.port=0")
+@SpringBootTest(properties = {"server.port=0", "crosstrain.job-api.metrics.eta-interval-ms=200"})
 @AutoConfigureMockMvc
 class JobApiIntegrationTest {
 
@@ -194,6 +194,14 @@ class JobApiIntegrationTest {
         assertThat(mvc.get().uri("/api/v1/jobs/" + id + "/history")).bodyJson()
                 .extractingPath("$[*].to").asArray()
                 .containsExactly("PENDING", "SCHEDULED", "RUNNING", "SUCCEEDED");
+
+        // the job's η as a Prometheus gauge, the report's figure, tagged with the service and the job
+        String etaLine = "crosstrain_job_eta{application=\"job-api\",job=\"" + id + "\"} ";
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(prometheus()).contains(etaLine));
+        String scrape = prometheus();
+        int at = scrape.indexOf(etaLine) + etaLine.length();
+        assertThat(Double.parseDouble(scrape.substring(at, scrape.indexOf('\n', at)).trim()))
+                .isCloseTo(80.0 / 150.0, within(1e-9));
         for (JobState state : List.of(JobState.SCHEDULED, JobState.RUNNING, JobState.SUCCEEDED)) {
             awaitEvent(e -> e.jobId().equals(id) && JobEvent.STATE_CHANGED.equals(e.type()) && e.state() == state);
         }
@@ -641,6 +649,16 @@ class JobApiIntegrationTest {
             return false;
         });
         return found[0];
+    }
+
+    private String prometheus() {
+        MvcTestResult r = mvc.get().uri("/actuator/prometheus").exchange();
+        assertThat(r).hasStatusOk();
+        try {
+            return r.getResponse().getContentAsString();
+        } catch (UnsupportedEncodingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void publish(String topic, UUID key, String value) {

@@ -172,6 +172,15 @@ class SchedulerFlowTest {
     }
 
     @Test
+    void prometheusShowsTheQueueDepth() throws Exception {
+        HttpResponse<String> scrape = get("/actuator/prometheus");
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        // the figure itself depends on the other tests' jobs: the series must be there, read from the queue table
+        assertThat(scrape.body()).contains("# TYPE crosstrain_scheduler_queue_depth gauge",
+                "crosstrain_scheduler_queue_depth{application=\"scheduler\"} ");
+    }
+
+    @Test
     void theSameEventTwiceYieldsOnePlan() throws Exception {
         UUID jobId = UUID.randomUUID();
         String event = submitted(jobId, List.of("bj-0", "sh-0"), 16);

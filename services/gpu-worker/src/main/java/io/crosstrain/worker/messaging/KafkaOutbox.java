@@ -6,20 +6,27 @@ import org.springframework.stereotype.Component;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.worker.domain.JobRun;
+import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Sends a run's gradients and metrics. Idempotent producers: a retried send is written once. */
+/**
+ * Sends a run's gradients and metrics. Idempotent producers: a retried send is written once. Each step metric also
+ * updates this node's {@link DeviceMeters}.
+ */
 @Component
 class KafkaOutbox implements JobRun.Outbox {
 
     private final KafkaTemplate<String, byte[]> gradients;
     private final KafkaTemplate<String, String> json;
     private final JsonMapper mapper;
+    private final DeviceMeters meters;
 
-    KafkaOutbox(KafkaTemplate<String, byte[]> gradientTemplate, KafkaTemplate<String, String> json, JsonMapper mapper) {
+    KafkaOutbox(KafkaTemplate<String, byte[]> gradientTemplate, KafkaTemplate<String, String> json, JsonMapper mapper,
+                MeterRegistry registry) {
         this.gradients = gradientTemplate;
         this.json = json;
         this.mapper = mapper;
+        this.meters = new DeviceMeters(registry);
     }
 
     @Override
@@ -53,5 +60,6 @@ class KafkaOutbox implements JobRun.Outbox {
     @Override
     public void publishMetric(StepMetric metric) {
         json.send(Topics.STEP_METRICS, metric.jobId().toString(), mapper.writeValueAsString(metric));
+        meters.record(metric);
     }
 }

@@ -97,6 +97,20 @@ public final class RoundAggregator<R> {
          */
         default void roundClosed(RoundLedgerEntry entry) {
         }
+
+        /**
+         * A round committed (its ledger line went out just before): {@code latencyMs} is the time from the first
+         * contribution of the round reaching this stage to its last chunk going down, on the relay's wall clock.
+         */
+        default void roundCommitted(RoundLedgerEntry entry, long latencyMs) {
+        }
+
+        /**
+         * Another datacenter's partial crossed the WAN link {@code fromDatacenter → this datacenter} (cross-DC stage;
+         * counted once per contribution, duplicates and rejected records left out).
+         */
+        default void wanReceived(String fromDatacenter, long bytes) {
+        }
     }
 
     /**
@@ -162,6 +176,8 @@ public final class RoundAggregator<R> {
         int emitted;
         long samples;
         long wanBytes;
+        /** Wall time the round's first contribution reached this stage (earliest over its chunks). */
+        long openedAtMs = Long.MAX_VALUE;
         final java.util.Set<String> late = new java.util.TreeSet<>();
     }
 
@@ -434,6 +450,9 @@ public final class RoundAggregator<R> {
         }
         slot.add(position, chunk, meta.sampleCount(), foreign ? value.length : 0, origin, arrival);
         slot.stop |= stop;
+        if (foreign) {
+            sink.wanReceived(meta.sender(), value.length);
+        }
         if (slot.complete()) {
             slot.output = finish(plan.plan, meta, chunk, slot);
             // the sum lives on in the encoded record only: its array serves the next slot
@@ -456,15 +475,23 @@ public final class RoundAggregator<R> {
         p.samples = slot.weight;
         p.wanBytes += slot.foreignBytes;
         p.late.addAll(slot.late);
+        if (slot.openedAtMs > 0) {
+            p.openedAtMs = Math.min(p.openedAtMs, slot.openedAtMs);
+        }
         if (p.emitted == slot.chunkCount) {
             progress.remove(r);
             committed.put(r, Boolean.TRUE);
             JobPlans versions = plans.get(id.jobId());
             JobPlan plan = versions == null ? null : versions.inEffect(id.planVersion(), id.round());
-            sink.roundClosed(new RoundLedgerEntry(id.jobId(), id.round(), id.planVersion(), datacenter,
+            long closedAt = clock.getAsLong();
+            RoundLedgerEntry entry = new RoundLedgerEntry(id.jobId(), id.round(), id.planVersion(), datacenter,
                     RoundLedgerEntry.COMMITTED, kindOf(versions, id.round()), p.samples,
                     plan == null ? List.of() : plan.contributors, List.copyOf(p.late), p.emitted, p.wanBytes,
-                    clock.getAsLong()));
+                    closedAt);
+            sink.roundClosed(entry);
+            if (p.openedAtMs != Long.MAX_VALUE) {
+                sink.roundCommitted(entry, Math.max(0, closedAt - p.openedAtMs));
+            }
         }
     }
 

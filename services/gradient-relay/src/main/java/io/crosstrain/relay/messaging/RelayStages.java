@@ -30,7 +30,7 @@ public class RelayStages {
     RelayStages(RelayProperties relay, GradientPublisher publisher, MeterRegistry registry, JsonMapper json,
                 KafkaConnectionDetails kafka) {
         String dc = relay.datacenter();
-        metrics = new RelayMetrics(registry);
+        metrics = new RelayMetrics(registry, dc);
         publisher.onFailure(metrics::publishFailed);
         WanLinks links = new WanLinks(dc, new AdaptiveDeadline(relay.deadline().window(), relay.deadline().minSamples(),
                 relay.deadline().k(), relay.deadline().floor().toMillis()));

@@ -77,6 +77,16 @@ final class StageSink implements RoundAggregator.Sink<Origin> {
     }
 
     @Override
+    public void roundCommitted(RoundLedgerEntry entry, long latencyMs) {
+        metrics.roundCommitted(RelayMetrics.tag(stage), entry.kind(), latencyMs);
+    }
+
+    @Override
+    public void wanReceived(String fromDatacenter, long bytes) {
+        metrics.wanReceived(fromDatacenter, bytes);
+    }
+
+    @Override
     public void duplicate(String key, Origin origin) {
         log.debug("ignoring duplicate {} on {}", key, inTopic);
         counters.duplicates.increment();

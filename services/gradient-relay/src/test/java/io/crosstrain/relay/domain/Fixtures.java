@@ -90,6 +90,21 @@ final class Fixtures {
             ledger.add(entry);
         }
 
+        /** Latencies of committed rounds, in the order they committed. */
+        final List<Long> latencies = new ArrayList<>();
+        /** WAN contributions received, as "from:bytes". */
+        final List<String> wan = new ArrayList<>();
+
+        @Override
+        public void roundCommitted(io.crosstrain.contracts.RoundLedgerEntry entry, long latencyMs) {
+            latencies.add(latencyMs);
+        }
+
+        @Override
+        public void wanReceived(String fromDatacenter, long bytes) {
+            wan.add(fromDatacenter + ":" + bytes);
+        }
+
         @Override
         public void publish(Output output) {
             outputs.add(output);

@@ -303,6 +303,28 @@ class RoundAggregatorTest {
     }
 
     @Test
+    void crossDcReportsEachForeignPartialOnceAndTheRoundLatencyOnCommit() {
+        Recorder down = new Recorder();
+        long[] now = {10_000};
+        RoundAggregator<String> cross = new RoundAggregator<>(Stage.CROSS_DC, "b", new Settings(100, 1 << 20),
+                down).lateness(RoundAggregator.LatenessJudge.NEVER, () -> now[0]);
+        cross.onPlan(plan);
+        List<Rec> fromA = Rec.of(chunks(job, 4, 1, "a", 9, gradient(TWO_CHUNKS, 11)));
+        List<Rec> fromB = Rec.of(chunks(job, 4, 1, "b", 5, gradient(TWO_CHUNKS, 12)));
+        fromB.forEach(r -> offer(cross, r));
+        now[0] += 250;
+        offer(cross, fromA.get(0));
+        offer(cross, fromA.get(0)); // a duplicate crosses no link again
+        assertThat(down.latencies).isEmpty(); // one chunk of two went down
+        now[0] += 50;
+        offer(cross, fromA.get(1));
+
+        assertThat(down.wan).containsExactly("a:" + fromA.get(0).value().length, "a:" + fromA.get(1).value().length);
+        assertThat(down.ledger).hasSize(1);
+        assertThat(down.latencies).containsExactly(300L);
+    }
+
+    @Test
     void crossDcStageIgnoresJobsItsDatacenterTakesNoPartIn() {
         Recorder down = new Recorder();
         RoundAggregator<String> cross = new RoundAggregator<>(Stage.CROSS_DC, "c", new Settings(100, 1 << 20),

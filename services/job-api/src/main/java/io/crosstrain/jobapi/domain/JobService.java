@@ -196,6 +196,11 @@ public class JobService {
     }
 
     @Transactional(readOnly = true)
+    public Report report(UUID id) {
+        return report(id, Caller.INTERNAL);
+    }
+
+    @Transactional(readOnly = true)
     public Report report(UUID id, Caller caller) {
         Job job = get(id, caller);
         List<StepMetric> all = metrics.all(id);

@@ -25,10 +25,12 @@ class JobInputListeners {
 
     private final JobService jobs;
     private final KafkaJson json;
+    private final JobEtaMeters eta;
 
-    JobInputListeners(JobService jobs, KafkaJson json) {
+    JobInputListeners(JobService jobs, KafkaJson json, JobEtaMeters eta) {
         this.jobs = jobs;
         this.json = json;
+        this.eta = eta;
     }
 
     @KafkaListener(id = "job-api-plans", topics = Topics.PLANS, groupId = "job-api")
@@ -66,6 +68,8 @@ class JobInputListeners {
                 || m.planVersion() < 0) {
             throw new InvalidRecordException("step metric without jobId or deviceId, or with a negative figure");
         }
-        jobs.applyMetric(m);
+        if (jobs.applyMetric(m) == JobService.Outcome.APPLIED) {
+            eta.metricArrived(m.jobId()); // after the commit: the η pass reads what was stored
+        }
     }
 }

@@ -136,6 +136,11 @@ public class SchedulerStore {
                 .query(Long.class).single() > 0;
     }
 
+    /** How many jobs are still waiting (the queue-depth gauge reads it at every scrape). */
+    public long queuedCount() {
+        return jdbc.sql("SELECT count(*) FROM scheduler.queue WHERE status = 'QUEUED'").query(Long.class).single();
+    }
+
     /** Jobs still waiting, highest priority first, then oldest. */
     public List<QueueEntry> waiting() {
         return jdbc.sql("""
