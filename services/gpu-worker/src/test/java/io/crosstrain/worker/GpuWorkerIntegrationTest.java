@@ -87,6 +87,8 @@ class GpuWorkerIntegrationTest {
 
     @Test
     void trainsItsDevicesInLockstepAndReportsEveryStep() throws Exception {
+        String before = scrape();
+        double[] samplesBefore = {samplesTotal(before, "t-0"), samplesTotal(before, "t-1")};
         String bootstrap = RealInfra.kafkaBootstrap();
         UUID jobId = UUID.randomUUID();
         int steps = 3;
@@ -161,18 +163,29 @@ class GpuWorkerIntegrationTest {
             assertThat(heartbeats).allSatisfy(h -> assertThat(h.cpuFlopsPerSec()).isPositive());
         }
 
-        // the device meters, as Prometheus reads them: 3 steps of batch 3 on t-0, of batch 2 on t-1
-        // (a metric is counted right after its send returned: the consumer above may have been quicker)
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
-                HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body()).contains(
-                "crosstrain_device_samples_total{application=\"gpu-worker\",chip=\"A100-80G\",datacenter=\"t\","
-                        + "device=\"t-0\"} 9.0",
-                "crosstrain_device_samples_total{application=\"gpu-worker\",chip=\"H20\",datacenter=\"t\","
-                        + "device=\"t-1\"} 6.0",
-                "crosstrain_device_busy_fraction{application=\"gpu-worker\",chip=\"H20\"",
-                "crosstrain_device_samples_per_second{application=\"gpu-worker\",chip=\"A100-80G\""));
+        // the device meters, as Prometheus reads them: 3 steps of batch 3 on t-0, of batch 2 on t-1 on top of what
+        // other tests ran on these devices (a metric is counted right after its send returned: the consumer above
+        // may have been quicker)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            String scraped = scrape();
+            assertThat(samplesTotal(scraped, "t-0") - samplesBefore[0]).isEqualTo(9.0);
+            assertThat(samplesTotal(scraped, "t-1") - samplesBefore[1]).isEqualTo(6.0);
+            assertThat(scraped).contains("crosstrain_device_busy_fraction{application=\"gpu-worker\",chip=\"H20\"",
+                    "crosstrain_device_samples_per_second{application=\"gpu-worker\",chip=\"A100-80G\"");
+        });
+    }
+
+    private String scrape() throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The device's samples counter in a scrape; 0 before its first step. */
+    private static double samplesTotal(String scraped, String device) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^crosstrain_device_samples_total\\{[^}]*device=\""
+                + device + "\"[^}]*} (\\S+)$").matcher(scraped);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0.0;
     }
 
     @Test

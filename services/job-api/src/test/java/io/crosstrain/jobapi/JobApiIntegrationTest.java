@@ -506,6 +506,16 @@ class JobApiIntegrationTest {
     }
 
     @Test
+    void anOversizedBodyIsRefusedWith413AndStoresNothing() {
+        long before = rows();
+        String huge = json.writeValueAsString(Fixtures.spec("x".repeat(2 * 1024 * 1024)));
+        MvcTestResult refused = post(huge);
+        assertThat(refused).hasStatus(413);
+        assertThat(body(refused).path("field").asString()).isEqualTo("body");
+        assertThat(rows()).isEqualTo(before);
+    }
+
+    @Test
     void strategyAutoIsAccepted() {
         JobSpec base = Fixtures.spec("auto-test");
         MvcTestResult created = submit(base.withStrategy("auto"));
