@@ -139,6 +139,13 @@ final class DemoRunner {
         new DemoRunner(stack, null, out).registerCluster(stack.options().cluster());
     }
 
+    /** Registers the cluster (again, harmlessly) and waits until every device is healthy and calibrated. */
+    static void prepareCluster(LocalStack stack, PrintStream out, Duration timeout) throws InterruptedException {
+        DemoRunner runner = new DemoRunner(stack, null, out);
+        runner.registerCluster(stack.options().cluster());
+        runner.awaitDevicesHealthy(stack.options().cluster(), timeout);
+    }
+
     private void registerCluster(DemoCluster cluster) {
         for (DemoCluster.Datacenter dc : cluster.datacenters()) {
             accept(api.post("/api/v1/datacenters", Map.of("id", dc.id(), "name", dc.name())), "datacenter " + dc.id());

@@ -53,6 +53,7 @@ final class ApiContractChecks {
 
     /** 401 without or with a wrong key; 403 for a user on admin routes; 404 for another tenant's job. */
     void credentialsAndTenants() throws Exception {
+        DemoRunner.prepareCluster(stack, System.out, Duration.ofMinutes(3));
         ApiClient anonymous = admin.as(null);
         ApiClient wrong = admin.as("ctk_this-key-was-never-issued");
         for (ApiClient nobody : List.of(anonymous, wrong)) {
@@ -94,6 +95,7 @@ final class ApiContractChecks {
      * cancel it, and see every device stop after the same step.
      */
     void restSubmitWatchCancel() throws Exception {
+        DemoRunner.prepareCluster(stack, System.out, Duration.ofMinutes(3));
         ApiClient user = admin.as(admin.issueKey("acme", "user"));
         ObjectNode spec = example("job-demo.json");
         spec.put("name", "rest-cancel");
@@ -124,9 +126,15 @@ final class ApiContractChecks {
 
     /** kcat, a Kafka client we did not write, submits the example command and later cancels that job. */
     void kcatSubmitWatchCancel() throws Exception {
+        DemoRunner.prepareCluster(stack, System.out, Duration.ofMinutes(3));
         JsonNode command = example("job-command-submit.json");
         UUID id = UUID.fromString(command.path("jobId").asString());
         kcat(id.toString(), Files.readString(home.resolve("examples/job-command-submit.json")).strip());
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (admin.get("/api/v1/jobs/" + id).status() == 404) { // job-api consumes the command asynchronously
+            assertThat(System.nanoTime()).as("job %s never appeared", id).isLessThan(deadline);
+            Thread.sleep(250);
+        }
 
         E2e.awaitJob(admin, id, j -> List.of("RUNNING", "SUCCEEDED").contains(j.path("state").asString()),
                 Duration.ofMinutes(3));
