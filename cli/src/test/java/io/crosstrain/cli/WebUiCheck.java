@@ -22,9 +22,13 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.devtools.NetworkInterceptor;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.remote.http.Contents;
+import org.openqa.selenium.remote.http.HttpResponse;
+import org.openqa.selenium.remote.http.Route;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -45,7 +49,7 @@ final class WebUiCheck implements AutoCloseable {
     /** What the browser saw. */
     record Result(UUID jobId, String finalState, int lossPoints, int throughputBars, int busyBars, int planRows,
                   int emulatedTags, int apiRequests, int apiRequestsWithKey, String rejectedStepsMessage,
-                  List<Path> screenshots) {
+                  boolean loggedOutOn401, List<Path> screenshots) {
     }
 
     private static final Pattern JOB_URL = Pattern.compile("#/jobs/([0-9a-f-]{36})");
@@ -197,8 +201,26 @@ final class WebUiCheck implements AutoCloseable {
                 }
             }
         }
+        boolean loggedOut = loggedOutOn401();
         return new Result(jobId, state, lossPoints, bars, busyBars, planRows, emulatedTags, api, withKey, rejected,
-                List.copyOf(screenshots));
+                loggedOut, List.copyOf(screenshots));
+    }
+
+    /**
+     * Until the gateway checks keys, a 401 is made in the browser: every /api request answers 401 for a moment
+     * (Chromium's DevTools request interception), and the page must drop the key and show the login page with a
+     * message.
+     */
+    private boolean loggedOutOn401() throws IOException {
+        Route refuse = Route.matching(req -> req.getUri().contains("/api/")).to(() -> req -> new HttpResponse()
+                .setStatus(401).addHeader("Content-Type", "application/problem+json")
+                .setContent(Contents.utf8String("{\"title\":\"Unauthorized\",\"status\":401}")));
+        try (NetworkInterceptor interceptor = new NetworkInterceptor(driver, refuse)) {
+            js().executeScript("location.hash = '#/cluster'");
+            until(SHORT).until(ExpectedConditions.textMatches(By.id("login-message"), Pattern.compile("401")));
+            screenshot("login-after-401");
+            return js().executeScript("return sessionStorage.getItem('crosstrain.apiKey')") == null;
+        }
     }
 
     /** The requests Chromium sent so far, from its performance log (Network.requestWillBeSent). */
