@@ -385,10 +385,9 @@
         const f = flopsPerSample(model);
         const achieved = f === null ? null : s * f / 1e12;
         return h('div', { class: 'speed', testid: 'measured-speed' },
-          `${num(s, 1)} samples/s on ${model}`,
-          achieved !== null && peak ? ` = ${num(achieved, 2)} of ${num(peak, 0)} TFLOP/s`
-            + ` (${num(achieved / peak * 100, 1)} % of catalogue peak)` : '',
-          ' ', modeTag(d.mode));
+          h('div', {}, `${num(s, 1)} samples/s on ${model}`, ' ', modeTag(d.mode)),
+          achieved !== null && peak ? h('div', { class: 'muted small' }, `= ${num(achieved, 1)} of `
+            + `${num(peak, 0)} TFLOP/s, ${num(achieved / peak * 100, 1)} % of the catalogue peak`) : null);
       }) : h('span', { class: 'muted' }, 'not measured yet');
       return h('tr', { id: `device-${d.id}`, testid: 'device-row', 'data-status': d.status },
         h('td', {}, d.id), h('td', {}, d.nodeId || ''),
