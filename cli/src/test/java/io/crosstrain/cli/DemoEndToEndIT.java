@@ -25,8 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Through the real services: every service as its own JVM from its jar, a real KRaft broker, the real PostgreSQL (a
- * database of its own, dropped afterwards), real DJL training on emulated chips. One stack serves both tests, in
- * order: the short demo, then a job that loses a whole worker process halfway.
+ * database of its own, dropped afterwards), real DJL training on emulated chips. One stack serves every test, in
+ * order: the short demo, the web UI in headless Chromium, then jobs that lose a worker, slow a device down and get a
+ * worker back. The gateway port is {@code -Dcrosstrain.e2e.portBase} (default 18080).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DemoEndToEndIT {
@@ -38,13 +39,17 @@ class DemoEndToEndIT {
     private static final ByteArrayOutputStream BUFFER = new ByteArrayOutputStream();
     private static final PrintStream OUT = new PrintStream(new E2e.TeeStream(BUFFER, System.out), true,
             StandardCharsets.UTF_8);
+    /** The gateway's admin key (CROSSTRAIN_ADMIN_KEY) for this stack; the web UI logs in with it. */
+    private static final String ADMIN_KEY = "ct-admin-e2e-5f1c2a9d7b3e4806";
+    private static final int PORT_BASE = Integer.getInteger("crosstrain.e2e.portBase", 18080);
     private static LocalStack stack;
 
     @BeforeAll
     static void startStack() throws Exception {
         // a silent device is SUSPECT after 4 s and DOWN after 8 s (heartbeats come every 2 s)
-        LocalStack.Options options = new LocalStack.Options(HOME, 0, 18080, DATABASE, WORK, DemoCluster.standard(),
-                java.util.Map.of("CROSSTRAIN_INVENTORY_SUSPECTAFTER", "4s", "CROSSTRAIN_INVENTORY_DOWNAFTER", "8s"));
+        LocalStack.Options options = new LocalStack.Options(HOME, 0, PORT_BASE, DATABASE, WORK,
+                DemoCluster.standard(), java.util.Map.of("CROSSTRAIN_INVENTORY_SUSPECTAFTER", "4s",
+                        "CROSSTRAIN_INVENTORY_DOWNAFTER", "8s", "CROSSTRAIN_ADMIN_KEY", ADMIN_KEY));
         stack = new LocalStack(options, OUT);
         stack.start(Duration.ofMinutes(5));
     }
@@ -138,8 +143,60 @@ class DemoEndToEndIT {
         assertThat(BUFFER.toString(StandardCharsets.UTF_8)).contains("efficiency eta").contains("emulated");
     }
 
+    /**
+     * The gateway's web UI as a user sees it, in headless Chromium: log in with the admin key, the cluster page,
+     * a submit the job API rejects (its field error next to the field), a short job submitted through the form and
+     * followed to SUCCEEDED, its loss curve and throughput bars drawn from the data. Screenshots under
+     * cli/target/screenshots/.
+     */
     @Test
     @Order(2)
+    void theWebUiSubmitsAJobThroughTheFormAndDrawsItsLossAndThroughput() throws Exception {
+        int steps = 10;
+        WebUiCheck.Result ui;
+        try (WebUiCheck check = new WebUiCheck("http://127.0.0.1:" + stack.options().gateway(),
+                HOME.resolve("cli/target/screenshots"), OUT)) {
+            try {
+                // a tenant's user key, as a user would log in (the admin issues it)
+                String userKey = stack.api(JsonMapper.builder().build()).issueKey("webui", "user");
+                ui = check.run(userKey, "e2e-web-ui", steps, Duration.ofMinutes(6));
+            } catch (RuntimeException | AssertionError e) {
+                OUT.println("  browser console:\n" + check.console());
+                throw e;
+            }
+        }
+        assertThat(ui.finalState()).isEqualTo("SUCCEEDED");
+        assertThat(ui.rejectedStepsMessage()).contains("steps").contains("between 1 and");
+        assertThat(ui.lossPoints()).as("loss curve vertices").isEqualTo(steps);
+        assertThat(ui.throughputBars()).as("one throughput bar per device").isEqualTo(12);
+        assertThat(ui.busyBars()).isEqualTo(12);
+        assertThat(ui.planRows()).isEqualTo(12);
+        assertThat(ui.emulatedTags()).as("figures labelled emulated").isGreaterThanOrEqualTo(10);
+        assertThat(ui.apiRequests()).isPositive();
+        assertThat(ui.apiRequestsWithKey()).as("every /api request carries the bearer key")
+                .isEqualTo(ui.apiRequests());
+        assertThat(ui.loggedOutOn401()).as("a wrong key is refused with 401 and not kept").isTrue();
+        assertThat(ui.cancelledState()).as("the job cancelled from its page").isEqualTo("CANCELLED");
+        for (java.nio.file.Path shot : ui.screenshots()) {
+            assertThat(Files.size(shot)).as("screenshot %s", shot).isGreaterThan(10_000);
+        }
+
+        // what the page showed is what the API holds
+        ApiClient api = stack.api(JsonMapper.builder().build());
+        JsonNode r = api.ok(api.get("/api/v1/jobs/" + ui.jobId() + "/report"), "report");
+        assertThat(r.path("state").asString()).isEqualTo("SUCCEEDED");
+        assertThat(r.path("steps").asInt()).isEqualTo(steps);
+        assertThat(r.path("mode").asString()).isEqualTo("emulated");
+        JsonNode stopped = api.ok(api.get("/api/v1/jobs/" + ui.cancelledJobId()), "cancelled job");
+        assertThat(stopped.path("state").asString()).isEqualTo("CANCELLED");
+        assertThat(stopped.path("step").asInt()).isLessThan(2000);
+        OUT.printf("  web UI: job %s SUCCEEDED through the form; loss curve %d points, %d throughput bars, %d of %d "
+                        + "API requests with the key; screenshots %s (emulated)%n", ui.jobId(), ui.lossPoints(),
+                ui.throughputBars(), ui.apiRequestsWithKey(), ui.apiRequests(), ui.screenshots());
+    }
+
+    @Test
+    @Order(3)
     void killingAWorkerMidJobTakesTheJobThroughRecoveringToSuccessOnTheRemainingDevices() throws Exception {
         JsonMapper mapper = JsonMapper.builder().build();
         ApiClient api = stack.api(mapper);
@@ -200,7 +257,7 @@ class DemoEndToEndIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aDeviceThatSlowsDownGetsLessWorkFromARebalancedPlanWithoutLosingAStep() throws Exception {
         JsonMapper mapper = JsonMapper.builder().build();
         ApiClient api = stack.api(mapper);
@@ -256,7 +313,7 @@ class DemoEndToEndIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aWorkerThatComesBackJoinsARunningJobWithTheModelsStateAndEndsBitIdentical() throws Exception {
         JsonMapper mapper = JsonMapper.builder().build();
         ApiClient api = stack.api(mapper);

@@ -158,6 +158,22 @@ class GatewayRoutingTest {
                 "http_server_requests_seconds_count{application=\"gateway\"");
     }
 
+    /** The web UI is served from the gateway itself: its scripts and styles, and nothing from another host. */
+    @Test
+    void servesTheWebUiWithoutOffSiteAssets() throws Exception {
+        String index = send(HttpRequest.newBuilder(gateway("/")).GET()).body();
+        assertThat(index).contains("src=\"js/app.js\"", "src=\"js/charts.js\"", "href=\"css/app.css\"");
+        assertThat(index).doesNotContainPattern("(src|href)=\"(https?:)?//");
+        for (String[] asset : new String[][] {{"/js/app.js", "javascript"}, {"/js/charts.js", "javascript"},
+                {"/css/app.css", "text/css"}}) {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(gateway(asset[0])).GET());
+            assertThat(r.statusCode()).as(asset[0]).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Type").orElse("")).as(asset[0]).contains(asset[1]);
+        }
+        String app = send(HttpRequest.newBuilder(gateway("/js/app.js")).GET()).body();
+        assertThat(app).contains("Authorization: `Bearer ${key}`").doesNotContain("EventSource(");
+    }
+
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
         return client.send(request.header("Authorization", "Bearer " + ADMIN_KEY).build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
