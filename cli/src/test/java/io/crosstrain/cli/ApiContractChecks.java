@@ -119,7 +119,7 @@ final class ApiContractChecks {
                 "cancel");
         assertThat(cancelled.path("state").asString()).isIn("CANCELLING", "CANCELLED");
         JsonNode end = E2e.awaitJob(user, id, j -> "CANCELLED".equals(j.path("state").asString()),
-                Duration.ofMinutes(2));
+                Duration.ofMinutes(4));
         assertThat(end.path("step").asInt()).isLessThan(2000);
         assertLastStepsAgree(user, id);
     }
@@ -139,17 +139,15 @@ final class ApiContractChecks {
         E2e.awaitJob(admin, id, j -> List.of("RUNNING", "SUCCEEDED").contains(j.path("state").asString()),
                 Duration.ofMinutes(3));
         kcat(id.toString(), "{\"type\":\"cancel\",\"jobId\":\"" + id + "\",\"reason\":\"cancelled with kcat\"}");
-        JsonNode end = E2e.awaitJob(admin, id, j -> List.of("CANCELLED", "SUCCEEDED")
-                .contains(j.path("state").asString()), Duration.ofMinutes(2));
-        // a 20-step DiLoCo job may finish its only outer round before the cancel lands; either way it ended
-        // through the command topic, and a cancel that arrived in time ends it as cancelled
+        // auto across three datacenters is DiLoCo: the replicas stop after the next outer round, which for this
+        // 20-step example is its last step; a cancel that came first still ends the job as cancelled
+        JsonNode end = E2e.awaitJob(admin, id, j -> "CANCELLED".equals(j.path("state").asString()),
+                Duration.ofMinutes(4));
         List<String> states = new ArrayList<>();
         for (JsonNode h : admin.ok(admin.get("/api/v1/jobs/" + id + "/history"), "history")) {
             states.add(h.path("to").asString());
         }
-        if ("CANCELLED".equals(end.path("state").asString())) {
-            assertThat(states).containsSubsequence("RUNNING", "CANCELLING", "CANCELLED");
-        }
+        assertThat(states).containsSubsequence("RUNNING", "CANCELLING", "CANCELLED").doesNotContain("SUCCEEDED");
         assertThat(end.path("spec").path("name").asString()).isEqualTo("kafka-demo");
     }
 
