@@ -32,6 +32,33 @@ final class EchoUpstream implements AutoCloseable {
         server.start();
     }
 
+    /** The gateway's three upstreams as echo servers, and the properties that point the gateway at them. */
+    static final class Trio implements AutoCloseable {
+        final EchoUpstream jobApi = new EchoUpstream("job-api");
+        final EchoUpstream inventory = new EchoUpstream("inventory");
+        final EchoUpstream scheduler = new EchoUpstream("scheduler");
+
+        /** Upstream URLs, the bootstrap admin key and a fresh PostgreSQL database for the key table. */
+        void register(org.springframework.test.context.DynamicPropertyRegistry r, String adminKey) {
+            r.add("crosstrain.gateway.job-api-url", jobApi::url);
+            r.add("crosstrain.gateway.inventory-url", inventory::url);
+            r.add("crosstrain.gateway.scheduler-url", scheduler::url);
+            r.add("crosstrain.gateway.security.admin-key", () -> adminKey);
+            io.crosstrain.testsupport.RealInfra.registerPostgres(r);
+        }
+
+        int requests() {
+            return jobApi.requests.get() + inventory.requests.get() + scheduler.requests.get();
+        }
+
+        @Override
+        public void close() {
+            jobApi.close();
+            inventory.close();
+            scheduler.close();
+        }
+    }
+
     String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }

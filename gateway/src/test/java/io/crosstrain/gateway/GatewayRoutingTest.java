@@ -18,8 +18,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import io.crosstrain.testsupport.RealInfra;
-
 /**
  * Starts the gateway on a random port with its three upstreams pointed at small JDK HTTP servers that answer with
  * their own name, the method, the path with query, and the request body. Each route prefix must reach the right one
@@ -29,9 +27,7 @@ import io.crosstrain.testsupport.RealInfra;
 class GatewayRoutingTest {
 
     static final String ADMIN_KEY = "ctk_routing-test-admin-key";
-    static final EchoUpstream JOB_API = new EchoUpstream("job-api");
-    static final EchoUpstream INVENTORY = new EchoUpstream("inventory");
-    static final EchoUpstream SCHEDULER = new EchoUpstream("scheduler");
+    static final EchoUpstream.Trio UPSTREAMS = new EchoUpstream.Trio();
 
     final HttpClient client = HttpClient.newHttpClient();
 
@@ -40,19 +36,13 @@ class GatewayRoutingTest {
 
     @DynamicPropertySource
     static void upstreams(DynamicPropertyRegistry r) {
-        r.add("crosstrain.gateway.job-api-url", JOB_API::url);
-        r.add("crosstrain.gateway.inventory-url", INVENTORY::url);
-        r.add("crosstrain.gateway.scheduler-url", SCHEDULER::url);
-        r.add("crosstrain.gateway.security.admin-key", () -> ADMIN_KEY);
+        UPSTREAMS.register(r, ADMIN_KEY);
         r.add("crosstrain.gateway.security.rate-limit.requests", () -> 10_000);
-        RealInfra.registerPostgres(r);
     }
 
     @AfterAll
     static void stop() {
-        JOB_API.close();
-        INVENTORY.close();
-        SCHEDULER.close();
+        UPSTREAMS.close();
     }
 
     @ParameterizedTest

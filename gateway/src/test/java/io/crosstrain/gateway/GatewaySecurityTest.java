@@ -28,7 +28,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import io.crosstrain.testsupport.RealInfra;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -46,9 +45,7 @@ class GatewaySecurityTest {
     static final String ADMIN_KEY = "ctk_security-test-admin-key";
     static final String JWT_SECRET = "a-test-secret-of-at-least-32-bytes-for-hs256";
     static final int LIMIT = 15;
-    static final EchoUpstream JOB_API = new EchoUpstream("job-api");
-    static final EchoUpstream INVENTORY = new EchoUpstream("inventory");
-    static final EchoUpstream SCHEDULER = new EchoUpstream("scheduler");
+    static final EchoUpstream.Trio UPSTREAMS = new EchoUpstream.Trio();
 
     final HttpClient client = HttpClient.newHttpClient();
     final JsonMapper json = JsonMapper.builder().build();
@@ -58,22 +55,16 @@ class GatewaySecurityTest {
 
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) {
-        r.add("crosstrain.gateway.job-api-url", JOB_API::url);
-        r.add("crosstrain.gateway.inventory-url", INVENTORY::url);
-        r.add("crosstrain.gateway.scheduler-url", SCHEDULER::url);
-        r.add("crosstrain.gateway.security.admin-key", () -> ADMIN_KEY);
+        UPSTREAMS.register(r, ADMIN_KEY);
         r.add("crosstrain.gateway.security.jwt-secret", () -> JWT_SECRET);
         // per hour: only the rate-limit test may run into it, each test uses keys of its own
         r.add("crosstrain.gateway.security.rate-limit.requests", () -> LIMIT);
         r.add("crosstrain.gateway.security.rate-limit.period", () -> "1h");
-        RealInfra.registerPostgres(r);
     }
 
     @AfterAll
     static void stop() {
-        JOB_API.close();
-        INVENTORY.close();
-        SCHEDULER.close();
+        UPSTREAMS.close();
     }
 
     @ParameterizedTest
@@ -89,7 +80,7 @@ class GatewaySecurityTest {
             "POST, /api/v1/plans/simulate",
             "POST, /api/v1/tenants/acme/keys"})
     void withoutAKeyOrWithAWrongOneNothingIsForwarded(String method, String path) throws Exception {
-        int before = JOB_API.requests.get() + INVENTORY.requests.get() + SCHEDULER.requests.get();
+        int before = UPSTREAMS.requests();
         for (String authorization : new String[] {null, "Bearer ctk_not-a-key", "Bearer " + ADMIN_KEY + "x",
                 "Basic YWRtaW46YWRtaW4=", "Bearer " + jwt("other-secret-of-at-least-32-bytes-long!!", "u1", "acme",
                 "admin", Instant.now().plusSeconds(600)),
@@ -105,7 +96,7 @@ class GatewaySecurityTest {
             assertThat(problem.path("status").asInt()).isEqualTo(401);
             assertThat(problem.path("field").asString()).isEqualTo("Authorization");
         }
-        assertThat(JOB_API.requests.get() + INVENTORY.requests.get() + SCHEDULER.requests.get()).isEqualTo(before);
+        assertThat(UPSTREAMS.requests()).isEqualTo(before);
     }
 
     @Test

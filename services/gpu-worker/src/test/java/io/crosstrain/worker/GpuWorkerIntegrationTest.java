@@ -92,24 +92,13 @@ class GpuWorkerIntegrationTest {
         String bootstrap = RealInfra.kafkaBootstrap();
         UUID jobId = UUID.randomUUID();
         int steps = 3;
-        ModelSpec model = new ModelSpec(1, 32, 2, 16, 0);
-        List<PlanDevice> devices = List.of(
-                new PlanDevice("t-0", "t-node-0", "t", "A100-80G", 0, 3, 1, 1000, 0.05),
-                new PlanDevice("t-1", "t-node-0", "t", "H20", 1, 2, 1, 500, 0.05));
-        Plan plan = new Plan(jobId, 1, "sync-dp", "balanced", Plan.EMULATED, 1e-4, model, DatasetSpec.bundled(),
-                steps, 5, 0.01, 11, 1, List.of("t"), devices, new Plan.Prediction(0.05, 1, 0.5, 0));
-
-        Map<String, Object> consumerConfig = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + jobId, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        try (var up = new KafkaConsumer<String, byte[]>(consumerConfig, new StringDeserializer(),
-                new ByteArrayDeserializer());
-             var json = new KafkaConsumer<String, String>(consumerConfig, new StringDeserializer(),
-                     new StringDeserializer());
-             var bytesOut = new KafkaProducer<String, byte[]>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                     bootstrap, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024), new StringSerializer(),
-                     new ByteArraySerializer());
-             var jsonOut = new KafkaProducer<String, String>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                     bootstrap), new StringSerializer(), new StringSerializer())) {
+        List<PlanDevice> devices = DEVICES;
+        Plan plan = plan(jobId, steps);
+        try (Clients clients = new Clients(bootstrap, jobId)) {
+            var up = clients.up;
+            var json = clients.json;
+            var bytesOut = clients.bytesOut;
+            var jsonOut = clients.jsonOut;
             up.subscribe(List.of(Topics.gradUp("t")));
             json.subscribe(List.of(Topics.STEP_METRICS, Topics.DEVICE_HEARTBEATS));
             jsonOut.send(new ProducerRecord<>(Topics.PLANS, jobId.toString(), mapper.writeValueAsString(plan))).get();
@@ -193,24 +182,13 @@ class GpuWorkerIntegrationTest {
         String bootstrap = RealInfra.kafkaBootstrap();
         UUID jobId = UUID.randomUUID();
         int steps = 400;
-        ModelSpec model = new ModelSpec(1, 32, 2, 16, 0);
-        List<PlanDevice> devices = List.of(
-                new PlanDevice("t-0", "t-node-0", "t", "A100-80G", 0, 3, 1, 1000, 0.05),
-                new PlanDevice("t-1", "t-node-0", "t", "H20", 1, 2, 1, 500, 0.05));
-        Plan plan = new Plan(jobId, 1, "sync-dp", "balanced", Plan.EMULATED, 1e-4, model, DatasetSpec.bundled(),
-                steps, 5, 0.01, 11, 1, List.of("t"), devices, new Plan.Prediction(0.05, 1, 0.5, 0));
-
-        Map<String, Object> consumerConfig = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + jobId, ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        try (var up = new KafkaConsumer<String, byte[]>(consumerConfig, new StringDeserializer(),
-                new ByteArrayDeserializer());
-             var json = new KafkaConsumer<String, String>(consumerConfig, new StringDeserializer(),
-                     new StringDeserializer());
-             var bytesOut = new KafkaProducer<String, byte[]>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                     bootstrap, ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024), new StringSerializer(),
-                     new ByteArraySerializer());
-             var jsonOut = new KafkaProducer<String, String>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                     bootstrap), new StringSerializer(), new StringSerializer())) {
+        List<PlanDevice> devices = DEVICES;
+        Plan plan = plan(jobId, steps);
+        try (Clients clients = new Clients(bootstrap, jobId)) {
+            var up = clients.up;
+            var json = clients.json;
+            var bytesOut = clients.bytesOut;
+            var jsonOut = clients.jsonOut;
             up.subscribe(List.of(Topics.gradUp("t")));
             json.subscribe(List.of(Topics.STEP_METRICS));
             jsonOut.send(new ProducerRecord<>(Topics.PLANS, jobId.toString(), mapper.writeValueAsString(plan))).get();
@@ -268,6 +246,47 @@ class GpuWorkerIntegrationTest {
             assertThat(last.get(0).weightsHash()).as("replicas identical").isEqualTo(last.get(1).weightsHash());
             assertThat(metrics).as("no step after the last").allMatch(m -> m.step() <= stopStep);
             assertThat(metrics).hasSize(2 * stopStep);
+        }
+    }
+
+    /** The worker's two devices (see the test's worker properties): t-0 an A100 with batch 3, t-1 an H20 with 2. */
+    static final List<PlanDevice> DEVICES = List.of(
+            new PlanDevice("t-0", "t-node-0", "t", "A100-80G", 0, 3, 1, 1000, 0.05),
+            new PlanDevice("t-1", "t-node-0", "t", "H20", 1, 2, 1, 500, 0.05));
+
+    /** A sync-DP plan of a tiny model over {@link #DEVICES}. */
+    static Plan plan(UUID jobId, int steps) {
+        return new Plan(jobId, 1, "sync-dp", "balanced", Plan.EMULATED, 1e-4, new ModelSpec(1, 32, 2, 16, 0),
+                DatasetSpec.bundled(), steps, 5, 0.01, 11, 1, List.of("t"), DEVICES,
+                new Plan.Prediction(0.05, 1, 0.5, 0));
+    }
+
+    /** The test's stand-in for the relay and job-api on the real broker: what it reads and what it sends. */
+    static final class Clients implements AutoCloseable {
+        final KafkaConsumer<String, byte[]> up;
+        final KafkaConsumer<String, String> json;
+        final KafkaProducer<String, byte[]> bytesOut;
+        final KafkaProducer<String, String> jsonOut;
+
+        Clients(String bootstrap, UUID jobId) {
+            Map<String, Object> consumerConfig = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ConsumerConfig.GROUP_ID_CONFIG, "test-" + jobId,
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            up = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
+            json = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new StringDeserializer());
+            bytesOut = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024), new StringSerializer(),
+                    new ByteArraySerializer());
+            jsonOut = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                    new StringSerializer(), new StringSerializer());
+        }
+
+        @Override
+        public void close() {
+            up.close();
+            json.close();
+            bytesOut.close();
+            jsonOut.close();
         }
     }
 
