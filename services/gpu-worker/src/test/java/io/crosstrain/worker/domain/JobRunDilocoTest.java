@@ -119,15 +119,23 @@ class JobRunDilocoTest {
         }
     }
 
+    /** One device in each of two datacenters, a and b. */
+    static final List<PlanDevice> TWO_DCS = List.of(
+            new PlanDevice("d-a", "n-a", "a", "A100-80G", 0, 3, 1, 100.0, 0.0),
+            new PlanDevice("d-b", "n-b", "b", "H20", 1, 5, 1, 100.0, 0.0));
+
+    /** DiLoCo over {@link #TWO_DCS}: H inner steps, fp32 outer rounds, outer lr 0.7, momentum 0.5. */
+    static Plan twoDcPlan(UUID job, int steps) {
+        return new Plan(job, 1, "diloco", "balanced", Plan.MEASURED, null, MODEL, DatasetSpec.bundled(), steps,
+                8, 0.01, 7, 2, List.of("a", "b"), TWO_DCS, null, 1, "first plan", false,
+                new SyncSpec(H, "fp32", 0.7, 0.5), List.of());
+    }
+
     @Test
     void innerRoundsStayInTheDatacenterAndOuterStepsMatchDilocoComputedDirectly() throws Exception {
         UUID job = UUID.randomUUID();
-        List<PlanDevice> devices = List.of(
-                new PlanDevice("d-a", "n-a", "a", "A100-80G", 0, 3, 1, 100.0, 0.0),
-                new PlanDevice("d-b", "n-b", "b", "H20", 1, 5, 1, 100.0, 0.0));
-        Plan plan = new Plan(job, 1, "diloco", "balanced", Plan.MEASURED, null, MODEL, DatasetSpec.bundled(), STEPS,
-                8, 0.01, 7, 2, List.of("a", "b"), devices, null, 1, "first plan", false,
-                new SyncSpec(H, "fp32", 0.7, 0.5), List.of());
+        List<PlanDevice> devices = TWO_DCS;
+        Plan plan = twoDcPlan(job, STEPS);
         TwoDcRelay relay = new TwoDcRelay();
         JobRun ra = new JobRun(plan, Set.of("d-a"), CORPUS, relay, 60_000, id -> 1.0);
         JobRun rb = new JobRun(plan, Set.of("d-b"), CORPUS, relay, 60_000, id -> 1.0);
@@ -170,12 +178,8 @@ class JobRunDilocoTest {
     void aCancelStopsBothDatacentersRightAfterTheSameOuterRound() throws Exception {
         UUID job = UUID.randomUUID();
         int steps = 30;
-        List<PlanDevice> devices = List.of(
-                new PlanDevice("d-a", "n-a", "a", "A100-80G", 0, 3, 1, 100.0, 0.0),
-                new PlanDevice("d-b", "n-b", "b", "H20", 1, 5, 1, 100.0, 0.0));
-        Plan plan = new Plan(job, 1, "diloco", "balanced", Plan.MEASURED, null, MODEL, DatasetSpec.bundled(), steps,
-                8, 0.01, 7, 2, List.of("a", "b"), devices, null, 1, "first plan", false,
-                new SyncSpec(H, "fp32", 0.7, 0.5), List.of());
+        List<PlanDevice> devices = TWO_DCS;
+        Plan plan = twoDcPlan(job, steps);
         TwoDcRelay relay = new TwoDcRelay();
         JobRun ra = new JobRun(plan, Set.of("d-a"), CORPUS, relay, 60_000, id -> 1.0);
         JobRun rb = new JobRun(plan, Set.of("d-b"), CORPUS, relay, 60_000, id -> 1.0);
