@@ -3,6 +3,7 @@ package io.crosstrain.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -60,6 +61,9 @@ public final class RelayBench implements Callable<Integer> {
     @Option(names = "--relay-arg", description = "extra --name=value argument for the relay (repeatable)")
     List<String> relayArgs = new ArrayList<>();
 
+    @Option(names = "--broker-arg", description = "extra name=value broker property (repeatable)")
+    List<String> brokerArgs = new ArrayList<>();
+
     @Option(names = "--profile", description = "also print every Kafka client's fetch and produce figures")
     boolean profile;
 
@@ -78,7 +82,15 @@ public final class RelayBench implements Callable<Integer> {
         long started = System.nanoTime();
         GradientWorkload workload = new GradientWorkload(UUID.randomUUID(), senders, chunks, 42);
         List<PassTiming> timings = new ArrayList<>();
-        try (LocalKafka kafka = LocalKafka.start();
+        Map<String, String> brokerProps = new HashMap<>();
+        for (String a : brokerArgs) {
+            int eq = a.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--broker-arg wants name=value, got '" + a + "'");
+            }
+            brokerProps.put(a.substring(0, eq), a.substring(eq + 1));
+        }
+        try (LocalKafka kafka = LocalKafka.start(brokerProps);
              InProcessRelay relay = InProcessRelay.start(kafka.bootstrapServers(), GradientWorkload.DATACENTER,
                      relayArgs);
              KafkaPasses passes = new KafkaPasses(kafka.bootstrapServers(), senders, timeoutMillis)) {

@@ -1,10 +1,12 @@
 package io.crosstrain.kafka;
 
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.ByteBufferSerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,12 +47,17 @@ public class KafkaSupportAutoConfiguration {
         return handler;
     }
 
-    /** Publishes dead letters with a serializer matching the value type: byte[] for tensor chunks, else String. */
+    /**
+     * Publishes dead letters with a serializer matching the value type: byte[] or ByteBuffer (the relay reads chunks
+     * in place) for tensor chunks, else String.
+     */
     public static DeadLetterPublishingRecoverer deadLetterRecoverer(ProducerFactory<?, ?> producerFactory) {
         Map<String, Object> config = producerFactory.getConfigurationProperties();
         Map<Class<?>, KafkaOperations<?, ?>> templates = new LinkedHashMap<>();
         templates.put(byte[].class, new KafkaTemplate<>(
                 new DefaultKafkaProducerFactory<>(config, new StringSerializer(), new ByteArraySerializer())));
+        templates.put(ByteBuffer.class, new KafkaTemplate<>(
+                new DefaultKafkaProducerFactory<>(config, new StringSerializer(), new ByteBufferSerializer())));
         templates.put(Object.class, new KafkaTemplate<>(
                 new DefaultKafkaProducerFactory<>(config, new StringSerializer(), new StringSerializer())));
         DeadLetterPublishingRecoverer recoverer = new DeadLetterPublishingRecoverer(templates,

@@ -172,8 +172,8 @@ public final class TensorCodec {
 
     /** Decodes and verifies one record. */
     public static Chunk decode(byte[] record) {
-        Header h = verifiedHeader(record);
-        ChunkMeta meta = h.meta(decodeSender(record, h.senderLength));
+        Header h = verifiedHeader(record, 0, record == null ? 0 : record.length);
+        ChunkMeta meta = h.meta(decodeSender(record, 0, h.senderLength));
         float[] values = new float[h.elementCount];
         copyPayload(record, h, values, 0);
         return new Chunk(meta, h.chunkIndex, h.chunkCount, h.totalElements, h.elementOffset, values);
@@ -184,9 +184,37 @@ public final class TensorCodec {
      * the payload once, straight into the whole tensor ({@link TensorAssembler#accept(ChunkView)}).
      */
     public static ChunkView view(byte[] record) {
-        Header h = verifiedHeader(record);
-        return new ChunkView(h.meta(decodeSender(record, h.senderLength)), h.chunkIndex, h.chunkCount,
+        return view(record, 0, record == null ? 0 : record.length);
+    }
+
+    /**
+     * As {@link #view(byte[])} for a record that sits at {@code record[offset .. offset+length)} of a larger array
+     * (a Kafka fetch buffer, read without copying): the view reads its payload from there.
+     */
+    public static ChunkView view(byte[] record, int offset, int length) {
+        if (record != null) {
+            Objects.checkFromIndexSize(offset, length, record.length);
+        }
+        Header h = verifiedHeader(record, offset, length);
+        return new ChunkView(h.meta(decodeSender(record, offset, h.senderLength)), h.chunkIndex, h.chunkCount,
                 h.totalElements, h.elementOffset, h.elementCount, record, h.payloadAt);
+    }
+
+    /**
+     * As {@link #view(byte[])} for the remaining bytes of {@code record}, without copying them when the buffer is
+     * backed by an array (Kafka's ByteBufferDeserializer hands out slices of the fetched data); the buffer's
+     * position is left alone.
+     */
+    public static ChunkView view(java.nio.ByteBuffer record) {
+        if (record == null) {
+            return view(null, 0, 0);
+        }
+        if (record.hasArray()) {
+            return view(record.array(), record.arrayOffset() + record.position(), record.remaining());
+        }
+        byte[] copy = new byte[record.remaining()];
+        record.duplicate().get(copy);
+        return view(copy);
     }
 
     static void copyPayload(byte[] record, Header h, float[] dest, int destOffset) {
@@ -197,12 +225,12 @@ public final class TensorCodec {
         Quantization.read(codec, record, payloadAt, count, dest, destOffset);
     }
 
-    private static Header verifiedHeader(byte[] record) {
-        Header h = readHeader(record);
-        int crcAt = record.length - 4;
+    private static Header verifiedHeader(byte[] record, int base, int length) {
+        Header h = readHeader(record, base, length);
+        int crcAt = base + length - 4;
         int stored = ByteBuffer.wrap(record).getInt(crcAt);
         CRC32C crc = new CRC32C();
-        crc.update(record, 0, crcAt);
+        crc.update(record, base, length - 4);
         int computed = (int) crc.getValue();
         if (stored != computed) {
             throw new CorruptChunkException(String.format("CRC32C mismatch: stored 0x%08x, computed 0x%08x",
@@ -215,11 +243,11 @@ public final class TensorCodec {
 
     /** Reads the shared part of the header only: no payload decoding, no CRC check. */
     public static ChunkMeta peekMeta(byte[] record) {
-        Header h = readHeader(record);
+        Header h = readHeader(record, 0, record == null ? 0 : record.length);
         if (h.sampleCount < 0) {
             throw new CorruptChunkException("negative sampleCount " + h.sampleCount);
         }
-        return h.meta(decodeSender(record, h.senderLength));
+        return h.meta(decodeSender(record, 0, h.senderLength));
     }
 
     /** Rounds a float to bfloat16 (nearest, ties to even); NaN stays a (quiet) NaN of the same sign. */
@@ -250,12 +278,12 @@ public final class TensorCodec {
         return b;
     }
 
-    private static String decodeSender(byte[] record, int length) {
+    private static String decodeSender(byte[] record, int base, int length) {
         try {
             CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(record, SENDER_AT, length));
+                    .decode(ByteBuffer.wrap(record, base + SENDER_AT, length));
             return chars.toString();
         } catch (CharacterCodingException e) {
             throw new CorruptChunkException("sender is not valid UTF-8");
@@ -263,38 +291,38 @@ public final class TensorCodec {
     }
 
     /** Parses and bounds-checks the header; throws {@link CorruptChunkException} on anything inconsistent. */
-    private static Header readHeader(byte[] record) {
+    private static Header readHeader(byte[] record, int base, int length) {
         if (record == null) {
             throw new CorruptChunkException("no record (null)");
         }
-        if (record.length < 4) {
-            throw new CorruptChunkException("truncated: " + record.length + " bytes, a chunk has at least "
+        if (length < 4) {
+            throw new CorruptChunkException("truncated: " + length + " bytes, a chunk has at least "
                     + MIN_RECORD);
         }
-        ByteBuffer b = ByteBuffer.wrap(record);
+        ByteBuffer b = ByteBuffer.wrap(record, base, length).slice(); // big-endian, indexed from the record's start
         int magic = b.getInt(0);
         if (magic != MAGIC) {
             throw new CorruptChunkException(String.format("bad magic 0x%08x, expected 0x%08x", magic, MAGIC));
         }
-        if (record.length < MIN_RECORD) {
-            throw new CorruptChunkException("truncated: " + record.length + " bytes, a chunk has at least "
+        if (length < MIN_RECORD) {
+            throw new CorruptChunkException("truncated: " + length + " bytes, a chunk has at least "
                     + MIN_RECORD);
         }
-        int version = record[4];
+        int version = record[base + 4];
         if (version != VERSION) {
             throw new CorruptChunkException("unsupported version " + version + ", this codec reads version "
                     + VERSION);
         }
-        Codec codec = Codec.ofWire(record[5]);
+        Codec codec = Codec.ofWire(record[base + 5]);
         if (codec == null) {
-            throw new CorruptChunkException("unknown codec byte " + record[5]);
+            throw new CorruptChunkException("unknown codec byte " + record[base + 5]);
         }
         int senderLength = b.getShort(SENDER_LENGTH_AT);
         if (senderLength < 0 || senderLength > MAX_SENDER_BYTES) {
             throw new CorruptChunkException("sender length " + senderLength + " outside 0.." + MAX_SENDER_BYTES);
         }
-        if (record.length < MIN_RECORD + senderLength) {
-            throw new CorruptChunkException("truncated: " + record.length + " bytes, the header alone needs "
+        if (length < MIN_RECORD + senderLength) {
+            throw new CorruptChunkException("truncated: " + length + " bytes, the header alone needs "
                     + (MIN_RECORD + senderLength));
         }
         int at = SENDER_AT + senderLength;
@@ -311,17 +339,17 @@ public final class TensorCodec {
         h.totalElements = b.getLong(at + 12);
         h.elementOffset = b.getLong(at + 20);
         h.elementCount = b.getInt(at + 28);
-        h.payloadAt = at + 32;
+        h.payloadAt = base + at + 32;
         if (h.elementCount < 0) {
             throw new CorruptChunkException("negative element count " + h.elementCount);
         }
-        long expected = (long) h.payloadAt + codec.payloadBytes(h.elementCount) + 4;
-        if (record.length < expected) {
-            throw new CorruptChunkException("truncated: " + record.length + " bytes, the header announces "
+        long expected = (long) at + 32 + codec.payloadBytes(h.elementCount) + 4;
+        if (length < expected) {
+            throw new CorruptChunkException("truncated: " + length + " bytes, the header announces "
                     + expected);
         }
-        if (record.length > expected) {
-            throw new CorruptChunkException("trailing bytes: " + record.length + " bytes, the header announces "
+        if (length > expected) {
+            throw new CorruptChunkException("trailing bytes: " + length + " bytes, the header announces "
                     + expected);
         }
         return h;

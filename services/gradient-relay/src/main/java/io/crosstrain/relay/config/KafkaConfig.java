@@ -1,11 +1,12 @@
 package io.crosstrain.relay.config;
 
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -44,21 +45,24 @@ class KafkaConfig {
                 Topics.ROUND_LEDGER);
     }
 
-    /** Listener container factory for byte[] chunk topics, tuned for latency. */
+    /**
+     * Listener container factory for chunk topics, tuned for latency. Values are ByteBuffer slices of the fetched
+     * data: the relay checks and sums every chunk where it arrived, instead of copying 512 KiB per record first.
+     */
     @Bean
-    ConcurrentKafkaListenerContainerFactory<String, byte[]> gradListenerFactory(KafkaProperties boot,
+    ConcurrentKafkaListenerContainerFactory<String, ByteBuffer> gradListenerFactory(KafkaProperties boot,
             KafkaConnectionDetails connection, ObjectProvider<CommonErrorHandler> errorHandler) {
         Map<String, Object> props = ChunkTraffic.consumer(new HashMap<>(boot.buildConsumerProperties()), 10);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, connection.getConsumer().getBootstrapServers());
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteBufferDeserializer.class);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         // a relay that joins late must still see the chunks sent before it was assigned
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        ConcurrentKafkaListenerContainerFactory<String, byte[]> factory =
+        ConcurrentKafkaListenerContainerFactory<String, ByteBuffer> factory =
                 new ConcurrentKafkaListenerContainerFactory<>();
         factory.setConsumerFactory(new DefaultKafkaConsumerFactory<>(props, new StringDeserializer(),
-                new ByteArrayDeserializer()));
+                new ByteBufferDeserializer()));
         factory.setConcurrency(1);
         // offsets are committed by the listeners, never past a contribution still held in memory
         factory.getContainerProperties().setAckMode(ContainerProperties.AckMode.MANUAL);

@@ -1,5 +1,6 @@
 package io.crosstrain.relay.domain;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -317,23 +318,50 @@ public final class RoundAggregator<R> {
             }
         }
         for (Pending<R> p : ready) { // in arrival order
-            process(p.key(), p.value(), p.origin(), p.readyAtMs(), p.stop());
+            process(p.key(), ByteBuffer.wrap(p.value()), p.origin(), p.readyAtMs(), p.stop());
         }
     }
 
     /** Takes one inbound record: a chunk of a device (intra-DC stage) or a DC partial (cross-DC stage). */
     public synchronized void offer(String key, byte[] value, R origin) {
-        process(key, value, origin, 0L, false);
+        process(key, wrap(value), origin, 0L, false);
     }
 
     /** @param readyAtMs when the contribution counts as ready under emulation (epoch ms; 0 = at once) */
     public synchronized void offer(String key, byte[] value, R origin, long readyAtMs) {
-        process(key, value, origin, readyAtMs, false);
+        process(key, wrap(value), origin, readyAtMs, false);
     }
 
     /** @param stop the contribution asks for the job to stop after this round: the chunk's output says so too */
     public synchronized void offer(String key, byte[] value, R origin, long readyAtMs, boolean stop) {
+        process(key, wrap(value), origin, readyAtMs, stop);
+    }
+
+    /**
+     * As {@link #offer(String, byte[], Object, long, boolean)} for the remaining bytes of {@code value}, read in
+     * place: a contribution waiting for its turn keeps the buffer (a slice of a Kafka fetch) instead of a copy.
+     * The buffer must not change until the chunk is emitted; its position is left alone.
+     */
+    public synchronized void offer(String key, ByteBuffer value, R origin, long readyAtMs, boolean stop) {
         process(key, value, origin, readyAtMs, stop);
+    }
+
+    private static ByteBuffer wrap(byte[] value) {
+        return value == null ? null : ByteBuffer.wrap(value);
+    }
+
+    /** The record's bytes as an array of their own, for dead letters and the plan buffer (rare paths). */
+    private static byte[] bytes(ByteBuffer value) {
+        if (value == null) {
+            return null;
+        }
+        if (value.hasArray() && value.arrayOffset() == 0 && value.position() == 0
+                && value.remaining() == value.array().length) {
+            return value.array();
+        }
+        byte[] copy = new byte[value.remaining()];
+        value.duplicate().get(copy);
+        return copy;
     }
 
     public synchronized int openChunks() {
@@ -373,19 +401,19 @@ public final class RoundAggregator<R> {
         return p == null ? -1 : p.latest().version;
     }
 
-    private void process(String key, byte[] value, R origin, long readyAtMs, boolean stop) {
+    private void process(String key, ByteBuffer value, R origin, long readyAtMs, boolean stop) {
         ChunkView chunk;
         try {
-            chunk = TensorCodec.view(value); // checked; the payload is read once, when it is summed
+            chunk = TensorCodec.view(value); // checked, in place; the payload is read once, when it is summed
         } catch (CorruptChunkException e) {
-            sink.deadLetter(key, value, origin, Rejection.CORRUPT, e.getMessage());
+            sink.deadLetter(key, bytes(value), origin, Rejection.CORRUPT, e.getMessage());
             return;
         }
         ChunkMeta meta = chunk.meta();
         // up and WAN keys share the layout job:round:sender:chunk
         if (key != null && !key.equals(GradientHeaders.upKey(meta.jobId(), meta.round(), meta.sender(),
                 chunk.chunkIndex()))) {
-            sink.deadLetter(key, value, origin, Rejection.KEY_MISMATCH, "record key " + key + " does not name "
+            sink.deadLetter(key, bytes(value), origin, Rejection.KEY_MISMATCH, "record key " + key + " does not name "
                     + chunk);
             return;
         }
@@ -401,7 +429,7 @@ public final class RoundAggregator<R> {
         }
         JobPlan plan = versions.inEffect(meta.planVersion(), meta.round());
         if (plan == null) {
-            sink.deadLetter(key, value, origin, Rejection.STALE_PLAN, "chunk of plan version "
+            sink.deadLetter(key, bytes(value), origin, Rejection.STALE_PLAN, "chunk of plan version "
                     + meta.planVersion() + " for round " + meta.round() + ", but job " + meta.jobId()
                     + " runs that round under " + versions.describeFor(meta.round()));
             return;
@@ -412,7 +440,7 @@ public final class RoundAggregator<R> {
         }
         Integer position = plan.positions.get(meta.sender());
         if (position == null) {
-            sink.deadLetter(key, value, origin, Rejection.UNKNOWN_SENDER, "sender " + meta.sender() + " is not "
+            sink.deadLetter(key, bytes(value), origin, Rejection.UNKNOWN_SENDER, "sender " + meta.sender() + " is not "
                     + (stage == Stage.INTRA_DC ? "a node of datacenter " + datacenter : "a datacenter")
                     + " in plan version " + plan.version + " of job " + meta.jobId());
             return;
@@ -423,7 +451,7 @@ public final class RoundAggregator<R> {
             slot = new Slot(chunk, plan.contributors.size(), sums);
             open.put(id, slot);
         } else if (!slot.sameLayout(chunk)) {
-            sink.deadLetter(key, value, origin, Rejection.LAYOUT_MISMATCH, chunk + " does not match the layout "
+            sink.deadLetter(key, bytes(value), origin, Rejection.LAYOUT_MISMATCH, chunk + " does not match the layout "
                     + slot.describe() + " of the other contributions");
             return;
         }
@@ -437,6 +465,7 @@ public final class RoundAggregator<R> {
             return;
         }
         boolean foreign = stage == Stage.CROSS_DC && !datacenter.equals(meta.sender());
+        int size = value.remaining();
         long now = clock.getAsLong();
         if (slot.openedAtMs == 0) {
             slot.openedAtMs = now;
@@ -446,12 +475,12 @@ public final class RoundAggregator<R> {
         long arrival = readyAtMs;
         if (foreign && readyAtMs > 0) {
             // the emulated WAN: the partial reaches this datacenter a link transfer after it was ready
-            arrival = readyAtMs + wanDelay.millis(plan.plan, meta.sender(), datacenter, value.length);
+            arrival = readyAtMs + wanDelay.millis(plan.plan, meta.sender(), datacenter, size);
         }
-        slot.add(position, chunk, meta.sampleCount(), foreign ? value.length : 0, origin, arrival);
+        slot.add(position, chunk, meta.sampleCount(), foreign ? size : 0, origin, arrival);
         slot.stop |= stop;
         if (foreign) {
-            sink.wanReceived(meta.sender(), value.length);
+            sink.wanReceived(meta.sender(), size);
         }
         if (slot.complete()) {
             slot.output = finish(plan.plan, meta, chunk, slot);
@@ -503,7 +532,9 @@ public final class RoundAggregator<R> {
         return p != null && p.plan.diloco() ? RoundLedgerEntry.INNER : RoundLedgerEntry.SYNC;
     }
 
-    private void buffer(String key, byte[] value, R origin, ChunkMeta meta, long readyAtMs, boolean stop) {
+    private void buffer(String key, ByteBuffer record, R origin, ChunkMeta meta, long readyAtMs, boolean stop) {
+        // a copy of its own: holding the slice would hold the whole fetch it came in
+        byte[] value = bytes(record);
         int size = value.length;
         if (size > settings.maxBufferedBytes()) {
             sink.deadLetter(key, value, origin, Rejection.BUFFER_OVERFLOW, "no plan version " + meta.planVersion()
@@ -639,6 +670,7 @@ public final class RoundAggregator<R> {
      */
     private static final class SumArrays {
         private final ArrayDeque<float[]> free = new ArrayDeque<>();
+        private float[] scratch = new float[0];
 
         float[] take(int length) {
             for (Iterator<float[]> it = free.iterator(); it.hasNext(); ) {
@@ -649,6 +681,14 @@ public final class RoundAggregator<R> {
                 }
             }
             return new float[length];
+        }
+
+        /** One decode buffer for summing contributions (the lock makes one enough); grown on demand. */
+        float[] scratch(int length) {
+            if (scratch.length < length) {
+                scratch = new float[length];
+            }
+            return scratch;
         }
 
         void give(float[] a) {
@@ -731,7 +771,7 @@ public final class RoundAggregator<R> {
                     acc = sums.take(v.elementCount());
                     v.copyValuesTo(acc, 0);
                 } else {
-                    v.addValuesTo(acc);
+                    v.addValuesTo(acc, sums.scratch(v.elementCount()));
                 }
                 nextToFold++;
             }

@@ -1,5 +1,7 @@
 package io.crosstrain.relay.messaging;
 
+import java.nio.ByteBuffer;
+
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -32,7 +34,7 @@ class GradientListener {
             groupId = "relay-${crosstrain.relay.datacenter}-up",
             clientIdPrefix = "relay-${crosstrain.relay.datacenter}-up",
             containerFactory = "gradListenerFactory")
-    void onUp(ConsumerRecord<String, byte[]> record, Consumer<?, ?> consumer) {
+    void onUp(ConsumerRecord<String, ByteBuffer> record, Consumer<?, ?> consumer) {
         Origin origin = Origin.of(record);
         stages.in(Stage.INTRA_DC);
         stages.intraDc().offer(record.key(), record.value(), origin, readyAt(record), stopMark(record));
@@ -42,20 +44,20 @@ class GradientListener {
     @KafkaListener(topics = Topics.GRAD_WAN, groupId = "relay-${crosstrain.relay.datacenter}",
             clientIdPrefix = "relay-${crosstrain.relay.datacenter}-wan",
             containerFactory = "gradListenerFactory")
-    void onWan(ConsumerRecord<String, byte[]> record, Consumer<?, ?> consumer) {
+    void onWan(ConsumerRecord<String, ByteBuffer> record, Consumer<?, ?> consumer) {
         Origin origin = Origin.of(record);
         stages.in(Stage.CROSS_DC);
         stages.crossDc().offer(record.key(), record.value(), origin, readyAt(record), stopMark(record));
         wanCommitter.processed(origin, consumer);
     }
 
-    private static long readyAt(ConsumerRecord<String, byte[]> record) {
+    private static long readyAt(ConsumerRecord<String, ByteBuffer> record) {
         org.apache.kafka.common.header.Header h = record.headers().lastHeader(ChunkHeaders.READY_AT);
         return h == null ? 0L : ChunkHeaders.decodeLong(h.value());
     }
 
     /** A contribution asking for the job to stop after its round ({@link RoundStop}). */
-    private static boolean stopMark(ConsumerRecord<String, byte[]> record) {
+    private static boolean stopMark(ConsumerRecord<String, ByteBuffer> record) {
         org.apache.kafka.common.header.Header h = record.headers().lastHeader(RoundStop.HEADER);
         return h != null && RoundStop.requested(h.value());
     }

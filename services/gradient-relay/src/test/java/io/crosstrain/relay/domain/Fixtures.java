@@ -80,6 +80,8 @@ final class Fixtures {
         final List<Output> outputs = new ArrayList<>();
         final List<String> duplicates = new ArrayList<>();
         final List<Dead> dead = new ArrayList<>();
+        /** The bytes each dead letter carries, in the order of {@link #dead}. */
+        final List<byte[]> deadValues = new ArrayList<>();
         final List<String> buffered = new ArrayList<>();
         final List<String> ignored = new ArrayList<>();
         int abandoned;
@@ -118,6 +120,7 @@ final class Fixtures {
         @Override
         public void deadLetter(String key, byte[] value, String origin, Rejection reason, String message) {
             dead.add(new Dead(key, reason, message));
+            deadValues.add(value);
         }
 
         @Override

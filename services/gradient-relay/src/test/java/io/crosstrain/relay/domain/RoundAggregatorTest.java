@@ -7,6 +7,7 @@ import static io.crosstrain.relay.domain.Fixtures.offer;
 import static io.crosstrain.relay.domain.Fixtures.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -268,6 +269,64 @@ class RoundAggregatorTest {
         // the chunk of a-1 keeps its slot; a-0's copy with another layout was not counted
         assertThat(intra.openChunks()).isOne();
         assertThat(sink.outputs).isEmpty();
+    }
+
+    /** The record as a slice in the middle of a larger array, the way the relay's listener receives it. */
+    static ByteBuffer inFetch(byte[] record) {
+        byte[] fetch = new byte[record.length + 300];
+        Arrays.fill(fetch, (byte) 0x5a);
+        System.arraycopy(record, 0, fetch, 200, record.length);
+        return ByteBuffer.wrap(fetch, 200, record.length).slice();
+    }
+
+    @Test
+    void chunksReadInPlaceFromAFetchBufferSumAsTheirCopiesDo() {
+        intra.onPlan(plan);
+        Recorder copySink = new Recorder();
+        RoundAggregator<String> reference = new RoundAggregator<>(Stage.INTRA_DC, "a", new Settings(1000, 1 << 24),
+                copySink);
+        reference.onPlan(plan);
+        for (String device : List.of("a-1", "a-0", "a-2")) {
+            for (Rec r : Rec.of(chunks(job, 3, 1, device, 2, gradient(TWO_CHUNKS, device.hashCode())))) {
+                intra.offer(r.key(), inFetch(r.value()), r.key(), 0L, false);
+                offer(reference, r);
+            }
+        }
+        assertThat(sink.outputs).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            assertThat(TensorCodec.decode(sink.outputs.get(i).record()).values())
+                    .containsExactly(TensorCodec.decode(copySink.outputs.get(i).record()).values());
+        }
+    }
+
+    @Test
+    void aCorruptSliceIsDeadLetteredWithItsOwnBytesOnly() {
+        intra.onPlan(plan);
+        byte[] record = Rec.of(chunks(job, 1, 1, "a-0", 2, new float[] {1f, 2f})).get(0).value();
+        ByteBuffer slice = inFetch(record);
+        slice.put(slice.limit() - 7, (byte) (slice.get(slice.limit() - 7) ^ 0x20));
+        byte[] sent = new byte[record.length];
+        slice.duplicate().get(sent);
+        intra.offer("k", slice, "x", 0L, false);
+        assertThat(sink.dead).extracting(Fixtures.Dead::reason).containsExactly(Rejection.CORRUPT);
+        assertThat(sink.deadValues.get(0)).as("the record, not the fetch around it").containsExactly(sent);
+    }
+
+    @Test
+    void aSliceWaitingForItsPlanDoesNotDependOnTheFetchBuffer() {
+        List<ByteBuffer> slices = new ArrayList<>();
+        Rec.of(chunks(job, 1, 1, "a-0", 2, new float[] {1f})).forEach(r -> slices.add(inFetch(r.value())));
+        Rec.of(chunks(job, 1, 1, "a-1", 3, new float[] {2f})).forEach(r -> slices.add(inFetch(r.value())));
+        Rec.of(chunks(job, 1, 1, "a-2", 4, new float[] {4f})).forEach(r -> slices.add(inFetch(r.value())));
+        for (ByteBuffer s : slices) {
+            intra.offer(null, s, "x", 0L, false);
+        }
+        assertThat(intra.bufferedRecords()).isEqualTo(3);
+        slices.forEach(s -> Arrays.fill(s.array(), (byte) 0)); // the consumer is free to reuse its buffers
+        intra.onPlan(plan);
+        assertThat(sink.dead).isEmpty();
+        assertThat(sink.outputs).singleElement()
+                .satisfies(o -> assertThat(TensorCodec.decode(o.record()).values()).containsExactly(7f));
     }
 
     @Test
