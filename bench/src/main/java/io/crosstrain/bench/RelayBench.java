@@ -33,7 +33,9 @@ import tools.jackson.databind.json.JsonMapper;
  * The gradient relay's aggregation throughput against raw Kafka produce + consume of the same bytes, on one
  * in-process KRaft broker in one run. The relay is the real service, started in this JVM for one datacenter under a
  * plan whose cross-DC stage has only that datacenter, so it completes rounds on its own. Passes alternate (raw,
- * relay, raw, relay ...) after a warm-up pair, and the medians are compared. Every relay pass is checked after its
+ * relay, raw, relay ...) after a warm-up pair, and the medians are compared. A raw pass is timed until its consumer
+ * read the last record; a relay pass until grad-down holds the last average (the relay consumed, summed and
+ * published everything), or with {@code --timed-readback} until a consumer read that back as well. Every relay pass is checked after its
  * clock stopped: each round's average arrived exactly once and bit for bit as expected.
  */
 @Command(name = "relay", mixinStandardHelpOptions = true,
@@ -49,8 +51,12 @@ public final class RelayBench implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "16", description = "rounds per counted pass")
     int rounds;
 
-    @Option(names = "--warmup-rounds", defaultValue = "16", description = "rounds of the uncounted warm-up pair")
+    @Option(names = "--warmup-rounds", defaultValue = "16", description = "rounds of each uncounted warm-up pair")
     int warmupRounds;
+
+    @Option(names = "--warmup-pairs", defaultValue = "3", description = "uncounted raw + relay pairs first: "
+            + "broker, clients and relay share this JVM, and its JIT is still compiling for several passes")
+    int warmupPairs;
 
     @Option(names = "--repeats", defaultValue = "5", description = "counted passes of each kind, alternating")
     int repeats;
@@ -64,6 +70,10 @@ public final class RelayBench implements Callable<Integer> {
     @Option(names = "--broker-arg", description = "extra name=value broker property (repeatable)")
     List<String> brokerArgs = new ArrayList<>();
 
+    @Option(names = "--timed-readback", description = "stop a relay pass's clock when a consumer has read the "
+            + "averages back, not when grad-down holds them")
+    boolean timedReadback;
+
     @Option(names = "--profile", description = "also print every Kafka client's fetch and produce figures")
     boolean profile;
 
@@ -74,9 +84,9 @@ public final class RelayBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (senders < 1 || chunks < 1 || rounds < 1 || warmupRounds < 0 || repeats < 1) {
+        if (senders < 1 || chunks < 1 || rounds < 1 || warmupRounds < 0 || warmupPairs < 0 || repeats < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this),
-                    "need senders, chunks, rounds, repeats >= 1 and warmup-rounds >= 0");
+                    "need senders, chunks, rounds, repeats >= 1 and warmup-rounds, warmup-pairs >= 0");
         }
         quietLogs();
         long started = System.nanoTime();
@@ -99,17 +109,18 @@ public final class RelayBench implements Callable<Integer> {
             relay.awaitPlan(workload.jobId(), 1, 60_000);
 
             long[] nextRound = {1};
-            if (warmupRounds > 0) {
+            for (int i = 0; warmupRounds > 0 && i < warmupPairs; i++) {
                 timings.add(rawPass(passes, workload, nextRound, warmupRounds, true));
-                timings.add(relayPass(passes, workload, nextRound, warmupRounds, true));
+                timings.add(relayPass(passes, workload, nextRound, warmupRounds, true, timedReadback));
             }
             for (int i = 0; i < repeats; i++) {
                 timings.add(rawPass(passes, workload, nextRound, rounds, false));
-                timings.add(relayPass(passes, workload, nextRound, rounds, false));
+                timings.add(relayPass(passes, workload, nextRound, rounds, false, timedReadback));
             }
 
-            RelayReport report = new RelayReport(new RelayReport.Shape(senders, chunks, rounds, warmupRounds,
-                    workload.recordBytes(0), workload.upBytesPerRound() * rounds), timings);
+            RelayReport report = new RelayReport(new RelayReport.Shape(senders, chunks, rounds, warmupPairs,
+                    warmupRounds, workload.recordBytes(0), workload.upBytesPerRound() * rounds, timedReadback),
+                    timings);
             report.table().forEach(System.out::println);
             double duplicates = relay.counter(RelayMetrics.DUPLICATES, "intra-dc")
                     + relay.counter(RelayMetrics.DUPLICATES, "cross-dc");
@@ -139,12 +150,12 @@ public final class RelayBench implements Callable<Integer> {
     }
 
     private static PassTiming relayPass(KafkaPasses passes, GradientWorkload w, long[] nextRound, int n,
-                                        boolean warmup) throws Exception {
+                                        boolean warmup, boolean timedReadback) throws Exception {
         long first = nextRound[0];
         List<List<Up>> records = encode(w, nextRound, n);
         DownCheck check = new DownCheck(w, first, n);
         settle();
-        PassTiming t = passes.relay(records, check, warmup);
+        PassTiming t = passes.relay(records, check, warmup, timedReadback);
         List<String> problems = check.verify();
         if (!problems.isEmpty()) {
             throw new IllegalStateException("relay output is wrong (" + problems.size() + " problems), e.g. "
@@ -182,6 +193,9 @@ public final class RelayBench implements Callable<Integer> {
             root.setLevel(ch.qos.logback.classic.Level.WARN);
             root.getLoggerContext().getLogger("org.apache.kafka").setLevel(ch.qos.logback.classic.Level.ERROR);
             root.getLoggerContext().getLogger("kafka").setLevel(ch.qos.logback.classic.Level.ERROR);
+            // a KRaft broker reports each partition it creates as "expected ... to exist" at ERROR
+            root.getLoggerContext().getLogger("state.change.logger").setLevel(ch.qos.logback.classic.Level.OFF);
+            root.getLoggerContext().getLogger("org.springdoc").setLevel(ch.qos.logback.classic.Level.ERROR);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.crosstrain.bench.relay;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,7 +24,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -35,9 +37,13 @@ import io.crosstrain.kafka.ChunkTraffic;
  * The two kinds of pass, on one broker, with the same senders and the same receiver settings:
  * <ul>
  * <li>raw: the senders produce to a fresh one-partition topic and a consumer reads the records back;</li>
- * <li>relay: the senders produce to grad-up of the bench datacenter, the relay aggregates, and a consumer reads
- * the averages from grad-down.</li>
+ * <li>relay: the senders produce to grad-up of the bench datacenter, the relay aggregates and publishes the
+ * averages to grad-down.</li>
  * </ul>
+ * A raw pass's clock stops when its consumer has read the last record: produce + consume. A relay pass's clock stops
+ * when grad-down holds every average (the broker acknowledged the relay's last send): produce + the relay's consume,
+ * aggregation and publish. Reading the averages back is a worker's job, not the relay's, so a consumer reads and
+ * checks them after the clock stopped; {@code timedReadback} puts that read inside the clock too.
  * Senders and receiver are configured as the gpu-worker's gradient producer and listener are. Each sender is a
  * producer of its own on a thread of its own, as each node is a process of its own.
  */
@@ -46,6 +52,8 @@ public final class KafkaPasses implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(20);
     /** After a relay pass completed, how long to keep listening for late copies (not timed). */
     private static final long LATE_COPIES_MILLIS = 300;
+    /** How often a relay pass asks the broker how many averages grad-down holds. */
+    private static final long LANDED_POLL_MILLIS = 10;
 
     private final String bootstrap;
     private final long timeoutMillis;
@@ -75,7 +83,10 @@ public final class KafkaPasses implements AutoCloseable {
         return ChunkTraffic.producer(c);
     }
 
-    /** As the gpu-worker's gradient listener (WorkerKafkaConfig), without a group: the receiver assigns itself. */
+    /**
+     * As the gpu-worker's gradient listener (WorkerKafkaConfig), without a group: the receiver assigns itself. It
+     * takes values as ByteBuffer slices (no copy per record), the cheapest way to consume, as the relay does.
+     */
     static Map<String, Object> receiverConfig(String bootstrap) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -100,10 +111,10 @@ public final class KafkaPasses implements AutoCloseable {
         for (int p = 0; p < partitions; p++) {
             tps.add(new TopicPartition(topic, p));
         }
-        PassTiming t = pass(PassTiming.RAW, warmup, topic, bySender, tps, true, r -> {
+        PassTiming t = pass(PassTiming.RAW, warmup, topic, bySender, tps, true, 0, r -> {
             keys.add(r.key());
             got[0]++;
-            got[1] += r.value().length;
+            got[1] += r.value().remaining();
             return got[0] >= total;
         }, () -> got[0] + " of " + total + " records");
         if (keys.size() != total || got[0] != total || got[1] != bytes) {
@@ -115,28 +126,33 @@ public final class KafkaPasses implements AutoCloseable {
     }
 
     /** Through the relay: grad-up of the bench datacenter in, averages read from its grad-down. */
-    public PassTiming relay(List<List<Up>> bySender, DownCheck check, boolean warmup) throws Exception {
+    public PassTiming relay(List<List<Up>> bySender, DownCheck check, boolean warmup, boolean timedReadback)
+            throws Exception {
         String down = Topics.gradDown(GradientWorkload.DATACENTER);
         List<TopicPartition> tps = new ArrayList<>();
         for (int p = 0; p < Topics.partitions(down); p++) {
             tps.add(new TopicPartition(down, p));
         }
         return pass(PassTiming.RELAY, warmup, Topics.gradUp(GradientWorkload.DATACENTER), bySender, tps, false,
-                r -> check.offer(r.key(), r.value()),
+                timedReadback ? 0 : check.expectedRecords(), r -> check.offer(r.key(), copy(r.value())),
                 () -> check.receivedRecords() + " records, " + check.expectedRecords() + " chunks expected");
     }
 
     interface Receiver {
         /** true once everything expected has arrived */
-        boolean take(ConsumerRecord<String, byte[]> r);
+        boolean take(ConsumerRecord<String, ByteBuffer> r);
     }
 
     interface Progress {
         String describe();
     }
 
+    /**
+     * @param landed 0: the clock stops when the receiver has everything; else when the receive partitions hold this
+     *               many records more than at the start, and the receiver reads them after the clock stopped
+     */
     private PassTiming pass(String kind, boolean warmup, String upTopic, List<List<Up>> bySender,
-                            List<TopicPartition> receive, boolean fromBeginning, Receiver receiver,
+                            List<TopicPartition> receive, boolean fromBeginning, int landed, Receiver receiver,
                             Progress progress) throws Exception {
         if (bySender.size() != senders.size()) {
             throw new IllegalArgumentException(bySender.size() + " record lists for " + senders.size() + " senders");
@@ -144,8 +160,9 @@ public final class KafkaPasses implements AutoCloseable {
         for (KafkaProducer<String, byte[]> p : senders) {
             p.partitionsFor(upTopic); // metadata before the clock starts, for both kinds alike
         }
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(receiverConfig(bootstrap),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        // values as slices of the fetched data: the raw pass moves the bytes without copying them, as the relay reads
+        try (KafkaConsumer<String, ByteBuffer> consumer = new KafkaConsumer<>(receiverConfig(bootstrap),
+                new StringDeserializer(), new ByteBufferDeserializer());
              Gang gang = new Gang(upTopic, bySender)) {
             consumer.assign(receive);
             if (fromBeginning) {
@@ -153,17 +170,32 @@ public final class KafkaPasses implements AutoCloseable {
             } else {
                 consumer.seekToEnd(receive);
             }
-            receive.forEach(consumer::position);
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            Map<TopicPartition, Long> startAt = new HashMap<>();
+            for (TopicPartition tp : receive) {
+                startAt.put(tp, consumer.position(tp));
+                latest.put(tp, OffsetSpec.latest());
+            }
 
             cpu.start();
             long t0 = System.nanoTime();
             gang.go.countDown();
             long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             long end = 0;
+            boolean read = false;
             while (end == 0) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
-                    if (receiver.take(r) && end == 0) {
+                if (landed > 0) {
+                    if (landed(latest, startAt) >= landed) {
                         end = System.nanoTime();
+                    } else {
+                        Thread.sleep(LANDED_POLL_MILLIS);
+                    }
+                } else {
+                    for (ConsumerRecord<String, ByteBuffer> r : consumer.poll(POLL)) {
+                        if (receiver.take(r) && end == 0) {
+                            end = System.nanoTime();
+                            read = true;
+                        }
                     }
                 }
                 gang.check(kind);
@@ -177,17 +209,42 @@ public final class KafkaPasses implements AutoCloseable {
             }
             Map<String, Long> cpuNanos = cpu.stop();
             gang.check(kind);
+            long readDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            while (!read) { // untimed read-back of what landed
+                for (ConsumerRecord<String, ByteBuffer> r : consumer.poll(POLL)) {
+                    read |= receiver.take(r);
+                }
+                if (!read && System.nanoTime() > readDeadline) {
+                    throw new IllegalStateException(kind + " pass: what landed was not read back within "
+                            + timeoutMillis + " ms: " + progress.describe());
+                }
+            }
             if (!fromBeginning) {
                 // anything sent twice would most likely come right behind: keep it for the check
                 long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LATE_COPIES_MILLIS);
                 while (System.nanoTime() < until) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
+                    for (ConsumerRecord<String, ByteBuffer> r : consumer.poll(POLL)) {
                         receiver.take(r);
                     }
                 }
             }
             return new PassTiming(kind, warmup, bytes(bySender), gang.lastAcked.get() - t0, end - t0, cpuNanos);
         }
+    }
+
+    private static byte[] copy(ByteBuffer value) {
+        byte[] b = new byte[value.remaining()];
+        value.duplicate().get(b);
+        return b;
+    }
+
+    /** Records the partitions hold beyond {@code startAt}: their end offsets, as the broker acknowledged them. */
+    private long landed(Map<TopicPartition, OffsetSpec> latest, Map<TopicPartition, Long> startAt) throws Exception {
+        long n = 0;
+        for (var e : admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).entrySet()) {
+            n += e.getValue().offset() - startAt.get(e.getKey());
+        }
+        return n;
     }
 
     /** One thread per sender, each sending its records once {@link #go} opens and waiting for their acks. */

@@ -9,7 +9,8 @@ import java.util.Map;
  * @param warmup      not counted
  * @param bytes       grad-up record bytes the senders produced
  * @param sentNanos   first produce until every sender's last record was acknowledged
- * @param totalNanos  first produce until the last record (raw) or last averaged chunk (relay) was consumed
+ * @param totalNanos  first produce until the last record was consumed (raw), or the last average was on grad-down
+ *                    (relay; with the bench's --timed-readback: read back by a consumer)
  * @param cpuNanos    CPU time of this JVM during the pass, by {@link ThreadCpu} group
  */
 public record PassTiming(String kind, boolean warmup, long bytes, long sentNanos, long totalNanos,

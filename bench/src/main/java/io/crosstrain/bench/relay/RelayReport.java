@@ -13,8 +13,8 @@ public final class RelayReport {
     public static final double GOAL = 0.8;
 
     /** What was sent per pass. */
-    public record Shape(int senders, int chunksPerSender, int rounds, int warmupRounds, int recordBytes,
-                        long bytesPerPass) {
+    public record Shape(int senders, int chunksPerSender, int rounds, int warmupPairs, int warmupRounds,
+                        int recordBytes, long bytesPerPass, boolean timedReadback) {
     }
 
     private final Shape shape;
@@ -82,6 +82,7 @@ public final class RelayReport {
         json.put("senders", shape.senders());
         json.put("chunksPerSender", shape.chunksPerSender());
         json.put("rounds", shape.rounds());
+        json.put("warmupPairs", shape.warmupPairs());
         json.put("recordBytes", shape.recordBytes());
         json.put("mbPerPass", shape.bytesPerPass() / 1e6);
         json.put("relayPassesMBps", counted(PassTiming.RELAY).stream().map(PassTiming::mbps).toList());
@@ -90,6 +91,8 @@ public final class RelayReport {
         cpu.put(PassTiming.RAW, cpuMillisPerMb(PassTiming.RAW));
         cpu.put(PassTiming.RELAY, cpuMillisPerMb(PassTiming.RELAY));
         json.put("cpuMsPerMB", cpu);
+        json.put("relayClockStops", relayClock());
+        json.put("rawClockStops", "the consumer read the last record");
         json.put("mode", "measured-on-device (CPU, one in-process KRaft broker)");
         return json;
     }
@@ -105,15 +108,21 @@ public final class RelayReport {
         return by;
     }
 
+    private String relayClock() {
+        return shape.timedReadback() ? "a consumer read the last average back from grad-down"
+                : "grad-down holds the last average (read back and checked after the clock stopped)";
+    }
+
     public List<String> table() {
         List<String> out = new ArrayList<>();
         out.add("gradient relay vs raw Kafka, same broker, same run (measured on this machine; pacing off)");
         out.add(String.format(Locale.ROOT, "  %d senders x %d FP32 chunks of %,d B (512 KiB records) per round, "
-                        + "%d rounds = %,d records, %.1f MB per pass (warm-up pass: %d rounds, not counted)",
+                        + "%d rounds = %,d records, %.1f MB per pass (warm-up: %d pairs of %d rounds, not counted)",
                 shape.senders(), shape.chunksPerSender(), shape.recordBytes(), shape.rounds(),
                 shape.senders() * shape.chunksPerSender() * shape.rounds(), shape.bytesPerPass() / 1e6,
-                shape.warmupRounds()));
+                shape.warmupPairs(), shape.warmupRounds()));
         out.add("  acks=all, idempotent producers (one per sender), one partition per topic; MB = 10^6 bytes");
+        out.add("  clock stops: raw when the consumer read the last record; relay when " + relayClock());
         out.add(String.format(Locale.ROOT, "  %-8s %-6s %14s %14s %10s", "pass", "kind", "end-to-end MB/s",
                 "acked MB/s", "seconds"));
         int n = 0;

@@ -21,7 +21,7 @@ class RelayBenchRunTest {
     void writesBothRatesAndTheirRatio(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("relay.json");
         int code = new CommandLine(new BenchMain()).execute("relay", "--senders", "2", "--chunks", "1",
-                "--rounds", "2", "--warmup-rounds", "1", "--repeats", "1", "--out", out.toString());
+                "--rounds", "2", "--warmup-rounds", "1", "--warmup-pairs", "1", "--repeats", "1", "--out", out.toString());
 
         assertThat(code).isZero();
         JsonNode json = JsonMapper.builder().build().readTree(Files.readString(out));
@@ -31,5 +31,6 @@ class RelayBenchRunTest {
         assertThat(raw).isPositive();
         assertThat(json.get("ratio").asDouble()).isCloseTo(relay / raw, within(1e-12));
         assertThat(json.get("verified").asBoolean()).isTrue();
+        assertThat(json.get("relayClockStops").asString()).contains("grad-down holds the last average");
     }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class RelayReportTest {
 
-    static final RelayReport.Shape SHAPE = new RelayReport.Shape(4, 8, 16, 8, 524_230, 100_000_000L);
+    static final RelayReport.Shape SHAPE = new RelayReport.Shape(4, 8, 16, 1, 8, 524_230, 100_000_000L, false);
 
     static PassTiming pass(String kind, boolean warmup, double seconds) {
         long nanos = (long) (seconds * 1e9);
