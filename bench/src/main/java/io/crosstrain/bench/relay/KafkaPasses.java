@@ -178,6 +178,7 @@ public final class KafkaPasses implements AutoCloseable {
             }
 
             cpu.start();
+            long jit0 = jitMillis();
             long t0 = System.nanoTime();
             gang.go.countDown();
             long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
@@ -208,6 +209,7 @@ public final class KafkaPasses implements AutoCloseable {
                 throw new IllegalStateException(kind + " pass: the senders' last records were never acknowledged");
             }
             Map<String, Long> cpuNanos = cpu.stop();
+            long jit = jit0 < 0 ? -1 : jitMillis() - jit0;
             gang.check(kind);
             long readDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             while (!read) { // untimed read-back of what landed
@@ -228,8 +230,14 @@ public final class KafkaPasses implements AutoCloseable {
                     }
                 }
             }
-            return new PassTiming(kind, warmup, bytes(bySender), gang.lastAcked.get() - t0, end - t0, cpuNanos);
+            return new PassTiming(kind, warmup, bytes(bySender), gang.lastAcked.get() - t0, end - t0, cpuNanos,
+                    jit);
         }
+    }
+
+    private static long jitMillis() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     private static byte[] copy(ByteBuffer value) {

@@ -12,9 +12,10 @@ import java.util.Map;
  * @param totalNanos  first produce until the last record was consumed (raw), or the last average was on grad-down
  *                    (relay; with the bench's --timed-readback: read back by a consumer)
  * @param cpuNanos    CPU time of this JVM during the pass, by {@link ThreadCpu} group
+ * @param jitMillis   time the JIT compilers spent during the pass (CompilationMXBean; -1 when unknown)
  */
 public record PassTiming(String kind, boolean warmup, long bytes, long sentNanos, long totalNanos,
-                         Map<String, Long> cpuNanos) {
+                         Map<String, Long> cpuNanos, long jitMillis) {
 
     public PassTiming {
         cpuNanos = Map.copyOf(cpuNanos);

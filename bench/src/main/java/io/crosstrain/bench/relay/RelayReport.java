@@ -86,6 +86,8 @@ public final class RelayReport {
         json.put("recordBytes", shape.recordBytes());
         json.put("mbPerPass", shape.bytesPerPass() / 1e6);
         json.put("relayPassesMBps", counted(PassTiming.RELAY).stream().map(PassTiming::mbps).toList());
+        json.put("relayPassesJitMs", counted(PassTiming.RELAY).stream().map(PassTiming::jitMillis).toList());
+        json.put("rawPassesJitMs", counted(PassTiming.RAW).stream().map(PassTiming::jitMillis).toList());
         json.put("rawPassesMBps", counted(PassTiming.RAW).stream().map(PassTiming::mbps).toList());
         Map<String, Object> cpu = new LinkedHashMap<>();
         cpu.put(PassTiming.RAW, cpuMillisPerMb(PassTiming.RAW));
@@ -123,13 +125,13 @@ public final class RelayReport {
                 shape.warmupPairs(), shape.warmupRounds()));
         out.add("  acks=all, idempotent producers (one per sender), one partition per topic; MB = 10^6 bytes");
         out.add("  clock stops: raw when the consumer read the last record; relay when " + relayClock());
-        out.add(String.format(Locale.ROOT, "  %-8s %-6s %14s %14s %10s", "pass", "kind", "end-to-end MB/s",
-                "acked MB/s", "seconds"));
+        out.add(String.format(Locale.ROOT, "  %-8s %-6s %14s %14s %10s %8s", "pass", "kind", "end-to-end MB/s",
+                "acked MB/s", "seconds", "JIT ms"));
         int n = 0;
         for (PassTiming p : passes) {
             String label = p.warmup() ? "warm-up" : String.valueOf(p.kind().equals(PassTiming.RAW) ? ++n : n);
-            out.add(String.format(Locale.ROOT, "  %-8s %-6s %14.1f %14.1f %10.2f", label, p.kind(), p.mbps(),
-                    p.sentMbps(), p.totalNanos() / 1e9));
+            out.add(String.format(Locale.ROOT, "  %-8s %-6s %14.1f %14.1f %10.2f %8d", label, p.kind(), p.mbps(),
+                    p.sentMbps(), p.totalNanos() / 1e9, p.jitMillis()));
         }
         out.add(String.format(Locale.ROOT, "  %-15s %14.1f %14.1f", "median raw", rawMbps(),
                 median(counted(PassTiming.RAW), true)));

@@ -14,7 +14,7 @@ class RelayReportTest {
 
     static PassTiming pass(String kind, boolean warmup, double seconds) {
         long nanos = (long) (seconds * 1e9);
-        return new PassTiming(kind, warmup, 100_000_000L, nanos / 2, nanos, Map.of(ThreadCpu.BROKER, nanos));
+        return new PassTiming(kind, warmup, 100_000_000L, nanos / 2, nanos, Map.of(ThreadCpu.BROKER, nanos), 0);
     }
 
     @Test
