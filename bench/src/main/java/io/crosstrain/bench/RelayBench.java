@@ -3,7 +3,6 @@ package io.crosstrain.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,10 +32,10 @@ import tools.jackson.databind.json.JsonMapper;
  * The gradient relay's aggregation throughput against raw Kafka produce + consume of the same bytes, on one
  * in-process KRaft broker in one run. The relay is the real service, started in this JVM for one datacenter under a
  * plan whose cross-DC stage has only that datacenter, so it completes rounds on its own. Passes alternate (raw,
- * relay, raw, relay ...) after a warm-up pair, and the medians are compared. A raw pass is timed until its consumer
- * read the last record; a relay pass until grad-down holds the last average (the relay consumed, summed and
- * published everything), or with {@code --timed-readback} until a consumer read that back as well. Every relay pass is checked after its
- * clock stopped: each round's average arrived exactly once and bit for bit as expected.
+ * relay, raw, relay ...) after uncounted warm-up pairs, and the medians are compared. A raw pass is timed until its
+ * consumer read the last record; a relay pass until grad-down holds the last average (the relay consumed, summed and
+ * published everything), or with {@code --timed-readback} until a consumer read that back as well. Every relay pass
+ * is checked after its clock stopped: each round's average arrived exactly once and bit for bit as expected.
  */
 @Command(name = "relay", mixinStandardHelpOptions = true,
         description = "gradient relay aggregation throughput vs raw Kafka on the same broker")
@@ -67,9 +66,6 @@ public final class RelayBench implements Callable<Integer> {
     @Option(names = "--relay-arg", description = "extra --name=value argument for the relay (repeatable)")
     List<String> relayArgs = new ArrayList<>();
 
-    @Option(names = "--broker-arg", description = "extra name=value broker property (repeatable)")
-    List<String> brokerArgs = new ArrayList<>();
-
     @Option(names = "--timed-readback", description = "stop a relay pass's clock when a consumer has read the "
             + "averages back, not when grad-down holds them")
     boolean timedReadback;
@@ -92,15 +88,7 @@ public final class RelayBench implements Callable<Integer> {
         long started = System.nanoTime();
         GradientWorkload workload = new GradientWorkload(UUID.randomUUID(), senders, chunks, 42);
         List<PassTiming> timings = new ArrayList<>();
-        Map<String, String> brokerProps = new HashMap<>();
-        for (String a : brokerArgs) {
-            int eq = a.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("--broker-arg wants name=value, got '" + a + "'");
-            }
-            brokerProps.put(a.substring(0, eq), a.substring(eq + 1));
-        }
-        try (LocalKafka kafka = LocalKafka.start(brokerProps);
+        try (LocalKafka kafka = LocalKafka.start();
              InProcessRelay relay = InProcessRelay.start(kafka.bootstrapServers(), GradientWorkload.DATACENTER,
                      relayArgs);
              KafkaPasses passes = new KafkaPasses(kafka.bootstrapServers(), senders, timeoutMillis)) {

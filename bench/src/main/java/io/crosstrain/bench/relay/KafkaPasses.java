@@ -28,6 +28,7 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 
 import io.crosstrain.bench.relay.GradientWorkload.Up;
 import io.crosstrain.contracts.Topics;
@@ -83,10 +84,7 @@ public final class KafkaPasses implements AutoCloseable {
         return ChunkTraffic.producer(c);
     }
 
-    /**
-     * As the gpu-worker's gradient listener (WorkerKafkaConfig), without a group: the receiver assigns itself. It
-     * takes values as ByteBuffer slices (no copy per record), the cheapest way to consume, as the relay does.
-     */
+    /** As the gpu-worker's gradient listener (WorkerKafkaConfig), without a group: the receiver assigns itself. */
     static Map<String, Object> receiverConfig(String bootstrap) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -134,7 +132,7 @@ public final class KafkaPasses implements AutoCloseable {
             tps.add(new TopicPartition(down, p));
         }
         return pass(PassTiming.RELAY, warmup, Topics.gradUp(GradientWorkload.DATACENTER), bySender, tps, false,
-                timedReadback ? 0 : check.expectedRecords(), r -> check.offer(r.key(), copy(r.value())),
+                timedReadback ? 0 : check.expectedRecords(), r -> check.offer(r.key(), Utils.toArray(r.value())),
                 () -> check.receivedRecords() + " records, " + check.expectedRecords() + " chunks expected");
     }
 
@@ -183,7 +181,6 @@ public final class KafkaPasses implements AutoCloseable {
             gang.go.countDown();
             long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             long end = 0;
-            boolean read = false;
             while (end == 0) {
                 if (landed > 0) {
                     if (landed(latest, startAt) >= landed) {
@@ -195,7 +192,6 @@ public final class KafkaPasses implements AutoCloseable {
                     for (ConsumerRecord<String, ByteBuffer> r : consumer.poll(POLL)) {
                         if (receiver.take(r) && end == 0) {
                             end = System.nanoTime();
-                            read = true;
                         }
                     }
                 }
@@ -211,6 +207,7 @@ public final class KafkaPasses implements AutoCloseable {
             Map<String, Long> cpuNanos = cpu.stop();
             long jit = jit0 < 0 ? -1 : jitMillis() - jit0;
             gang.check(kind);
+            boolean read = landed == 0; // else the receiver has not seen a record yet
             long readDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             while (!read) { // untimed read-back of what landed
                 for (ConsumerRecord<String, ByteBuffer> r : consumer.poll(POLL)) {
@@ -238,12 +235,6 @@ public final class KafkaPasses implements AutoCloseable {
     private static long jitMillis() {
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
-    }
-
-    private static byte[] copy(ByteBuffer value) {
-        byte[] b = new byte[value.remaining()];
-        value.duplicate().get(b);
-        return b;
     }
 
     /** Records the partitions hold beyond {@code startAt}: their end offsets, as the broker acknowledged them. */

@@ -94,7 +94,7 @@ public final class RelayReport {
         cpu.put(PassTiming.RELAY, cpuMillisPerMb(PassTiming.RELAY));
         json.put("cpuMsPerMB", cpu);
         json.put("relayClockStops", relayClock());
-        json.put("rawClockStops", "the consumer read the last record");
+        json.put("rawClockStops", RAW_CLOCK);
         json.put("mode", "measured-on-device (CPU, one in-process KRaft broker)");
         return json;
     }
@@ -110,6 +110,8 @@ public final class RelayReport {
         return by;
     }
 
+    private static final String RAW_CLOCK = "the consumer read the last record";
+
     private String relayClock() {
         return shape.timedReadback() ? "a consumer read the last average back from grad-down"
                 : "grad-down holds the last average (read back and checked after the clock stopped)";
@@ -124,7 +126,7 @@ public final class RelayReport {
                 shape.senders() * shape.chunksPerSender() * shape.rounds(), shape.bytesPerPass() / 1e6,
                 shape.warmupPairs(), shape.warmupRounds()));
         out.add("  acks=all, idempotent producers (one per sender), one partition per topic; MB = 10^6 bytes");
-        out.add("  clock stops: raw when the consumer read the last record; relay when " + relayClock());
+        out.add("  clock stops: raw when " + RAW_CLOCK + "; relay when " + relayClock());
         out.add(String.format(Locale.ROOT, "  %-8s %-6s %14s %14s %10s %8s", "pass", "kind", "end-to-end MB/s",
                 "acked MB/s", "seconds", "JIT ms"));
         int n = 0;

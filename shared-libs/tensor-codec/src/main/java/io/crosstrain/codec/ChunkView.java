@@ -10,18 +10,11 @@ public record ChunkView(ChunkMeta meta, int chunkIndex, int chunkCount, long tot
                         int elementCount, byte[] record, int payloadAt) {
 
     /**
-     * Adds the payload element by element to {@code acc[0 .. elementCount)}: the same float additions as decoding
-     * first and adding after.
-     */
-    public void addValuesTo(float[] acc) {
-        addValuesTo(acc, new float[elementCount]);
-    }
-
-    /**
-     * As {@link #addValuesTo(float[])}, decoding into {@code scratch} (at least {@code elementCount} long, its
-     * contents overwritten) so that a caller summing chunk after chunk allocates nothing. Decoding in bulk and then
-     * adding two float arrays is several times faster than adding element by element from the record: the fp32
-     * decode is a plain memory copy on little-endian machines and the add loop vectorizes.
+     * Adds the payload element by element to {@code acc[0 .. elementCount)}, decoding into {@code scratch} (at least
+     * {@code elementCount} long, its contents overwritten) so that a caller summing chunk after chunk allocates
+     * nothing. Decoding in bulk and then adding two float arrays is several times faster than adding element by
+     * element from the record: the fp32 decode is a plain memory copy on little-endian machines and the add loop
+     * vectorizes. The float additions are the same as decoding first and adding after.
      */
     public void addValuesTo(float[] acc, float[] scratch) {
         if (acc.length < elementCount) {

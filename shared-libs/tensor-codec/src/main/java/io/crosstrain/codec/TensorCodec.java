@@ -205,7 +205,7 @@ public final class TensorCodec {
      * backed by an array (Kafka's ByteBufferDeserializer hands out slices of the fetched data); the buffer's
      * position is left alone.
      */
-    public static ChunkView view(java.nio.ByteBuffer record) {
+    public static ChunkView view(ByteBuffer record) {
         if (record == null) {
             return view(null, 0, 0);
         }

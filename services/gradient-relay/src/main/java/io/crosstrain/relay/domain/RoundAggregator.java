@@ -318,7 +318,7 @@ public final class RoundAggregator<R> {
             }
         }
         for (Pending<R> p : ready) { // in arrival order
-            process(p.key(), ByteBuffer.wrap(p.value()), p.origin(), p.readyAtMs(), p.stop());
+            process(p.key(), wrap(p.value()), p.origin(), p.readyAtMs(), p.stop());
         }
     }
 
