@@ -181,6 +181,16 @@ class GradientRelayIntegrationTest {
             assertThat(downRecords(dc, job, 2)).hasSize(3);
         }
         assertThat(counter(relayA, RelayMetrics.OUT, "cross-dc")).isGreaterThanOrEqualTo(6.0);
+        // the broker acknowledged every average and partial each relay sent
+        for (ConfigurableApplicationContext relay : List.of(relayA, relayB)) {
+            MeterRegistry registry = relay.getBean(MeterRegistry.class);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(registry.get(RelayMetrics.DELIVERED).tag("to", "down").counter().count())
+                        .isGreaterThanOrEqualTo(6.0);
+                assertThat(registry.get(RelayMetrics.DELIVERED).tag("to", "wan").counter().count())
+                        .isGreaterThanOrEqualTo(6.0);
+            });
+        }
 
         // each relay timed both rounds it committed and counted the partials that came over the WAN from its peer
         for (ConfigurableApplicationContext relay : List.of(relayA, relayB)) {
@@ -389,6 +399,8 @@ class GradientRelayIntegrationTest {
         assertThat(bits(tensor.values())).isEqualTo(bits(expected));
         assertThat(seen).noneMatch(r -> r.topic().equals(Topics.GRAD_WAN) && r.key().startsWith(job + ":"));
         assertThat(downRecords("b", job, 1)).isEmpty();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(ledgerLines(job)).containsOnly(Map.entry("1:a:COMMITTED", 1)));
     }
 
     /** Counts ledger lines of a job by round:datacenter:status. */

@@ -29,7 +29,8 @@ import io.crosstrain.contracts.Rounds;
  * <ul>
  * <li>{@link Stage#INTRA_DC}: contributions are the chunks of this datacenter's devices; once every device of the
  * plan delivered chunk {@code i} of a round, their sum (the DC partial) is emitted, weighted by the summed sample
- * counts.</li>
+ * counts. When nothing of the round crosses the WAN (a DiLoCo inner round; any but an outer round of a plan with
+ * this datacenter alone), the DC average goes down instead.</li>
  * <li>{@link Stage#CROSS_DC}: contributions are the partials of every datacenter of the plan; once all delivered,
  * their sum divided by the total sample count (the global batch) is emitted.</li>
  * </ul>
@@ -143,7 +144,8 @@ public final class RoundAggregator<R> {
      * @param readyAtMs latest emulated "gradient ready" time of the contributions (epoch ms; 0 = not emulated):
      *                  devices apply the result no earlier, so an emulated round never ends before its slowest chip
      * @param down      an average for this datacenter's workers (else a partial for the WAN)
-     * @param soleDatacenter a partial of a plan with no other datacenter: nobody on the WAN needs it
+     * @param soleDatacenter a partial (of an outer round) of a plan with no other datacenter: nobody on the WAN
+     *                       needs it
      * @param stop     some contribution asked for the job to stop after this round (OR over the contributions; the
      *                 relay passes it on as {@link io.crosstrain.contracts.RoundStop#HEADER})
      */
@@ -559,15 +561,17 @@ public final class RoundAggregator<R> {
         if (weight > Integer.MAX_VALUE) {
             throw new IllegalStateException("sample count " + weight + " overflows");
         }
-        // the cross-DC average goes down; so does the DC average of a DiLoCo inner round, which never leaves the DC
-        boolean down = stage == Stage.CROSS_DC || plan.diloco() && !Rounds.isOuter(meta.round());
+        boolean sole = List.of(datacenter).equals(plan.datacenters());
+        // The cross-DC average goes down. So does a datacenter's own average when nothing of the round crosses the
+        // WAN: a DiLoCo inner round, and every round but an outer one of a plan with this datacenter alone, where the
+        // cross-DC stage would sum one FP32 partial and divide it by the same samples, to the same bits.
+        boolean down = stage == Stage.CROSS_DC || !Rounds.isOuter(meta.round()) && (plan.diloco() || sole);
         if (!down) {
             ChunkMeta out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), datacenter, (int) weight,
                     meta.codec());
             String key = GradientHeaders.wanKey(meta.jobId(), meta.round(), datacenter, chunk.chunkIndex());
             byte[] record = (Rounds.isOuter(meta.round()) ? wanEncoder : WanEncoder.FP32).encode(plan, out, chunk,
                     sum);
-            boolean sole = List.of(datacenter).equals(plan.datacenters());
             return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, 0, slot.readyAtMs, false,
                     sole, slot.stop);
         }

@@ -33,6 +33,7 @@ public class GradientPublisher implements DisposableBean {
     private final KafkaTemplate<String, byte[]> template;
     private final DefaultKafkaProducerFactory<String, byte[]> factory;
     private volatile Runnable onFailure = () -> { };
+    private volatile java.util.function.Consumer<String> onDelivered = topic -> { };
     private volatile io.github.resilience4j.retry.Retry wanRetry;
     private final java.util.concurrent.ScheduledExecutorService retryTimer =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -49,6 +50,11 @@ public class GradientPublisher implements DisposableBean {
 
     void onFailure(Runnable callback) {
         this.onFailure = callback;
+    }
+
+    /** Called with the topic of every record the broker acknowledged, on the producer's I/O thread. */
+    void onDelivered(java.util.function.Consumer<String> callback) {
+        this.onDelivered = callback;
     }
 
     /** Publishes a chunk; {@code wanBytes} ≥ 0 adds the {@link ChunkHeaders#WAN_BYTES} header. */
@@ -98,11 +104,7 @@ public class GradientPublisher implements DisposableBean {
             return;
         }
         retry.executeCompletionStage(retryTimer, () -> template.send(record))
-                .whenComplete((result, ex) -> {
-                    if (ex != null) {
-                        failed(record, ex);
-                    }
-                });
+                .whenComplete((result, ex) -> completed(record, ex));
     }
 
     /** Publishes a JSON line (the round ledger) with the same idempotent producer. */
@@ -135,12 +137,16 @@ public class GradientPublisher implements DisposableBean {
 
     private void send(ProducerRecord<String, byte[]> record) {
         try {
-            template.send(record).whenComplete((result, ex) -> {
-                if (ex != null) {
-                    failed(record, ex);
-                }
-            });
+            template.send(record).whenComplete((result, ex) -> completed(record, ex));
         } catch (RuntimeException ex) {
+            failed(record, ex);
+        }
+    }
+
+    private void completed(ProducerRecord<String, byte[]> record, Throwable ex) {
+        if (ex == null) {
+            onDelivered.accept(record.topic());
+        } else {
             failed(record, ex);
         }
     }

@@ -5,6 +5,7 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.crosstrain.contracts.Topics;
 import io.crosstrain.relay.domain.RoundAggregator.Rejection;
 import io.crosstrain.relay.domain.RoundAggregator.Stage;
 import io.micrometer.core.instrument.Counter;
@@ -28,6 +29,8 @@ public final class RelayMetrics {
     public static final String IGNORED = "relay.chunks.ignored";
     public static final String ABANDONED = "relay.chunks.abandoned";
     public static final String PUBLISH_FAILURES = "relay.publish.failures";
+    /** Chunks the broker acknowledged, by where they went: {@code to=down} (averages), {@code to=wan} (partials). */
+    public static final String DELIVERED = "relay.chunks.delivered";
     public static final String WAN_BYTES_SENT = "relay.wan.bytes.sent";
     public static final String ROUNDS_COMMITTED = "relay.rounds.committed";
     /** Prometheus: {@code crosstrain_relay_round_latency_seconds} (a histogram, for p50/p95). */
@@ -35,9 +38,13 @@ public final class RelayMetrics {
     /** Prometheus: {@code crosstrain_relay_wan_bytes_total}. */
     public static final String WAN_BYTES = "crosstrain.relay.wan.bytes";
 
+    private static final String DOWN_PREFIX = Topics.gradDown("");
+
     private final MeterRegistry registry;
     private final Map<Stage, Counters> byStage = new EnumMap<>(Stage.class);
     private final Counter publishFailures;
+    private final Counter deliveredDown;
+    private final Counter deliveredWan;
     private final Map<String, Counter> wanLinks = new ConcurrentHashMap<>();
     private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
     private final String datacenter;
@@ -50,6 +57,8 @@ public final class RelayMetrics {
             byStage.put(s, new Counters(registry, tag(s)));
         }
         publishFailures = registry.counter(PUBLISH_FAILURES);
+        deliveredDown = registry.counter(DELIVERED, "to", "down");
+        deliveredWan = registry.counter(DELIVERED, "to", "wan");
     }
 
     public static String tag(Stage s) {
@@ -93,6 +102,15 @@ public final class RelayMetrics {
 
     void publishFailed() {
         publishFailures.increment();
+    }
+
+    /** A record the broker acknowledged; only gradient chunks are counted (not ledger lines or dead letters). */
+    void delivered(String topic) {
+        if (topic.equals(Topics.GRAD_WAN)) {
+            deliveredWan.increment();
+        } else if (topic.startsWith(DOWN_PREFIX)) {
+            deliveredDown.increment();
+        }
     }
 
     static final class Counters {

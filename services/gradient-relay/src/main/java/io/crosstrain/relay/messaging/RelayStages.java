@@ -32,6 +32,7 @@ public class RelayStages {
         String dc = relay.datacenter();
         metrics = new RelayMetrics(registry, dc);
         publisher.onFailure(metrics::publishFailed);
+        publisher.onDelivered(metrics::delivered);
         WanLinks links = new WanLinks(dc, new AdaptiveDeadline(relay.deadline().window(), relay.deadline().minSamples(),
                 relay.deadline().k(), relay.deadline().floor().toMillis()));
         publisher.wanRetry(links.uplinkRetry());
@@ -45,7 +46,9 @@ public class RelayStages {
                 new StageSink(Stage.CROSS_DC, Topics.GRAD_WAN, Topics.gradDown(dc), publisher, metrics, ledger))
                 .wanDelay(links)
                 .lateness(links, System::currentTimeMillis);
-        // the chunk completes inside this call (one contributor), so nothing is held past the up-stage's offsets
+        // outer-round partials of a plan with this datacenter alone (other rounds of such plans go down from the
+        // intra-DC stage); the chunk completes inside this call (one contributor), so nothing is held past the
+        // up-stage's offsets
         intraSink.sole(o -> {
             metrics.of(Stage.CROSS_DC).in.increment();
             crossDc.offer(o.key(), o.record(), Origin.local(Topics.GRAD_WAN), o.readyAtMs(), o.stop());

@@ -329,6 +329,57 @@ class RoundAggregatorTest {
                 .satisfies(o -> assertThat(TensorCodec.decode(o.record()).values()).containsExactly(7f));
     }
 
+    /**
+     * With this datacenter alone in the plan, the cross-DC stage would sum one FP32 partial and divide it by the same
+     * samples: the intra-DC stage sends that average down itself, to the same bits, and commits the round. DiLoCo's
+     * outer rounds still leave as partials, for the WAN codec.
+     */
+    @Test
+    void aPlanWithThisDatacenterAloneSendsTheAverageDownFromTheIntraDcStage() {
+        Plan alone = plan(job, 1, List.of("a"), List.of(device("a-2", "a", 2, 4), device("a-0", "a", 0, 2),
+                device("a-1", "a", 1, 3)));
+        intra.onPlan(alone);
+        float[][] g = {gradient(TWO_CHUNKS, 11), gradient(TWO_CHUNKS, 12), gradient(TWO_CHUNKS, 13)};
+        float[] expected = new float[TWO_CHUNKS];
+        for (int i = 0; i < TWO_CHUNKS; i++) {
+            expected[i] = ((g[0][i] + g[1][i]) + g[2][i]) / 9f;
+        }
+        for (int n : new int[] {2, 0, 1}) {
+            Rec.of(chunks(job, 4, 1, "a-" + n, 2 + n, g[n])).forEach(r -> offer(intra, r));
+        }
+
+        assertThat(sink.outputs).hasSize(2).allMatch(Output::down).noneMatch(Output::soleDatacenter);
+        TensorAssembler t = new TensorAssembler();
+        for (Output o : sink.outputs) {
+            assertThat(o.key()).isEqualTo(GradientHeaders.downKey(job, 4, o.chunkIndex()));
+            Chunk c = TensorCodec.decode(o.record());
+            assertThat(c.meta()).isEqualTo(new ChunkMeta(job, 4, 1, RoundAggregator.relaySender("a"), 9,
+                    Codec.FP32));
+            t.accept(c);
+        }
+        assertThat(bits(t.values())).isEqualTo(bits(expected));
+        assertThat(sink.ledger).singleElement().satisfies(e -> {
+            assertThat(e.status()).isEqualTo(io.crosstrain.contracts.RoundLedgerEntry.COMMITTED);
+            assertThat(e.kind()).isEqualTo(io.crosstrain.contracts.RoundLedgerEntry.SYNC);
+            assertThat(e.contributors()).containsExactly("a-0", "a-1", "a-2");
+            assertThat(e.samples()).isEqualTo(9);
+            assertThat(e.chunks()).isEqualTo(2);
+        });
+        assertThat(intra.isCommitted(job, 1, 4)).isTrue();
+        Rec.of(chunks(job, 4, 1, "a-1", 3, g[1])).forEach(r -> offer(intra, r));
+        assertThat(sink.duplicates).hasSize(2);
+        assertThat(sink.outputs).hasSize(2);
+
+        UUID dilocoJob = UUID.randomUUID();
+        intra.onPlan(Fixtures.diloco(dilocoJob, 1, List.of("a"), List.of(device("a-0", "a", 0, 2)), 5, "fp32",
+                List.of()));
+        long outer = io.crosstrain.contracts.Rounds.outer(5);
+        Rec.of(chunks(dilocoJob, outer, 1, "a-0", 2, new float[] {1f, 2f})).forEach(r -> offer(intra, r));
+        assertThat(sink.outputs.get(2).down()).isFalse();
+        assertThat(sink.outputs.get(2).soleDatacenter()).isTrue();
+        assertThat(sink.outputs.get(2).key()).isEqualTo(GradientHeaders.wanKey(dilocoJob, outer, "a", 0));
+    }
+
     @Test
     void crossDcAveragesInPlanOrderAndCountsForeignBytes() {
         Recorder down = new Recorder();

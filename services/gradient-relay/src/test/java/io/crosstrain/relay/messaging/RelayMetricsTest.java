@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 import io.crosstrain.contracts.RoundLedgerEntry;
+import io.crosstrain.contracts.Topics;
 import io.crosstrain.relay.domain.RoundAggregator.Stage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -43,6 +44,18 @@ class RelayMetricsTest {
         assertThat(latency.count()).isEqualTo(2);
         assertThat(latency.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(2000.0);
         assertThat(latency.max(TimeUnit.MILLISECONDS)).isEqualTo(1200.0);
+    }
+
+    @Test
+    void deliveredCountsAcknowledgedChunksByWhereTheyWentAndNothingElse() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        RelayMetrics metrics = new RelayMetrics(registry, "b");
+        for (String topic : List.of(Topics.gradDown("b"), Topics.gradDown("b"), Topics.GRAD_WAN, Topics.ROUND_LEDGER,
+                Topics.deadLetter(Topics.gradUp("b")), Topics.deadLetter(Topics.GRAD_WAN))) {
+            metrics.delivered(topic);
+        }
+        assertThat(registry.get(RelayMetrics.DELIVERED).tag("to", "down").counter().count()).isEqualTo(2.0);
+        assertThat(registry.get(RelayMetrics.DELIVERED).tag("to", "wan").counter().count()).isEqualTo(1.0);
     }
 
     @Test
