@@ -47,17 +47,18 @@ public final class RelayBench implements Callable<Integer> {
     @Option(names = "--chunks", defaultValue = "8", description = "512 KiB chunks per sender per round")
     int chunks;
 
-    @Option(names = "--rounds", defaultValue = "16", description = "rounds per counted pass")
+    @Option(names = "--rounds", defaultValue = "32", description = "rounds per counted pass")
     int rounds;
 
-    @Option(names = "--warmup-rounds", defaultValue = "16", description = "rounds of each uncounted warm-up pair")
+    @Option(names = "--warmup-rounds", defaultValue = "32", description = "rounds of each uncounted warm-up pair")
     int warmupRounds;
 
-    @Option(names = "--warmup-pairs", defaultValue = "3", description = "uncounted raw + relay pairs first: "
-            + "broker, clients and relay share this JVM, and its JIT is still compiling for several passes")
+    @Option(names = "--warmup-pairs", defaultValue = "6", description = "uncounted raw + relay pairs first: "
+            + "broker, clients and relay share this JVM, and code that runs once per 512 KiB record needs thousands "
+            + "of records before the JIT compiles it")
     int warmupPairs;
 
-    @Option(names = "--repeats", defaultValue = "5", description = "counted passes of each kind, alternating")
+    @Option(names = "--repeats", defaultValue = "7", description = "counted passes of each kind, alternating")
     int repeats;
 
     @Option(names = "--timeout-ms", defaultValue = "120000", description = "longest a single pass may take")
@@ -77,6 +78,7 @@ public final class RelayBench implements Callable<Integer> {
     Path out;
 
     private final JsonMapper mapper = JsonMapper.builder().build();
+    private int donePasses;
 
     @Override
     public Integer call() throws Exception {
@@ -88,7 +90,10 @@ public final class RelayBench implements Callable<Integer> {
         long started = System.nanoTime();
         GradientWorkload workload = new GradientWorkload(UUID.randomUUID(), senders, chunks, 42);
         List<PassTiming> timings = new ArrayList<>();
-        try (LocalKafka kafka = LocalKafka.start();
+        int totalPasses = 2 * ((warmupRounds > 0 ? warmupPairs : 0) + repeats);
+        Runnable passDone = () -> System.err.printf(Locale.ROOT, "relay bench [%4.0fs] %d of %d passes done%n",
+                (System.nanoTime() - started) / 1e9, ++donePasses, totalPasses);
+        try (LocalKafka kafka = LocalKafka.start(KafkaPasses.BROKER);
              InProcessRelay relay = InProcessRelay.start(kafka.bootstrapServers(), GradientWorkload.DATACENTER,
                      relayArgs);
              KafkaPasses passes = new KafkaPasses(kafka.bootstrapServers(), senders, timeoutMillis)) {
@@ -99,11 +104,15 @@ public final class RelayBench implements Callable<Integer> {
             long[] nextRound = {1};
             for (int i = 0; warmupRounds > 0 && i < warmupPairs; i++) {
                 timings.add(rawPass(passes, workload, nextRound, warmupRounds, true));
-                timings.add(relayPass(passes, workload, nextRound, warmupRounds, true, timedReadback));
+                passDone.run();
+                timings.add(relayPass(passes, relay, workload, nextRound, warmupRounds, true, timedReadback));
+                passDone.run();
             }
             for (int i = 0; i < repeats; i++) {
                 timings.add(rawPass(passes, workload, nextRound, rounds, false));
-                timings.add(relayPass(passes, workload, nextRound, rounds, false, timedReadback));
+                passDone.run();
+                timings.add(relayPass(passes, relay, workload, nextRound, rounds, false, timedReadback));
+                passDone.run();
             }
 
             RelayReport report = new RelayReport(new RelayReport.Shape(senders, chunks, rounds, warmupPairs,
@@ -137,13 +146,14 @@ public final class RelayBench implements Callable<Integer> {
         return passes.raw(records, warmup);
     }
 
-    private static PassTiming relayPass(KafkaPasses passes, GradientWorkload w, long[] nextRound, int n,
-                                        boolean warmup, boolean timedReadback) throws Exception {
+    private static PassTiming relayPass(KafkaPasses passes, InProcessRelay relay, GradientWorkload w,
+                                        long[] nextRound, int n, boolean warmup, boolean timedReadback)
+            throws Exception {
         long first = nextRound[0];
         List<List<Up>> records = encode(w, nextRound, n);
         DownCheck check = new DownCheck(w, first, n);
         settle();
-        PassTiming t = passes.relay(records, check, warmup, timedReadback);
+        PassTiming t = passes.relay(records, check, relay::deliveredDown, warmup, timedReadback);
         List<String> problems = check.verify();
         if (!problems.isEmpty()) {
             throw new IllegalStateException("relay output is wrong (" + problems.size() + " problems), e.g. "

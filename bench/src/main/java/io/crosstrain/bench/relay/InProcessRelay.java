@@ -12,7 +12,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import io.crosstrain.relay.GradientRelayApplication;
+import io.crosstrain.relay.messaging.RelayMetrics;
 import io.crosstrain.relay.messaging.RelayStages;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -20,9 +22,11 @@ import tools.jackson.databind.json.JsonMapper;
 public final class InProcessRelay implements AutoCloseable {
 
     private final ConfigurableApplicationContext context;
+    private final Counter deliveredDown;
 
     private InProcessRelay(ConfigurableApplicationContext context) {
         this.context = context;
+        this.deliveredDown = context.getBean(MeterRegistry.class).counter(RelayMetrics.DELIVERED, "to", "down");
     }
 
     /**
@@ -80,6 +84,11 @@ public final class InProcessRelay implements AutoCloseable {
     /** A relay counter ({@code RelayMetrics}), by stage tag. */
     public double counter(String name, String stage) {
         return context.getBean(MeterRegistry.class).counter(name, "stage", stage).count();
+    }
+
+    /** Averages the broker has acknowledged to the relay so far ({@code relay.chunks.delivered{to=down}}). */
+    public long deliveredDown() {
+        return (long) deliveredDown.count();
     }
 
     /** Waits until both stages work under plan {@code version} of the job. */

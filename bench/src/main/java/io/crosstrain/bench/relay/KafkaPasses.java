@@ -12,11 +12,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,6 +34,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 
 import io.crosstrain.bench.relay.GradientWorkload.Up;
+import io.crosstrain.codec.TensorCodec;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.kafka.ChunkTraffic;
 
@@ -42,30 +46,53 @@ import io.crosstrain.kafka.ChunkTraffic;
  * averages to grad-down.</li>
  * </ul>
  * A raw pass's clock stops when its consumer has read the last record: produce + consume. A relay pass's clock stops
- * when grad-down holds every average (the broker acknowledged the relay's last send): produce + the relay's consume,
- * aggregation and publish. Reading the averages back is a worker's job, not the relay's, so a consumer reads and
- * checks them after the clock stopped; {@code timedReadback} puts that read inside the clock too.
- * Senders and receiver are configured as the gpu-worker's gradient producer and listener are. Each sender is a
- * producer of its own on a thread of its own, as each node is a process of its own.
+ * when grad-down holds every average (the broker acknowledged the relay's last send, which the bench learns from the
+ * relay's own counter in memory, so watching costs the broker nothing): produce + the relay's consume, aggregation
+ * and publish. Reading the averages back is a worker's job, not the relay's, so a consumer reads and checks them
+ * after the clock stopped; {@code timedReadback} puts that read inside the clock too.
+ * Senders and receiver are configured as the gpu-worker's gradient producer and listener are, and both readers take
+ * the records as slices of Kafka's fetch buffers and check each chunk's CRC32C there, as every reader of chunk
+ * traffic does (Kafka's own CRC check is off for it, {@link ChunkTraffic}). Each sender is a producer of its own on a
+ * thread of its own, as each node is a process of its own. After each pass its records are dropped from the broker
+ * ({@link #BROKER}).
  */
 public final class KafkaPasses implements AutoCloseable {
 
     private static final Duration POLL = Duration.ofMillis(20);
-    /** After a relay pass completed, how long to keep listening for late copies (not timed). */
+    /** After a pass completed, how long to keep listening for late copies (not timed). */
     private static final long LATE_COPIES_MILLIS = 300;
-    /** How often a relay pass asks the broker how many averages grad-down holds. */
-    private static final long LANDED_POLL_MILLIS = 10;
+    /** How often a relay pass looks at the relay's count of acknowledged averages (in memory: no broker request). */
+    private static final long LANDED_POLL_NANOS = 2_000_000;
 
-    private final String bootstrap;
+    /** The raw passes' topic, with grad-up's partition count; every raw pass reads from where the last one ended. */
+    static final String RAW_TOPIC = "bench.raw";
+
+    /**
+     * Broker settings that let a pass's log go once the pass is over: 128 MiB segments, retention checked every
+     * 100 ms, deleted files removed at once. The bench drops each pass's records after it (on bench.raw, grad-up and
+     * grad-down alike), so the broker keeps writing into memory it used before. Left to grow, the log takes fresh
+     * memory for every pass: on a VM whose host backs guest memory on first touch (Firecracker, for one), that alone
+     * made later passes of both kinds run at half the speed of the earlier ones. (Segments much smaller than this
+     * cost time of their own: Kafka flushes a segment to disk when it rolls.)
+     */
+    public static final Map<String, String> BROKER = Map.of(
+            "log.segment.bytes", String.valueOf(128 * 1024 * 1024),
+            "log.retention.check.interval.ms", "100",
+            "log.segment.delete.delay.ms", "0");
+
     private final long timeoutMillis;
     private final List<KafkaProducer<String, byte[]>> senders = new ArrayList<>();
     private final KafkaProducer<String, String> json;
     private final Admin admin;
+    /**
+     * One reader for every pass: values as slices of the fetched data, so the raw pass moves the bytes without
+     * copying them, as the relay reads. Created once, like the topics, so that no pass pays for the set-up of a
+     * client or a topic (its code is compiled while the passes run).
+     */
+    private final KafkaConsumer<String, ByteBuffer> reader;
     private final ThreadCpu cpu = new ThreadCpu();
-    private int rawTopics;
 
     public KafkaPasses(String bootstrap, int senders, long timeoutMillis) {
-        this.bootstrap = bootstrap;
         this.timeoutMillis = timeoutMillis;
         for (int s = 0; s < senders; s++) {
             this.senders.add(new KafkaProducer<>(senderConfig(bootstrap, "bench-" + GradientWorkload.sender(s)),
@@ -74,6 +101,15 @@ public final class KafkaPasses implements AutoCloseable {
         this.json = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+        try {
+            admin.createTopics(List.of(new NewTopic(RAW_TOPIC,
+                    partitions(RAW_TOPIC, Topics.gradUp(GradientWorkload.DATACENTER)).size(), (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not create " + RAW_TOPIC, e);
+        }
+        this.reader = new KafkaConsumer<>(receiverConfig(bootstrap), new StringDeserializer(),
+                new ByteBufferDeserializer());
     }
 
     /** As the gpu-worker's gradient template (WorkerKafkaConfig). */
@@ -96,20 +132,16 @@ public final class KafkaPasses implements AutoCloseable {
         json.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
     }
 
-    /** Raw Kafka: the same records to a fresh topic of grad-up's partition count, read back by one consumer. */
+    /** Raw Kafka: the same records to {@link #RAW_TOPIC}, read back by one consumer. */
     public PassTiming raw(List<List<Up>> bySender, boolean warmup) throws Exception {
-        String topic = "bench.raw-" + (++rawTopics);
-        int partitions = Topics.partitions(Topics.gradUp(GradientWorkload.DATACENTER));
-        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
         int total = bySender.stream().mapToInt(List::size).sum();
         long bytes = bytes(bySender);
         Set<String> keys = new HashSet<>();
         long[] got = new long[2];
-        List<TopicPartition> tps = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) {
-            tps.add(new TopicPartition(topic, p));
-        }
-        PassTiming t = pass(PassTiming.RAW, warmup, topic, bySender, tps, true, 0, r -> {
+        List<TopicPartition> tps = partitions(RAW_TOPIC, Topics.gradUp(GradientWorkload.DATACENTER));
+        PassTiming t = pass(PassTiming.RAW, warmup, RAW_TOPIC, bySender, tps, null, total, r -> {
+            // as every reader of chunk traffic (worker, relay): the chunk's own CRC32C stands in for Kafka's check
+            TensorCodec.view(r.value());
             keys.add(r.key());
             got[0]++;
             got[1] += r.value().remaining();
@@ -119,21 +151,50 @@ public final class KafkaPasses implements AutoCloseable {
             throw new IllegalStateException("raw pass read " + got[0] + " records (" + keys.size()
                     + " distinct), " + got[1] + " bytes; sent " + total + " records, " + bytes + " bytes");
         }
-        // the topic stays until the broker stops: deleting its files would load the next passes
+        dropRecords(tps);
         return t;
     }
 
-    /** Through the relay: grad-up of the bench datacenter in, averages read from its grad-down. */
-    public PassTiming relay(List<List<Up>> bySender, DownCheck check, boolean warmup, boolean timedReadback)
-            throws Exception {
-        String down = Topics.gradDown(GradientWorkload.DATACENTER);
+    /**
+     * Through the relay: grad-up of the bench datacenter in, averages read from its grad-down.
+     *
+     * @param delivered averages of the bench datacenter the broker has acknowledged to the relay so far (the relay's
+     *                  {@code relay.chunks.delivered{to=down}} counter)
+     */
+    public PassTiming relay(List<List<Up>> bySender, DownCheck check, LongSupplier delivered, boolean warmup,
+                            boolean timedReadback) throws Exception {
+        String up = Topics.gradUp(GradientWorkload.DATACENTER);
+        String downTopic = Topics.gradDown(GradientWorkload.DATACENTER);
+        List<TopicPartition> down = partitions(downTopic, downTopic);
+        long before = delivered.getAsLong();
+        LongSupplier landed = timedReadback ? null : () -> delivered.getAsLong() - before;
+        PassTiming t = pass(PassTiming.RELAY, warmup, up, bySender, down, landed, check.expectedRecords(),
+                r -> check.offer(r.key(), Utils.toArray(r.value())),
+                () -> check.receivedRecords() + " records read, " + (delivered.getAsLong() - before)
+                        + " acknowledged to the relay, " + check.expectedRecords() + " chunks expected");
+        List<TopicPartition> both = new ArrayList<>(down);
+        both.addAll(partitions(up, up));
+        dropRecords(both);
+        return t;
+    }
+
+    /** The partitions of {@code topic}, which has as many as {@code like} has in CrossTrain. */
+    private static List<TopicPartition> partitions(String topic, String like) {
         List<TopicPartition> tps = new ArrayList<>();
-        for (int p = 0; p < Topics.partitions(down); p++) {
-            tps.add(new TopicPartition(down, p));
+        for (int p = 0; p < Topics.partitions(like); p++) {
+            tps.add(new TopicPartition(topic, p));
         }
-        return pass(PassTiming.RELAY, warmup, Topics.gradUp(GradientWorkload.DATACENTER), bySender, tps, false,
-                timedReadback ? 0 : check.expectedRecords(), r -> check.offer(r.key(), Utils.toArray(r.value())),
-                () -> check.receivedRecords() + " records, " + check.expectedRecords() + " chunks expected");
+        return tps;
+    }
+
+    /** Everything on these partitions was read: the broker may delete it (see {@link #BROKER}). */
+    private void dropRecords(List<TopicPartition> tps) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        tps.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+        Map<TopicPartition, RecordsToDelete> upToEnd = new HashMap<>();
+        admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS)
+                .forEach((tp, end) -> upToEnd.put(tp, RecordsToDelete.beforeOffset(end.offset())));
+        admin.deleteRecords(upToEnd).all().get(30, TimeUnit.SECONDS);
     }
 
     interface Receiver {
@@ -146,11 +207,12 @@ public final class KafkaPasses implements AutoCloseable {
     }
 
     /**
-     * @param landed 0: the clock stops when the receiver has everything; else when the receive partitions hold this
-     *               many records more than at the start, and the receiver reads them after the clock stopped
+     * @param landed   null: the clock stops when the receiver has everything; else when this count of records that
+     *                 landed reaches {@code expected}, and the receiver reads them after the clock stopped
+     * @param expected records the pass delivers to the receive partitions
      */
     private PassTiming pass(String kind, boolean warmup, String upTopic, List<List<Up>> bySender,
-                            List<TopicPartition> receive, boolean fromBeginning, int landed, Receiver receiver,
+                            List<TopicPartition> receive, LongSupplier landed, int expected, Receiver receiver,
                             Progress progress) throws Exception {
         if (bySender.size() != senders.size()) {
             throw new IllegalArgumentException(bySender.size() + " record lists for " + senders.size() + " senders");
@@ -158,21 +220,11 @@ public final class KafkaPasses implements AutoCloseable {
         for (KafkaProducer<String, byte[]> p : senders) {
             p.partitionsFor(upTopic); // metadata before the clock starts, for both kinds alike
         }
-        // values as slices of the fetched data: the raw pass moves the bytes without copying them, as the relay reads
-        try (KafkaConsumer<String, ByteBuffer> consumer = new KafkaConsumer<>(receiverConfig(bootstrap),
-                new StringDeserializer(), new ByteBufferDeserializer());
-             Gang gang = new Gang(upTopic, bySender)) {
-            consumer.assign(receive);
-            if (fromBeginning) {
-                consumer.seekToBeginning(receive);
-            } else {
-                consumer.seekToEnd(receive);
-            }
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            Map<TopicPartition, Long> startAt = new HashMap<>();
+        try (Gang gang = new Gang(upTopic, bySender)) {
+            reader.assign(receive);
+            reader.seekToEnd(receive); // what earlier passes left was read (and dropped) already
             for (TopicPartition tp : receive) {
-                startAt.put(tp, consumer.position(tp));
-                latest.put(tp, OffsetSpec.latest());
+                reader.position(tp); // resolved before the clock starts
             }
 
             cpu.start();
@@ -182,14 +234,14 @@ public final class KafkaPasses implements AutoCloseable {
             long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             long end = 0;
             while (end == 0) {
-                if (landed > 0) {
-                    if (landed(latest, startAt) >= landed) {
+                if (landed != null) {
+                    if (landed.getAsLong() >= expected) {
                         end = System.nanoTime();
                     } else {
-                        Thread.sleep(LANDED_POLL_MILLIS);
+                        LockSupport.parkNanos(LANDED_POLL_NANOS);
                     }
                 } else {
-                    for (ConsumerRecord<String, ByteBuffer> r : consumer.poll(POLL)) {
+                    for (ConsumerRecord<String, ByteBuffer> r : reader.poll(POLL)) {
                         if (receiver.take(r) && end == 0) {
                             end = System.nanoTime();
                         }
@@ -207,10 +259,10 @@ public final class KafkaPasses implements AutoCloseable {
             Map<String, Long> cpuNanos = cpu.stop();
             long jit = jit0 < 0 ? -1 : jitMillis() - jit0;
             gang.check(kind);
-            boolean read = landed == 0; // else the receiver has not seen a record yet
+            boolean read = landed == null; // else the receiver has not seen a record yet
             long readDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             while (!read) { // untimed read-back of what landed
-                for (ConsumerRecord<String, ByteBuffer> r : consumer.poll(POLL)) {
+                for (ConsumerRecord<String, ByteBuffer> r : reader.poll(POLL)) {
                     read |= receiver.take(r);
                 }
                 if (!read && System.nanoTime() > readDeadline) {
@@ -218,13 +270,11 @@ public final class KafkaPasses implements AutoCloseable {
                             + timeoutMillis + " ms: " + progress.describe());
                 }
             }
-            if (!fromBeginning) {
-                // anything sent twice would most likely come right behind: keep it for the check
-                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LATE_COPIES_MILLIS);
-                while (System.nanoTime() < until) {
-                    for (ConsumerRecord<String, ByteBuffer> r : consumer.poll(POLL)) {
-                        receiver.take(r);
-                    }
+            // anything sent twice would most likely come right behind: keep it for the check
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LATE_COPIES_MILLIS);
+            while (System.nanoTime() < until) {
+                for (ConsumerRecord<String, ByteBuffer> r : reader.poll(POLL)) {
+                    receiver.take(r);
                 }
             }
             return new PassTiming(kind, warmup, bytes(bySender), gang.lastAcked.get() - t0, end - t0, cpuNanos,
@@ -235,15 +285,6 @@ public final class KafkaPasses implements AutoCloseable {
     private static long jitMillis() {
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
-    }
-
-    /** Records the partitions hold beyond {@code startAt}: their end offsets, as the broker acknowledged them. */
-    private long landed(Map<TopicPartition, OffsetSpec> latest, Map<TopicPartition, Long> startAt) throws Exception {
-        long n = 0;
-        for (var e : admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).entrySet()) {
-            n += e.getValue().offset() - startAt.get(e.getKey());
-        }
-        return n;
     }
 
     /** One thread per sender, each sending its records once {@link #go} opens and waiting for their acks. */
@@ -315,6 +356,7 @@ public final class KafkaPasses implements AutoCloseable {
     @Override
     public void close() {
         senders.forEach(KafkaProducer::close);
+        reader.close();
         json.close();
         admin.close();
     }

@@ -1,8 +1,12 @@
 package io.crosstrain.bench.relay;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +15,8 @@ import java.util.Map;
 /**
  * CPU time of this JVM's threads, grouped by who they work for. Broker, relay, senders and receiver share one JVM
  * and the machine's cores, so CPU seconds per pass show where a pass's time goes even when other processes make
- * wall-clock rates noisy. What no Java thread accounts for (GC, JIT) is the process total minus the threads.
+ * wall-clock rates noisy. The JIT compiler and GC threads are read from /proc (Linux); what no thread accounts for
+ * is the process total minus the threads.
  */
 public final class ThreadCpu {
 
@@ -20,13 +25,20 @@ public final class ThreadCpu {
     public static final String RELAY_LISTENERS = "relay listeners";
     public static final String RELAY_PRODUCER = "relay producer";
     public static final String BROKER = "broker+other";
-    public static final String GC_JIT = "gc+jit";
+    /** The JIT compiler threads (read from /proc on Linux). */
+    public static final String JIT = "jit";
+    /** The garbage collector's threads (read from /proc on Linux). */
+    public static final String GC = "gc";
+    /** What no thread above accounts for: the whole JIT and GC where /proc cannot be read, else the rest. */
+    public static final String JVM_OTHER = "jvm other";
     public static final List<String> GROUPS = List.of(SENDERS, RECEIVER, RELAY_LISTENERS, RELAY_PRODUCER, BROKER,
-            GC_JIT);
+            JIT, GC, JVM_OTHER);
+    private static final Path TASKS = Path.of("/proc/self/task");
 
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final Map<Long, Long> startCpu = new HashMap<>();
     private long startProcess;
+    private Map<String, Long> startVm = Map.of();
 
     /** Who a thread works for, by the names Kafka, Spring Kafka and the bench give their threads. */
     static String group(String name) {
@@ -50,6 +62,7 @@ public final class ThreadCpu {
         for (long id : threads.getAllThreadIds()) {
             startCpu.put(id, threads.getThreadCpuTime(id));
         }
+        startVm = vmThreads();
         startProcess = processCpu();
     }
 
@@ -70,9 +83,51 @@ public final class ThreadCpu {
             threadsTotal += used;
             by.merge(group(infos[i].getThreadName()), used, Long::sum);
         }
+        Map<String, Long> vm = vmThreads();
+        long vmTotal = 0;
+        for (String g : List.of(JIT, GC)) {
+            long used = Math.max(0, vm.getOrDefault(g, 0L) - startVm.getOrDefault(g, 0L));
+            by.put(g, used);
+            vmTotal += used;
+        }
         // threads that ended during the pass are lost to the split, not to the total
-        by.put(GC_JIT, Math.max(0, process - threadsTotal));
+        by.put(JVM_OTHER, Math.max(0, process - threadsTotal - vmTotal));
         return by;
+    }
+
+    /**
+     * CPU nanoseconds so far of the JVM's own compiler and collector threads, which Java's thread list leaves out:
+     * by their names in /proc/self/task (Linux), from schedstat's time on the CPU. Empty elsewhere.
+     */
+    static Map<String, Long> vmThreads() {
+        Map<String, Long> by = new HashMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
+            for (Path task : tasks) {
+                try {
+                    String group = vmGroup(Files.readString(task.resolve("comm")).strip());
+                    if (group != null) {
+                        String schedstat = Files.readString(task.resolve("schedstat")).strip();
+                        by.merge(group, Long.parseLong(schedstat.substring(0, schedstat.indexOf(' '))), Long::sum);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended while being read
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Map.of();
+        }
+        return by;
+    }
+
+    /** {@link #JIT} or {@link #GC} for HotSpot's thread names, else null. */
+    static String vmGroup(String name) {
+        if (name.contains("CompilerThre")) {
+            return JIT;
+        }
+        if (name.startsWith("GC Thread") || name.startsWith("G1 ") || name.equals("VM Thread")) {
+            return GC;
+        }
+        return null;
     }
 
     private static long processCpu() {

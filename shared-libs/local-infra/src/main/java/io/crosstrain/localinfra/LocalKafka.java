@@ -1,5 +1,6 @@
 package io.crosstrain.localinfra;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
@@ -19,8 +20,13 @@ public final class LocalKafka implements AutoCloseable {
 
     /** Starts a broker on a free port (the test kit picks its own ports in KRaft mode). */
     public static LocalKafka start() {
+        return start(Map.of());
+    }
+
+    /** As {@link #start()}, with further broker properties (they win over the defaults here). */
+    public static LocalKafka start(Map<String, String> overrides) {
         EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 1);
-        broker.brokerProperties(Map.of(
+        Map<String, String> props = new HashMap<>(Map.of(
                 "auto.create.topics.enable", "true",
                 "group.initial.rebalance.delay.ms", "0",
                 "offsets.topic.replication.factor", "1",
@@ -32,6 +38,8 @@ public final class LocalKafka implements AutoCloseable {
                 // kernel-tuned socket buffers rather than 100 KiB: gradient chunks are 512 KiB
                 "socket.send.buffer.bytes", "-1",
                 "socket.receive.buffer.bytes", "-1"));
+        props.putAll(overrides);
+        broker.brokerProperties(props);
         broker.afterPropertiesSet();
         return new LocalKafka(broker);
     }
