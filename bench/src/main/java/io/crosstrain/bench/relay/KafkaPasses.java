@@ -90,6 +90,9 @@ public final class KafkaPasses implements AutoCloseable {
      * client or a topic (its code is compiled while the passes run).
      */
     private final KafkaConsumer<String, ByteBuffer> reader;
+    /** {@link #RAW_TOPIC}'s partitions: as many as grad-up has. */
+    private final List<TopicPartition> rawPartitions = partitions(RAW_TOPIC,
+            Topics.gradUp(GradientWorkload.DATACENTER));
     private final ThreadCpu cpu = new ThreadCpu();
 
     public KafkaPasses(String bootstrap, int senders, long timeoutMillis) {
@@ -102,8 +105,7 @@ public final class KafkaPasses implements AutoCloseable {
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
         try {
-            admin.createTopics(List.of(new NewTopic(RAW_TOPIC,
-                    partitions(RAW_TOPIC, Topics.gradUp(GradientWorkload.DATACENTER)).size(), (short) 1)))
+            admin.createTopics(List.of(new NewTopic(RAW_TOPIC, rawPartitions.size(), (short) 1)))
                     .all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("could not create " + RAW_TOPIC, e);
@@ -138,8 +140,7 @@ public final class KafkaPasses implements AutoCloseable {
         long bytes = bytes(bySender);
         Set<String> keys = new HashSet<>();
         long[] got = new long[2];
-        List<TopicPartition> tps = partitions(RAW_TOPIC, Topics.gradUp(GradientWorkload.DATACENTER));
-        PassTiming t = pass(PassTiming.RAW, warmup, RAW_TOPIC, bySender, tps, null, total, r -> {
+        PassTiming t = pass(PassTiming.RAW, warmup, RAW_TOPIC, bySender, rawPartitions, null, total, r -> {
             // as every reader of chunk traffic (worker, relay): the chunk's own CRC32C stands in for Kafka's check
             TensorCodec.view(r.value());
             keys.add(r.key());
@@ -151,7 +152,7 @@ public final class KafkaPasses implements AutoCloseable {
             throw new IllegalStateException("raw pass read " + got[0] + " records (" + keys.size()
                     + " distinct), " + got[1] + " bytes; sent " + total + " records, " + bytes + " bytes");
         }
-        dropRecords(tps);
+        dropRecords(rawPartitions);
         return t;
     }
 

@@ -485,7 +485,7 @@ public final class RoundAggregator<R> {
             sink.wanReceived(meta.sender(), size);
         }
         if (slot.complete()) {
-            slot.output = finish(plan.plan, meta, chunk, slot);
+            slot.output = finish(plan, meta, chunk, slot);
             // the sum lives on in the encoded record only: its array serves the next slot
             sums.give(slot.acc);
             slot.acc = null;
@@ -555,17 +555,18 @@ public final class RoundAggregator<R> {
         sink.buffered(key, origin);
     }
 
-    private Output finish(Plan plan, ChunkMeta meta, ChunkView chunk, Slot slot) {
+    private Output finish(JobPlan jobPlan, ChunkMeta meta, ChunkView chunk, Slot slot) {
+        Plan plan = jobPlan.plan;
         float[] sum = slot.acc;
         long weight = slot.weight;
         if (weight > Integer.MAX_VALUE) {
             throw new IllegalStateException("sample count " + weight + " overflows");
         }
-        boolean sole = List.of(datacenter).equals(plan.datacenters());
         // The cross-DC average goes down. So does a datacenter's own average when nothing of the round crosses the
         // WAN: a DiLoCo inner round, and every round but an outer one of a plan with this datacenter alone, where the
         // cross-DC stage would sum one FP32 partial and divide it by the same samples, to the same bits.
-        boolean down = stage == Stage.CROSS_DC || !Rounds.isOuter(meta.round()) && (plan.diloco() || sole);
+        boolean down = stage == Stage.CROSS_DC
+                || !Rounds.isOuter(meta.round()) && (plan.diloco() || jobPlan.soleDatacenter);
         if (!down) {
             ChunkMeta out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), datacenter, (int) weight,
                     meta.codec());
@@ -573,7 +574,7 @@ public final class RoundAggregator<R> {
             byte[] record = (Rounds.isOuter(meta.round()) ? wanEncoder : WanEncoder.FP32).encode(plan, out, chunk,
                     sum);
             return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, 0, slot.readyAtMs, false,
-                    sole, slot.stop);
+                    jobPlan.soleDatacenter, slot.stop);
         }
         // a round without samples has nothing to average: its (zero) sum goes out as is
         if (weight > 0) {
@@ -643,11 +644,14 @@ public final class RoundAggregator<R> {
         final List<String> contributors;
         final Map<String, Integer> positions = new HashMap<>();
         final boolean participating;
+        /** This datacenter is the plan's only one: nobody on the WAN takes part. */
+        final boolean soleDatacenter;
 
         JobPlan(Plan plan) {
             this.plan = plan;
             version = plan.planVersion();
             startStep = plan.startStep();
+            soleDatacenter = List.of(datacenter).equals(plan.datacenters());
             if (stage == Stage.INTRA_DC) {
                 List<PlanDevice> devices = plan.devices() == null ? List.of() : plan.devices();
                 // one contribution per node: each gpu-worker reduces its own devices first (see NodeReducer)
