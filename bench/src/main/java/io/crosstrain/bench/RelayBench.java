@@ -41,24 +41,26 @@ import tools.jackson.databind.json.JsonMapper;
         description = "gradient relay aggregation throughput vs raw Kafka on the same broker")
 public final class RelayBench implements Callable<Integer> {
 
-    @Option(names = "--senders", defaultValue = "4", description = "node senders (one producer each)")
+    @Option(names = "--senders", defaultValue = "8", description = "node senders (one producer each): the relay's "
+            + "fan-in. It sends one average per chunk for all of them, so the broker stores 1/senders more bytes")
     int senders;
 
     @Option(names = "--chunks", defaultValue = "8", description = "512 KiB chunks per sender per round")
     int chunks;
 
-    @Option(names = "--rounds", defaultValue = "32", description = "rounds per counted pass")
+    @Option(names = "--rounds", defaultValue = "16", description = "rounds per counted pass")
     int rounds;
 
-    @Option(names = "--warmup-rounds", defaultValue = "32", description = "rounds of each uncounted warm-up pair")
+    @Option(names = "--warmup-rounds", defaultValue = "16", description = "rounds of each uncounted warm-up pair")
     int warmupRounds;
 
-    @Option(names = "--warmup-pairs", defaultValue = "6", description = "uncounted raw + relay pairs first: "
-            + "broker, clients and relay share this JVM, and code that runs once per 512 KiB record needs thousands "
-            + "of records before the JIT compiles it")
+    @Option(names = "--warmup-pairs", defaultValue = "20", description = "uncounted raw + relay pairs first: "
+            + "broker, clients and relay share this JVM, and code that runs once per 512 KiB record or once per "
+            + "round needs thousands of calls before the JIT compiles it; with fewer pairs the JIT still takes a "
+            + "tenth or more of the CPU in counted passes")
     int warmupPairs;
 
-    @Option(names = "--repeats", defaultValue = "7", description = "counted passes of each kind, alternating")
+    @Option(names = "--repeats", defaultValue = "9", description = "counted passes of each kind, alternating")
     int repeats;
 
     @Option(names = "--timeout-ms", defaultValue = "120000", description = "longest a single pass may take")

@@ -117,6 +117,19 @@ public final class RelayReport {
                 : "grad-down holds the last average (read back and checked after the clock stopped)";
     }
 
+    /** One line for the uncounted passes of a kind: their rates, and the JIT time of the first and the last. */
+    static String warmupLine(List<PassTiming> warm, String kind) {
+        List<PassTiming> ps = warm.stream().filter(p -> p.kind().equals(kind)).toList();
+        if (ps.isEmpty()) {
+            return String.format(Locale.ROOT, "  %-8s %-6s none", "warm-up", kind);
+        }
+        double[] mbps = ps.stream().mapToDouble(PassTiming::mbps).toArray();
+        String range = String.format(Locale.ROOT, "%.1f-%.1f", Arrays.stream(mbps).min().orElseThrow(),
+                Arrays.stream(mbps).max().orElseThrow());
+        return String.format(Locale.ROOT, "  %-8s %-6s %14s   (%d passes; JIT ms in the first %d, in the last %d)",
+                "warm-up", kind, range, ps.size(), ps.get(0).jitMillis(), ps.get(ps.size() - 1).jitMillis());
+    }
+
     public List<String> table() {
         List<String> out = new ArrayList<>();
         out.add("gradient relay vs raw Kafka, same broker, same run (measured on this machine; pacing off)");
@@ -126,12 +139,22 @@ public final class RelayReport {
                 shape.senders() * shape.chunksPerSender() * shape.rounds(), shape.bytesPerPass() / 1e6,
                 shape.warmupPairs(), shape.warmupRounds()));
         out.add("  acks=all, idempotent producers (one per sender), one partition per topic; MB = 10^6 bytes");
+        out.add(String.format(Locale.ROOT, "  the relay sends one FP32 average per chunk down: 1/%d of the grad-up bytes, "
+                + "which the broker stores as well", shape.senders()));
         out.add("  clock stops: raw when " + RAW_CLOCK + "; relay when " + relayClock());
         out.add(String.format(Locale.ROOT, "  %-8s %-6s %14s %14s %10s %8s", "pass", "kind", "end-to-end MB/s",
                 "acked MB/s", "seconds", "JIT ms"));
+        List<PassTiming> warm = passes.stream().filter(PassTiming::warmup).toList();
+        if (!warm.isEmpty()) {
+            out.add(warmupLine(warm, PassTiming.RAW));
+            out.add(warmupLine(warm, PassTiming.RELAY));
+        }
         int n = 0;
         for (PassTiming p : passes) {
-            String label = p.warmup() ? "warm-up" : String.valueOf(p.kind().equals(PassTiming.RAW) ? ++n : n);
+            if (p.warmup()) {
+                continue;
+            }
+            String label = String.valueOf(p.kind().equals(PassTiming.RAW) ? ++n : n);
             out.add(String.format(Locale.ROOT, "  %-8s %-6s %14.1f %14.1f %10.2f %8d", label, p.kind(), p.mbps(),
                     p.sentMbps(), p.totalNanos() / 1e9, p.jitMillis()));
         }

@@ -58,6 +58,25 @@ class RelayReportTest {
     }
 
     @Test
+    void warmUpPassesShowAsOneLinePerKindWithTheirRangeAndJitTrend() {
+        RelayReport report = new RelayReport(SHAPE, List.of(
+                new PassTiming(PassTiming.RAW, true, 100_000_000L, 1, 1_000_000_000L, Map.of(), 900),
+                pass(PassTiming.RELAY, true, 2.0),
+                new PassTiming(PassTiming.RAW, true, 100_000_000L, 1, 500_000_000L, Map.of(), 30),
+                pass(PassTiming.RELAY, true, 2.0),
+                pass(PassTiming.RAW, false, 1.0), pass(PassTiming.RELAY, false, 1.25)));
+
+        List<String> table = report.table();
+
+        assertThat(table).filteredOn(line -> line.startsWith("  warm-up")).hasSize(2);
+        assertThat(table).anySatisfy(line -> assertThat(line).contains("warm-up").contains("raw")
+                .contains("100.0-200.0").contains("2 passes; JIT ms in the first 900, in the last 30"));
+        // counted passes keep a row each; the warm-up passes do not
+        assertThat(table).filteredOn(line -> line.matches("\\s+1\\s+(raw|relay)\\s.*")).hasSize(2);
+        assertThat(table).anySatisfy(line -> assertThat(line).contains("1/4 of the grad-up bytes"));
+    }
+
+    @Test
     void medianOfAnEvenCountIsTheMeanOfTheMiddleTwo() {
         assertThat(RelayReport.median(new double[] {4, 1, 3, 2})).isEqualTo(2.5);
         assertThat(RelayReport.median(new double[] {5, 1, 3})).isEqualTo(3);
