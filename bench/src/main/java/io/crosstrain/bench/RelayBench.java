@@ -80,7 +80,6 @@ public final class RelayBench implements Callable<Integer> {
     Path out;
 
     private final JsonMapper mapper = JsonMapper.builder().build();
-    private int donePasses;
 
     @Override
     public Integer call() throws Exception {
@@ -94,7 +93,7 @@ public final class RelayBench implements Callable<Integer> {
         List<PassTiming> timings = new ArrayList<>();
         int totalPasses = 2 * ((warmupRounds > 0 ? warmupPairs : 0) + repeats);
         Runnable passDone = () -> System.err.printf(Locale.ROOT, "relay bench [%4.0fs] %d of %d passes done%n",
-                (System.nanoTime() - started) / 1e9, ++donePasses, totalPasses);
+                (System.nanoTime() - started) / 1e9, timings.size(), totalPasses);
         try (LocalKafka kafka = LocalKafka.start(KafkaPasses.BROKER);
              InProcessRelay relay = InProcessRelay.start(kafka.bootstrapServers(), GradientWorkload.DATACENTER,
                      relayArgs);

@@ -18,7 +18,6 @@ import java.util.function.LongSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,6 +26,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.requests.DeleteRecordsRequest;
 import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -66,6 +66,8 @@ public final class KafkaPasses implements AutoCloseable {
 
     /** The raw passes' topic, with grad-up's partition count; every raw pass reads from where the last one ended. */
     static final String RAW_TOPIC = "bench.raw";
+    private static final String UP_TOPIC = Topics.gradUp(GradientWorkload.DATACENTER);
+    private static final String DOWN_TOPIC = Topics.gradDown(GradientWorkload.DATACENTER);
 
     /**
      * Broker settings that let a pass's log go once the pass is over: 128 MiB segments, retention checked every
@@ -91,8 +93,9 @@ public final class KafkaPasses implements AutoCloseable {
      */
     private final KafkaConsumer<String, ByteBuffer> reader;
     /** {@link #RAW_TOPIC}'s partitions: as many as grad-up has. */
-    private final List<TopicPartition> rawPartitions = partitions(RAW_TOPIC,
-            Topics.gradUp(GradientWorkload.DATACENTER));
+    private final List<TopicPartition> rawPartitions = partitions(RAW_TOPIC, UP_TOPIC);
+    private final List<TopicPartition> upPartitions = partitions(UP_TOPIC, UP_TOPIC);
+    private final List<TopicPartition> downPartitions = partitions(DOWN_TOPIC, DOWN_TOPIC);
     private final ThreadCpu cpu = new ThreadCpu();
 
     public KafkaPasses(String bootstrap, int senders, long timeoutMillis) {
@@ -164,17 +167,15 @@ public final class KafkaPasses implements AutoCloseable {
      */
     public PassTiming relay(List<List<Up>> bySender, DownCheck check, LongSupplier delivered, boolean warmup,
                             boolean timedReadback) throws Exception {
-        String up = Topics.gradUp(GradientWorkload.DATACENTER);
-        String downTopic = Topics.gradDown(GradientWorkload.DATACENTER);
-        List<TopicPartition> down = partitions(downTopic, downTopic);
         long before = delivered.getAsLong();
         LongSupplier landed = timedReadback ? null : () -> delivered.getAsLong() - before;
-        PassTiming t = pass(PassTiming.RELAY, warmup, up, bySender, down, landed, check.expectedRecords(),
+        PassTiming t = pass(PassTiming.RELAY, warmup, UP_TOPIC, bySender, downPartitions, landed,
+                check.expectedRecords(),
                 r -> check.offer(r.key(), Utils.toArray(r.value())),
                 () -> check.receivedRecords() + " records read, " + (delivered.getAsLong() - before)
                         + " acknowledged to the relay, " + check.expectedRecords() + " chunks expected");
-        List<TopicPartition> both = new ArrayList<>(down);
-        both.addAll(partitions(up, up));
+        List<TopicPartition> both = new ArrayList<>(downPartitions);
+        both.addAll(upPartitions);
         dropRecords(both);
         return t;
     }
@@ -188,13 +189,13 @@ public final class KafkaPasses implements AutoCloseable {
         return tps;
     }
 
-    /** Everything on these partitions was read: the broker may delete it (see {@link #BROKER}). */
+    /**
+     * Everything on these partitions was read: the broker may delete it (see {@link #BROKER}). Up to each
+     * partition's high watermark, which the broker resolves itself (no offsets round trip first).
+     */
     private void dropRecords(List<TopicPartition> tps) throws Exception {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        tps.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
         Map<TopicPartition, RecordsToDelete> upToEnd = new HashMap<>();
-        admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS)
-                .forEach((tp, end) -> upToEnd.put(tp, RecordsToDelete.beforeOffset(end.offset())));
+        tps.forEach(tp -> upToEnd.put(tp, RecordsToDelete.beforeOffset(DeleteRecordsRequest.HIGH_WATERMARK)));
         admin.deleteRecords(upToEnd).all().get(30, TimeUnit.SECONDS);
     }
 

@@ -117,12 +117,12 @@ public final class RelayReport {
                 : "grad-down holds the last average (read back and checked after the clock stopped)";
     }
 
-    /** One line for the uncounted passes of a kind: their rates, and the JIT time of the first and the last. */
-    static String warmupLine(List<PassTiming> warm, String kind) {
+    /**
+     * One line for the uncounted passes of a kind (warm-up passes come in pairs, so there is one of each kind at
+     * least): their rates, and the JIT time of the first and the last.
+     */
+    private static String warmupLine(List<PassTiming> warm, String kind) {
         List<PassTiming> ps = warm.stream().filter(p -> p.kind().equals(kind)).toList();
-        if (ps.isEmpty()) {
-            return String.format(Locale.ROOT, "  %-8s %-6s none", "warm-up", kind);
-        }
         double[] mbps = ps.stream().mapToDouble(PassTiming::mbps).toArray();
         String range = String.format(Locale.ROOT, "%.1f-%.1f", Arrays.stream(mbps).min().orElseThrow(),
                 Arrays.stream(mbps).max().orElseThrow());
