@@ -384,11 +384,14 @@
       const measured = speeds.length ? speeds.map(([model, s]) => {
         const f = flopsPerSample(model);
         const achieved = f === null ? null : s * f / 1e12;
+        // an emulated device runs at the speed it is paced to: the cost model's figure for its chip, not a reading
+        const paced = d.mode === EMULATED;
         return h('div', { class: 'speed', testid: 'measured-speed' },
-          h('div', {}, `${num(s, 1)} samples/s on ${model}`, ' ', modeTag(d.mode)),
+          h('div', {}, `${num(s, 1)} samples/s ${paced ? 'paced' : 'measured'} on ${model}`, ' ', modeTag(d.mode)),
           achieved !== null && peak ? h('div', { class: 'muted small' }, `= ${num(achieved, 1)} of `
-            + `${num(peak, 0)} TFLOP/s, ${num(achieved / peak * 100, 1)} % of the catalogue peak`) : null);
-      }) : h('span', { class: 'muted' }, 'not measured yet');
+            + `${num(peak, 0)} TFLOP/s, ${num(achieved / peak * 100, 1)} % of the catalogue peak`
+            + (paced ? ' (the cost model\'s assumption, by construction of the pacing)' : '')) : null);
+      }) : h('span', { class: 'muted' }, 'not run yet');
       return h('tr', { id: `device-${d.id}`, testid: 'device-row', 'data-status': d.status },
         h('td', {}, d.id), h('td', {}, d.nodeId || ''),
         h('td', {}, h('span', { class: `health health-${d.status}`, testid: 'device-health' }, d.status)),
@@ -402,7 +405,7 @@
           + `${num(spec.memBandwidthTBps, 2)} TB/s` : 'not in the catalogue')),
       h('table', { class: 'devices' },
         h('thead', {}, h('tr', {}, ['Device', 'Node', 'Health', 'Last heartbeat', 'Memory GB',
-          'Measured speed vs catalogue'].map(t => h('th', {}, t)))),
+          'Speed (paced when emulated) vs catalogue'].map(t => h('th', {}, t)))),
         h('tbody', {}, rows)));
   }
 
@@ -572,8 +575,11 @@
       const devices = (r.devices || []).slice().sort((a, b) => a.id.localeCompare(b.id));
       CtCharts.bars(el.throughputChart, devices.map(d => ({ label: `${d.id} (${d.chip})`, value: d.samplesPerSec,
         cls: `dc-${d.datacenter}` })), { unit: 'samples/s', barTestId: 'throughput-bar' });
-      el.throughputCaption.replaceChildren(`Each device's measured speed (Σ batch ÷ Σ busy time over the `
-        + `measurement window), batch per step in the plan table`, ' ', modeTag(mode));
+      el.throughputCaption.replaceChildren(mode === EMULATED
+        ? `Each device's paced speed: its emulated chip's speed as the pacing sets it (Σ batch ÷ Σ busy time over `
+          + `the measurement window, the busy time paced to the chip); batch per step in the plan table`
+        : `Each device's measured speed (Σ batch ÷ Σ busy time over the measurement window), batch per step in `
+          + `the plan table`, ' ', modeTag(mode));
       CtCharts.bars(el.busyChart, devices.map(d => ({ label: d.id, value: Number.isFinite(d.busyFraction)
         ? d.busyFraction * 100 : null, cls: `dc-${d.datacenter}` })), { unit: '% busy', max: 100,
         barTestId: 'busy-bar' });
@@ -583,11 +589,13 @@
       const row = (label, value, testid) => h('tr', { testid },
         h('th', {}, label), h('td', { class: 'num', id: testid }, value), h('td', {}, modeTag(mode)));
       el.efficiency.replaceChildren(h('table', { class: 'figures' }, h('tbody', {},
-        row('η (achieved ÷ ideal samples/s)', num(e.eta), 'eta'),
+        row(mode === EMULATED ? 'η: sync and imbalance losses against the emulated chips (achieved ÷ Σ paced '
+          + 'speeds)' : 'η (achieved ÷ Σ measured solo speeds)', num(e.eta), 'eta'),
         row(`equal-split η (${e.equalSplitEtaSource || 'n/a'})`, num(e.equalSplitEta), 'equal-split-eta'),
         row('predicted η (planner)', num(e.predictedEta), 'predicted-eta'),
         row('achieved samples/s', num(e.achievedSamplesPerSec, 1), 'achieved-samples'),
-        row('ideal samples/s', num(e.idealSamplesPerSec, 1), 'ideal-samples'),
+        row(mode === EMULATED ? 'ideal samples/s (Σ paced device speeds)' : 'ideal samples/s',
+          num(e.idealSamplesPerSec, 1), 'ideal-samples'),
         row('communication fraction', num(e.communicationFraction), 'comm-fraction'),
         row('WAN bytes received', bytes(w.bytes), 'wan-bytes'),
         row('sync-DP fp32 would have sent', bytes(w.syncDpBytes), 'wan-syncdp-bytes'),

@@ -19,7 +19,10 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 import tools.jackson.databind.JsonNode;
 
-/** The report's picture: loss per step, and each device's measured throughput next to its busy fraction. */
+/**
+ * The report's picture: loss per step, and each device's throughput (paced, when emulated) next to its busy
+ * fraction.
+ */
 final class ReportPlot {
 
     private ReportPlot() {
@@ -41,9 +44,12 @@ final class ReportPlot {
             speed.addValue(d.path("samplesPerSec").asDouble(), d.path("chip").asString(), d.path("id").asString());
         }
         JsonNode eff = report.path("efficiency");
-        String title = String.format(Locale.ROOT, "Per-device samples/s (%s)  eta %.3f vs equal split %.3f", mode,
-                eff.path("eta").asDouble(), eff.path("equalSplitEta").asDouble());
-        JFreeChart speedChart = ChartFactory.createBarChart(title, "device", "samples/s", speed,
+        boolean emulated = "emulated".equals(mode);
+        String title = String.format(Locale.ROOT, "Per-device %s samples/s (%s)  eta %.3f vs equal split %.3f",
+                emulated ? "paced" : "measured", mode, eff.path("eta").asDouble(),
+                eff.path("equalSplitEta").asDouble());
+        JFreeChart speedChart = ChartFactory.createBarChart(title, "device",
+                emulated ? "paced samples/s (emulated chip)" : "samples/s", speed,
                 PlotOrientation.VERTICAL, true, false, false);
         speedChart.getCategoryPlot().getDomainAxis().setCategoryLabelPositions(
                 org.jfree.chart.axis.CategoryLabelPositions.UP_45);

@@ -17,8 +17,10 @@ final class Summary {
         String mode = r.path("mode").asString();
         out.println();
         out.println("Result (" + mode + ")");
+        boolean emulated = "emulated".equals(mode);
+        // under emulation a device runs at the speed it is paced to: say so in the column
         out.println(String.format(Locale.ROOT, "  %-14s %-6s %-12s %6s %12s %8s", "device", "dc", "chip", "batch",
-                "samples/s", "busy"));
+                emulated ? "paced smp/s" : "samples/s", "busy"));
         for (JsonNode d : r.path("devices")) {
             out.println(String.format(Locale.ROOT, "  %-14s %-6s %-12s %6d %12.1f %7.1f%%", d.path("id").asString(),
                     d.path("datacenter").asString(), d.path("chip").asString(), d.path("batch").asInt(),
@@ -27,6 +29,9 @@ final class Summary {
         out.println(String.format(Locale.ROOT, "  efficiency eta          %.3f  (achieved %.1f of %.1f samples/s, %s)",
                 eff.path("eta").asDouble(), eff.path("achievedSamplesPerSec").asDouble(),
                 eff.path("idealSamplesPerSec").asDouble(), mode));
+        if (eff.path("etaMeasures").isString()) {
+            out.println("    eta measures          " + eff.path("etaMeasures").asString());
+        }
         out.println(String.format(Locale.ROOT, "  equal-split eta         %.3f  (%s, job %s)",
                 eff.path("equalSplitEta").asDouble(), eff.path("equalSplitEtaSource").asString(),
                 eff.path("equalSplitJobId").asString("-")));

@@ -235,7 +235,7 @@ class JobApiIntegrationTest {
 
         JsonNode job = awaitState(id, "FAILED");
         assertThat(job.path("reason").asString())
-                .isEqualTo("replicas diverged at step 1: dev-a=aaaaaaaaaaaa dev-b=bbbbbbbbbbbb");
+                .isEqualTo("replicas diverged at step 1 (plan v1): dev-a=aaaaaaaaaaaa dev-b=bbbbbbbbbbbb");
         awaitEvent(e -> e.jobId().equals(id) && e.state() == JobState.FAILED
                 && e.reason().startsWith("replicas diverged at step 1"));
 
@@ -252,6 +252,26 @@ class JobApiIntegrationTest {
         assertThat(jdbc.sql("select count(*) from job_api.step_metrics where job_id = :id").param("id", id)
                 .query(Long.class).single()).isEqualTo(2);
         assertThat(get("/api/v1/jobs/" + id).path("state").asString()).isEqualTo("FAILED");
+    }
+
+    @Test
+    void aHashOfAnOlderPlanVersionThatArrivesAfterTheReplanIsComparedWithinThatVersion() {
+        UUID id = submitted("late-hash-test");
+        Plan v1 = Fixtures.plan(id, Plan.EMULATED, 50.0);
+        publish(Topics.PLANS, id, json.writeValueAsString(v1));
+        publish(Topics.STEP_METRICS, id, json.writeValueAsString(
+                Fixtures.metric(id, "dev-a", 1, 6, 4.0, 100, 10, 200, 0, 200, 0, "aaaaaaaaaaaaaaaaaaaa", false)));
+        awaitState(id, "RUNNING");
+        Plan v2 = v1.next(List.of("bj"), List.of(new PlanDevice("dev-a", "node-a", "bj", "A100-80G", 0, 8, 1, 300.0,
+                0.027)), v1.predicted(), 2, "lost [dev-b]", true);
+        publish(Topics.PLANS, id, json.writeValueAsString(v2));
+        awaitState(id, "RECOVERING");
+
+        // dev-b's report of step 1 under v1 comes in late, and its weights differ from dev-a's
+        publish(Topics.STEP_METRICS, id, json.writeValueAsString(
+                Fixtures.metric(id, "dev-b", 1, 2, 2.0, 100, 10, 200, 0, 200, 0, "bbbbbbbbbbbbbbbbbbbb", false)));
+        assertThat(awaitState(id, "FAILED").path("reason").asString())
+                .isEqualTo("replicas diverged at step 1 (plan v1): dev-a=aaaaaaaaaaaa dev-b=bbbbbbbbbbbb");
     }
 
     @Test

@@ -3,16 +3,17 @@ package io.crosstrain.planner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.crosstrain.testsupport.RandomCases;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
  * Properties of the allocator, checked against a brute-force search over every integer split. Each property runs
- * on 2,000 random cases (1–5 devices, speeds 0.1–10, caps 0–12, G 1–30) from a fixed seed, so a failure names a
- * reproducible case. Half of the speeds come from a few "round" values so that breakpoints k/s_i often coincide
- * and their products round badly in binary floating point.
+ * on 2,000 random cases (1–5 devices, speeds 0.1–10, caps 0–12, G 1–30) drawn by {@link RandomCases}, so a
+ * failure names a reproducible case. Half of the speeds come from a few "round" values so that breakpoints k/s_i
+ * often coincide and their products round badly in binary floating point.
  */
 class BatchAllocatorProperties {
 
@@ -29,7 +30,7 @@ class BatchAllocatorProperties {
 
     @Test
     void balancedIsTheExactOptimumWithoutAccumulation() {
-        forAll(1, c -> {
+        RandomCases.check(List.of(), CASES, BatchAllocatorProperties::randomCase, c -> {
             Allocation a = BatchAllocator.balanced(c.speeds(), c.caps(), c.globalBatch(), false);
             int capSum = Arrays.stream(c.caps()).sum();
 
@@ -52,7 +53,7 @@ class BatchAllocatorProperties {
 
     @Test
     void balancedIsTheExactOptimumWithAccumulation() {
-        forAll(2, c -> {
+        RandomCases.check(List.of(), CASES, BatchAllocatorProperties::randomCase, c -> {
             Allocation a = BatchAllocator.balanced(c.speeds(), c.caps(), c.globalBatch(), true);
 
             assertThat(a.feasible()).isEqualTo(Arrays.stream(c.caps()).anyMatch(cap -> cap > 0));
@@ -73,7 +74,7 @@ class BatchAllocatorProperties {
 
     @Test
     void equalSplitHandsOutGEvenlyRemainderFirst() {
-        forAll(3, c -> {
+        RandomCases.check(List.of(), CASES, BatchAllocatorProperties::randomCase, c -> {
             Allocation a = BatchAllocator.equalSplit(c.speeds(), c.caps(), c.globalBatch(), c.accumulate());
             int n = c.speeds().length;
             int[] expected = new int[n];
@@ -93,7 +94,7 @@ class BatchAllocatorProperties {
 
     @Test
     void etaIsAtMostOneAndBalancedBeatsEqualSplit() {
-        forAll(4, c -> {
+        RandomCases.check(List.of(), CASES, BatchAllocatorProperties::randomCase, c -> {
             Allocation balanced = BatchAllocator.balanced(c.speeds(), c.caps(), c.globalBatch(), c.accumulate());
             Allocation equal = BatchAllocator.equalSplit(c.speeds(), c.caps(), c.globalBatch(), c.accumulate());
             if (equal.feasible()) {
@@ -116,7 +117,7 @@ class BatchAllocatorProperties {
     void theHarnessCanFail() {
         // guard against a vacuous harness: a wrong "optimum" (equal split) must be caught on some generated case
         int[] caught = {0};
-        forAll(5, c -> {
+        RandomCases.check(List.of(), CASES, BatchAllocatorProperties::randomCase, c -> {
             int[] limit = limits(c.caps(), c.globalBatch(), true);
             Allocation equal = BatchAllocator.equalSplit(c.speeds(), c.caps(), c.globalBatch(), true);
             if (equal.feasible()
@@ -125,18 +126,6 @@ class BatchAllocatorProperties {
             }
         });
         assertThat(caught[0]).isGreaterThan(CASES / 10);
-    }
-
-    private static void forAll(long seed, Consumer<Case> property) {
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int k = 0; k < CASES; k++) {
-            Case c = randomCase(random);
-            try {
-                property.accept(c);
-            } catch (AssertionError e) {
-                throw new AssertionError("case " + k + " of seed " + seed + " fails: " + c + "\n" + e.getMessage(), e);
-            }
-        }
     }
 
     private static Case randomCase(SplittableRandom random) {

@@ -94,6 +94,11 @@ public final class DeviceTrainer implements AutoCloseable {
     private final FloatBuffer[] importViews;
     private boolean closed;
 
+    /** The device this replica's tensors live on and its math runs on. */
+    public Device device() {
+        return manager.getDevice();
+    }
+
     /** A replica with the default weight decay and warm-up. */
     public DeviceTrainer(ModelSpec spec, int vocab, long seed, double learningRate) {
         this(spec, vocab, seed, learningRate, DEFAULT_WEIGHT_DECAY, DEFAULT_WARMUP_STEPS);
@@ -121,7 +126,7 @@ public final class DeviceTrainer implements AutoCloseable {
         this.spec = spec;
         this.vocab = vocab;
         this.engine = Engine.getEngine("PyTorch");
-        this.manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        this.manager = NDManager.newBaseManager(ExecutionMode.COMPUTE_DEVICE, "PyTorch");
         this.model = new TinyTransformer(manager, spec, vocab, seed);
         float peak = (float) learningRate;
         float ramp = Math.max(1, warmupSteps);

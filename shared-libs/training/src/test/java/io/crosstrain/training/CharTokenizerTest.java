@@ -3,30 +3,40 @@ package io.crosstrain.training;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.crosstrain.testsupport.RandomCases;
 import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class CharTokenizerTest {
 
+    /** Code point ranges of the random text: ASCII, Latin-1, CJK, supplementary (emoji) and the newline. */
+    private static final int[][] RANGES = {{0x20, 0x7E}, {0xA0, 0xFF}, {0x4E00, 0x4E40}, {0x1F600, 0x1F640},
+            {0x0A, 0x0A}};
+
+    /** 1–200 code points, each from a uniformly chosen range. */
+    private static String randomText(SplittableRandom r) {
+        StringBuilder sb = new StringBuilder();
+        int length = RandomCases.between(r, 1, 200);
+        for (int i = 0; i < length; i++) {
+            int[] range = RANGES[r.nextInt(RANGES.length)];
+            sb.appendCodePoint(RandomCases.between(r, range[0], range[1]));
+        }
+        return sb.toString();
+    }
+
     @Test
     void encodeThenDecodeIsIdentityForRandomText() {
         // seeded property check: 300 random strings mixing ASCII, Latin-1, CJK and supplementary code points
-        int[][] ranges = {{0x20, 0x7E}, {0xA0, 0xFF}, {0x4E00, 0x4E40}, {0x1F600, 0x1F640}, {0x0A, 0x0A}};
-        Rng rng = new Rng(2024);
-        for (int trial = 0; trial < 300; trial++) {
-            StringBuilder sb = new StringBuilder();
-            int length = 1 + rng.nextInt(200);
-            for (int i = 0; i < length; i++) {
-                int[] range = ranges[rng.nextInt(ranges.length)];
-                sb.appendCodePoint(range[0] + rng.nextInt(range[1] - range[0] + 1));
-            }
-            String text = sb.toString();
-            CharTokenizer tok = CharTokenizer.fromText(text);
-            int[] tokens = tok.encode(text);
-            assertThat(tokens).hasSize(text.codePointCount(0, text.length()));
-            assertThat(Arrays.stream(tokens).allMatch(t -> t >= 0 && t < tok.vocabSize())).isTrue();
-            assertThat(tok.decode(tokens)).as("trial %d", trial).isEqualTo(text);
-        }
+        RandomCases.check(List.of("\n", "\u007E\u00A0", new String(Character.toChars(0x1F640)) + "\u4E00 "), 300,
+                CharTokenizerTest::randomText, text -> {
+                    CharTokenizer tok = CharTokenizer.fromText(text);
+                    int[] tokens = tok.encode(text);
+                    assertThat(tokens).hasSize(text.codePointCount(0, text.length()));
+                    assertThat(Arrays.stream(tokens).allMatch(t -> t >= 0 && t < tok.vocabSize())).isTrue();
+                    assertThat(tok.decode(tokens)).isEqualTo(text);
+                });
     }
 
     @Test

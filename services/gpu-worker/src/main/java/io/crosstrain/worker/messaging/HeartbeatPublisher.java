@@ -11,10 +11,10 @@ import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
-import ai.djl.engine.Engine;
 import io.crosstrain.contracts.Heartbeat;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.Topics;
+import io.crosstrain.training.ExecutionMode;
 import io.crosstrain.worker.config.WorkerProperties;
 import io.crosstrain.worker.domain.Calibration;
 import tools.jackson.databind.json.JsonMapper;
@@ -49,7 +49,8 @@ class HeartbeatPublisher {
     @EventListener(ApplicationReadyEvent.class)
     void calibrate() {
         Thread t = new Thread(() -> {
-            mode = Engine.getInstance().getGpuCount() > 0 ? Plan.MEASURED : Plan.EMULATED;
+            // the device the trainers compute on, not whether the host has a GPU
+            mode = ExecutionMode.current();
             for (int i = 0; i < CALIBRATIONS; i++) {
                 Calibration c = Calibration.measure();
                 Calibration best = calibration.accumulateAndGet(c,

@@ -476,8 +476,9 @@ public final class RoundAggregator<R> {
         }
         long arrival = readyAtMs;
         if (foreign && readyAtMs > 0) {
-            // the emulated WAN: the partial reaches this datacenter a link transfer after it was ready
-            arrival = readyAtMs + wanDelay.millis(plan.plan, meta.sender(), datacenter, size);
+            // the emulated WAN: a partial's chunks cross the link one after another, so chunk i arrives once the
+            // link has carried chunks 0..i, a latency plus their bytes over the bandwidth after it was ready
+            arrival = readyAtMs + wanDelay.millis(plan.plan, meta.sender(), datacenter, bytesThrough(chunk, size));
         }
         slot.add(position, chunk, meta.sampleCount(), foreign ? size : 0, origin, arrival);
         slot.stop |= stop;
@@ -491,6 +492,17 @@ public final class RoundAggregator<R> {
             slot.acc = null;
             emit(id, slot);
         }
+    }
+
+    /**
+     * Bytes of a partial's records from its first chunk through {@code chunk}: chunks before it are full (they
+     * cover {@code elementOffset} elements) and each record adds the same header and CRC as this one.
+     */
+    static long bytesThrough(ChunkView chunk, int recordBytes) {
+        Codec codec = chunk.meta().codec();
+        long overhead = recordBytes - codec.payloadBytes(chunk.elementCount());
+        return codec.payloadBytes(chunk.elementOffset() + chunk.elementCount())
+                + (chunk.chunkIndex() + 1L) * overhead;
     }
 
     private void emit(SlotId id, Slot slot) {

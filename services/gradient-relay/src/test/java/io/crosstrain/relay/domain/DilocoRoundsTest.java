@@ -122,6 +122,34 @@ class DilocoRoundsTest {
     }
 
     @Test
+    void aPartialOfSeveralChunksArrivesChunkByChunkAsTheLinkCarriesIt() {
+        Recorder crossSink = new Recorder();
+        RoundAggregator<String> cross = new RoundAggregator<>(Stage.CROSS_DC, "a", new Settings(1000, 1 << 26),
+                crossSink).wanDelay((p, from, to, bytes) -> p.link(from, to)
+                        .map(l -> Math.round(l.transferSeconds(bytes) / p.timeScale() * 1000)).orElse(0L))
+                .lateness(RoundAggregator.LatenessJudge.NEVER, () -> 1_000L);
+        cross.onPlan(plan);
+        long outer = Rounds.outer(5);
+        float[] values = new float[300_000]; // three FP32 chunks
+        List<byte[]> fromA = chunks(job, outer, 1, "a", 6, values);
+        List<byte[]> fromB = chunks(job, outer, 1, "b", 3, values);
+        assertThat(fromB).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            cross.offer(GradientHeaders.wanKey(job, outer, "a", i), fromA.get(i), "a", 10_000L);
+            cross.offer(GradientHeaders.wanKey(job, outer, "b", i), fromB.get(i), "b", 10_000L);
+        }
+        // chunk i of b's partial is in once the 1 Gbit/s, 40 ms link carried chunks 0..i (time scale 0.5)
+        long through = 0;
+        for (int i = 0; i < 3; i++) {
+            through += fromB.get(i).length;
+            long expected = 10_000L + Math.round((0.04 + through * 8 / 1e9) / 0.5 * 1000);
+            int chunk = i;
+            assertThat(crossSink.outputs).filteredOn(o -> o.chunkIndex() == chunk).singleElement()
+                    .satisfies(o -> assertThat(o.readyAtMs()).as("chunk %d", chunk).isEqualTo(expected));
+        }
+    }
+
+    @Test
     void aRestartedRelayThatReadTheLedgerDeliversNoCommittedRoundAgain() {
         RoundAggregator<String> restarted = new RoundAggregator<>(Stage.INTRA_DC, "a", new Settings(1000, 1 << 24),
                 sink);

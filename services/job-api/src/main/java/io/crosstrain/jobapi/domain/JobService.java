@@ -212,7 +212,9 @@ public class JobService {
                 .flatMap(b -> jobs.plan(b).map(p -> new Report.Baseline(b,
                         ReportCalculator.measuredEta(p, metrics.all(b)))))
                 .orElse(null);
-        return ReportCalculator.compute(id, job.name(), job.state(), plan.get(), all, baseline);
+        List<Plan> versions = jobs.planVersions(id);
+        return ReportCalculator.compute(id, job.name(), job.state(), plan.get(),
+                versions.isEmpty() ? List.of(plan.get()) : versions, all, baseline);
     }
 
     /**
@@ -288,9 +290,16 @@ public class JobService {
         if (!metrics.insert(m)) {
             return Outcome.DUPLICATE;
         }
-        if (job.planVersion() == null || job.planVersion() != m.planVersion()) {
-            // arrived before its plan (the topics are consumed independently) or belongs to an old plan:
-            // kept for the report; the plan's arrival evaluates it
+        if (job.planVersion() == null || m.planVersion() > job.planVersion()) {
+            // arrived before its plan (the topics are consumed independently): the plan's arrival evaluates it
+            return Outcome.APPLIED;
+        }
+        if (m.planVersion() < job.planVersion()) {
+            // late from an older version: its hash is still compared with that version's other replicas
+            Optional<Plan> older = jobs.plan(job.id(), m.planVersion());
+            if (m.weightsHash() != null && older.isPresent()) {
+                checkReplicas(job.id(), job.state(), older.get(), List.of(m.step()));
+            }
             return Outcome.APPLIED;
         }
         Plan plan = jobs.plan(job.id()).orElseThrow();
@@ -377,12 +386,8 @@ public class JobService {
         List<Integer> hashed = trigger != null
                 ? (trigger.weightsHash() != null ? List.of(trigger.step()) : List.of())
                 : metrics.stepsWithHashes(id, version);
-        for (int step : hashed) {
-            Optional<String> diverged = ReplicaCheck.divergence(step, devices, metrics.hashesAt(id, version, step));
-            if (diverged.isPresent()) {
-                move(id, state, JobState.FAILED, diverged.get());
-                return;
-            }
+        if (!checkReplicas(id, state, plan, hashed)) {
+            return;
         }
 
         Map<String, Integer> latest = metrics.latestStepByDevice(id, version);
@@ -399,6 +404,21 @@ public class JobService {
                 move(id, state, JobState.SUCCEEDED, "all " + devices.size() + " devices finished");
             }
         }
+    }
+
+    /** Compares the hashes of {@code steps} among the plan version's devices; fails the job and says false if any differ. */
+    private boolean checkReplicas(UUID id, JobState state, Plan plan, List<Integer> steps) {
+        List<String> devices = plan.devices().stream().sorted(Comparator.comparingInt(PlanDevice::rank))
+                .map(PlanDevice::deviceId).toList();
+        for (int step : steps) {
+            Optional<String> diverged = ReplicaCheck.divergence(step, plan.planVersion(), devices,
+                    metrics.hashesAt(id, plan.planVersion(), step));
+            if (diverged.isPresent()) {
+                move(id, state, JobState.FAILED, diverged.get());
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Applies one transition if the lifecycle allows it; returns the state the job is in afterwards. */

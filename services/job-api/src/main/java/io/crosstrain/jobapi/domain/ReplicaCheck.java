@@ -6,8 +6,10 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Data-parallel replicas must hold bit-identical weights after every synchronised step. When every device of the
- * plan has reported a weights hash for a step, the hashes are compared.
+ * Data-parallel replicas must hold bit-identical weights after every synchronised step. The hashes reported for one
+ * step under one plan version are compared among that version's devices as soon as two are in, and again as each
+ * further one arrives, so a hash that comes late (after a re-plan, or from a device that died before the others
+ * reported) is compared all the same.
  */
 public final class ReplicaCheck {
 
@@ -23,23 +25,32 @@ public final class ReplicaCheck {
     }
 
     /**
-     * @param devices the plan's devices in rank order
-     * @param hashes  device → weights hash reported for {@code step}
-     * @return the failure reason, e.g. {@code replicas diverged at step 20: a=1f0c… b=77aa…}, when all devices have
-     *         reported and the hashes differ; empty while some are missing or when they agree
+     * True when {@code hashes} hold a comparison: two hashes or more, or the single device of a one-device plan.
      */
-    public static Optional<String> divergence(int step, List<String> devices, Map<String, String> hashes) {
-        if (!complete(devices, hashes)) {
+    public static boolean compared(List<String> devices, Map<String, String> hashes) {
+        return reported(devices, hashes).size() >= 2 || complete(devices, hashes);
+    }
+
+    /**
+     * @param devices the plan version's devices in rank order
+     * @param hashes  device → weights hash reported for {@code step} under that version
+     * @return the failure reason, e.g. {@code replicas diverged at step 20 (plan v1): a=1f0c… b=77aa…}, when two of
+     *         the version's devices reported different hashes; empty while they agree
+     */
+    public static Optional<String> divergence(int step, int planVersion, List<String> devices,
+                                              Map<String, String> hashes) {
+        List<String> reported = reported(devices, hashes);
+        if (reported.stream().map(hashes::get).distinct().count() <= 1) {
             return Optional.empty();
         }
-        long distinct = devices.stream().map(hashes::get).distinct().count();
-        if (distinct <= 1) {
-            return Optional.empty();
-        }
-        String detail = devices.stream()
+        String detail = reported.stream()
                 .map(d -> d + "=" + prefix(hashes.get(d)))
                 .collect(Collectors.joining(" "));
-        return Optional.of("replicas diverged at step " + step + ": " + detail);
+        return Optional.of("replicas diverged at step " + step + " (plan v" + planVersion + "): " + detail);
+    }
+
+    private static List<String> reported(List<String> devices, Map<String, String> hashes) {
+        return devices.stream().filter(d -> hashes.get(d) != null).toList();
     }
 
     static String prefix(String hash) {

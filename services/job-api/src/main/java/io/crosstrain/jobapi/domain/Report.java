@@ -51,18 +51,31 @@ public record Report(
      * @param communicationFraction Σ comm time ÷ Σ step time over the window
      * @param predictedEta          what the planner expected
      * @param warmupSteps           steps left out of the window
+     * @param etaMeasures           what η measures in this mode, in words ({@link #ETA_EMULATED} or
+     *                              {@link #ETA_MEASURED})
      */
     public record Efficiency(Double eta, Double equalSplitEta, String equalSplitEtaSource, UUID equalSplitJobId,
                              Double achievedSamplesPerSec, Double idealSamplesPerSec, Double communicationFraction,
-                             Double predictedEta, int warmupSteps, int windowSteps) {
+                             Double predictedEta, int warmupSteps, int windowSteps, String etaMeasures) {
     }
 
+    /** Emulated chips run at their paced speeds by construction: η sees what synchronisation and imbalance cost. */
+    public static final String ETA_EMULATED = "synchronisation and load-imbalance losses against the emulated chips "
+            + "(achieved ÷ Σ paced device speeds); not the chips' own utilisation";
+    public static final String ETA_MEASURED = "achieved ÷ Σ the devices' measured solo speeds";
+    /** A device speed under emulation: Σ batch ÷ Σ busy time, the busy time being paced to the chip. */
+    public static final String SPEED_PACED = "paced";
+    public static final String SPEED_MEASURED = "measured";
+
     /**
-     * @param samplesPerSec the device's solo speed: Σ batch ÷ Σ busy time over the window
+     * @param samplesPerSec the device's solo speed over the window: Σ batch ÷ Σ busy time (wall clock). Under
+     *                      emulation the busy time is paced to the chip, so this is the emulated chip's catalogue
+     *                      (or planned) speed scaled by the time scale k, by construction
      * @param busyFraction  Σ busy time ÷ window wall time
+     * @param speedKind     {@link #SPEED_PACED} under emulation, {@link #SPEED_MEASURED} on real devices
      */
     public record DeviceFigures(String id, String datacenter, String chip, int batch, Double samplesPerSec,
-                                Double busyFraction) {
+                                Double busyFraction, String speedKind) {
     }
 
     /**
@@ -78,7 +91,8 @@ public record Report(
 
     /**
      * @param identical    true when at least one step was compared and every compared step agreed
-     * @param checkedSteps steps for which every plan device reported a hash
+     * @param checkedSteps (plan version, step) pairs whose hashes were compared: two or more of that version's
+     *                     devices reported one (or the only device of a one-device plan did), every version counted
      * @param lastHash     the agreed hash of the latest compared step (null if it disagreed or none was compared)
      */
     public record Replicas(boolean identical, int checkedSteps, String lastHash) {

@@ -37,6 +37,15 @@ public final class ReportCalculator {
 
     public static Report compute(UUID jobId, String name, JobState state, Plan plan, List<StepMetric> metrics,
                                  Report.Baseline baseline) {
+        return compute(jobId, name, state, plan, List.of(plan), metrics, baseline);
+    }
+
+    /**
+     * @param plan     the latest plan version
+     * @param versions every plan version the job ran under (replica hashes are compared within each)
+     */
+    public static Report compute(UUID jobId, String name, JobState state, Plan plan, List<Plan> versions,
+                                 List<StepMetric> metrics, Report.Baseline baseline) {
         // an error report carries no work done (its loss is NaN, its timings zero)
         metrics = metrics.stream().filter(m -> m.error() == null).toList();
         if (metrics.isEmpty()) {
@@ -74,20 +83,22 @@ public final class ReportCalculator {
         Set<Integer> window = new TreeSet<>(new ArrayList<>(steps).subList(warmup, n));
         List<StepMetric> inWindow = metrics.stream().filter(m -> window.contains(m.step())).toList();
 
-        Efficiency eff = efficiency(plan, inWindow, metrics);
+        String mode = plan.mode() != null ? plan.mode()
+                : metrics.stream().map(StepMetric::mode).filter(m -> m != null).findFirst().orElse(null);
+        boolean onDevice = Plan.MEASURED.equals(mode);
+        Efficiency eff = efficiency(plan, inWindow, metrics, onDevice);
         Report.Efficiency efficiency = new Report.Efficiency(eff.eta,
                 baseline != null && baseline.eta() != null ? baseline.eta() : predicted(plan, true),
                 baseline != null && baseline.eta() != null ? "measured" : "predicted",
                 baseline != null && baseline.eta() != null ? baseline.jobId() : null,
-                eff.achieved, eff.ideal, eff.communication, predicted(plan, false), warmup, window.size());
+                eff.achieved, eff.ideal, eff.communication, predicted(plan, false), warmup, window.size(),
+                onDevice ? Report.ETA_MEASURED : Report.ETA_EMULATED);
 
-        String mode = plan.mode() != null ? plan.mode()
-                : metrics.stream().map(StepMetric::mode).filter(m -> m != null).findFirst().orElse(null);
-        Report.Emulation emulation = Plan.MEASURED.equals(mode) ? null : new Report.Emulation(plan.timeScale());
+        Report.Emulation emulation = onDevice ? null : new Report.Emulation(plan.timeScale());
 
         return new Report(jobId, name, state, mode, plan.strategy(), plan.allocation(), plan.planVersion(), n, samples,
                 (lastEnd - firstStart) / 1000.0, parameters, loss(metrics), efficiency, eff.devices,
-                wan(plan, metrics, n, parameters), emulation, replicas(plan, metrics));
+                wan(plan, metrics, n, parameters), emulation, replicas(versions, metrics));
     }
 
     /** η measured over the window, for using a finished job as another job's equal-split baseline. */
@@ -102,7 +113,8 @@ public final class ReportCalculator {
                               List<Report.DeviceFigures> devices) {
     }
 
-    private static Efficiency efficiency(Plan plan, List<StepMetric> window, List<StepMetric> all) {
+    private static Efficiency efficiency(Plan plan, List<StepMetric> window, List<StepMetric> all,
+                                         boolean onDevice) {
         long start = window.stream().mapToLong(StepMetric::startedAtMs).min().orElse(0);
         long end = window.stream().mapToLong(StepMetric::endedAtMs).max().orElse(0);
         double wallMs = end - start;
@@ -140,7 +152,8 @@ public final class ReportCalculator {
                     p != null ? p.datacenter() : latest == null ? null : latest.datacenter(),
                     p != null ? p.chip() : latest == null ? null : latest.chip(),
                     p != null ? p.batch() : latest == null ? 0 : latest.batch(),
-                    speed, wallMs > 0 ? busy / wallMs : null));
+                    speed, wallMs > 0 ? busy / wallMs : null,
+                    onDevice ? Report.SPEED_MEASURED : Report.SPEED_PACED));
         }
         for (StepMetric m : window) {
             windowBatch += m.batch();
@@ -200,26 +213,38 @@ public final class ReportCalculator {
         return new Report.Wan(bytes, syncDp, bytes > 0 ? syncDp / (double) bytes : null);
     }
 
-    private static Report.Replicas replicas(Plan plan, List<StepMetric> metrics) {
-        List<String> devices = plan.devices().stream().sorted(Comparator.comparingInt(PlanDevice::rank))
-                .map(PlanDevice::deviceId).toList();
-        Map<Integer, Map<String, String>> hashes = new TreeMap<>();
+    private static Report.Replicas replicas(List<Plan> versions, List<StepMetric> metrics) {
+        Map<Integer, List<String>> devicesOf = new HashMap<>();
+        for (Plan p : versions) {
+            devicesOf.put(p.planVersion(), p.devices().stream().sorted(Comparator.comparingInt(PlanDevice::rank))
+                    .map(PlanDevice::deviceId).toList());
+        }
+        // (plan version, step) → device → hash, in version then step order
+        Map<Long, Map<String, String>> hashes = new TreeMap<>();
         for (StepMetric m : metrics) {
-            if (m.planVersion() == plan.planVersion() && m.weightsHash() != null) {
-                hashes.computeIfAbsent(m.step(), s -> new HashMap<>()).put(m.deviceId(), m.weightsHash());
+            if (m.weightsHash() != null && devicesOf.containsKey(m.planVersion())) {
+                hashes.computeIfAbsent(((long) m.planVersion() << 32) | m.step(), k -> new HashMap<>())
+                        .put(m.deviceId(), m.weightsHash());
             }
         }
         int checked = 0;
         boolean identical = true;
         String lastHash = null;
-        for (Map.Entry<Integer, Map<String, String>> e : hashes.entrySet()) {
-            if (!ReplicaCheck.complete(devices, e.getValue())) {
+        int lastStep = Integer.MIN_VALUE;
+        for (Map.Entry<Long, Map<String, String>> e : hashes.entrySet()) {
+            int version = (int) (e.getKey() >>> 32);
+            int step = (int) (long) e.getKey();
+            List<String> devices = devicesOf.get(version);
+            if (!ReplicaCheck.compared(devices, e.getValue())) {
                 continue;
             }
             checked++;
-            boolean agree = ReplicaCheck.divergence(e.getKey(), devices, e.getValue()).isEmpty();
+            boolean agree = ReplicaCheck.divergence(step, version, devices, e.getValue()).isEmpty();
             identical &= agree;
-            lastHash = agree ? e.getValue().get(devices.get(0)) : null;
+            if (step >= lastStep) {
+                lastStep = step;
+                lastHash = agree ? e.getValue().values().iterator().next() : null;
+            }
         }
         return new Report.Replicas(checked > 0 && identical, checked, lastHash);
     }

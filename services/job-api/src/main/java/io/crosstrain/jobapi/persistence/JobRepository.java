@@ -121,6 +121,25 @@ public class JobRepository {
                          where id = :id""")
                 .param("plan", planJson).param("version", version).param("now", ts(now)).param("id", id)
                 .update();
+        jdbc.sql("""
+                        insert into job_api.plan_versions (job_id, plan_version, plan, stored_at)
+                        values (:id, :version, cast(:plan as jsonb), :now) on conflict do nothing""")
+                .param("plan", planJson).param("version", version).param("now", ts(now)).param("id", id)
+                .update();
+    }
+
+    /** One plan version of a job, as the scheduler published it. */
+    public Optional<Plan> plan(UUID id, int version) {
+        return jdbc.sql("select plan::text from job_api.plan_versions where job_id = :id and plan_version = :v")
+                .param("id", id).param("v", version).query(String.class).optional()
+                .map(p -> json.readValue(p, Plan.class));
+    }
+
+    /** Every plan version of a job, oldest first. */
+    public List<Plan> planVersions(UUID id) {
+        return jdbc.sql("select plan::text from job_api.plan_versions where job_id = :id order by plan_version")
+                .param("id", id).query(String.class).list().stream()
+                .map(p -> json.readValue(p, Plan.class)).toList();
     }
 
     /** The latest plan as the scheduler published it. */

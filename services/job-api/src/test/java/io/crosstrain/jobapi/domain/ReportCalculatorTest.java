@@ -201,4 +201,41 @@ class ReportCalculatorTest {
         assertThat(ReportCalculator.compute(id, "j", JobState.SUCCEEDED, plan,
                 Fixtures.threeSteps(id).subList(0, 5), null).samples()).isEqualTo(22L);
     }
+
+    @Test
+    void replicaHashesAreComparedWithinEveryPlanVersionNotOnlyTheLatest() {
+        UUID id = UUID.randomUUID();
+        Plan v1 = Fixtures.plan(id, Plan.EMULATED, 50.0);
+        Plan v2 = v1.next(List.of("bj"), List.of(v1.devices().get(0)), v1.predicted(), 3, "lost [dev-b]", true);
+        List<StepMetric> metrics = new ArrayList<>();
+        // under v1 the replicas disagreed at step 1; under v2 dev-a alone agrees with itself
+        metrics.add(metric(id, "dev-a", 1, 6, 4.0, 100, 10, 200, 0, 200, 0, "x-aaaaaaaaaaaaaaaaaa", false));
+        metrics.add(metric(id, "dev-b", 1, 2, 2.0, 100, 10, 200, 0, 200, 0, "y-bbbbbbbbbbbbbbbbbb", false));
+        StepMetric late = metric(id, "dev-a", 3, 8, 2.0, 60, 20, 100, 1100, 1200, 0, "z-cccccccccccccccccc", true);
+        metrics.add(new StepMetric(id, 2, late.deviceId(), late.datacenter(), late.chip(), late.step(), late.batch(),
+                late.loss(), late.computeMs(), late.busyMs(), late.commMs(), late.stepMs(), late.startedAtMs(),
+                late.endedAtMs(), late.wanBytes(), late.parameters(), late.weightsHash(), late.mode(), late.last(),
+                null));
+
+        Report latestOnly = ReportCalculator.compute(id, "j", JobState.SUCCEEDED, v2, metrics, null);
+        assertThat(latestOnly.replicas().identical()).isTrue(); // what a check of the latest version alone sees
+
+        Report r = ReportCalculator.compute(id, "j", JobState.SUCCEEDED, v2, List.of(v1, v2), metrics, null);
+        assertThat(r.replicas().checkedSteps()).isEqualTo(2);
+        assertThat(r.replicas().identical()).isFalse();
+    }
+
+    @Test
+    void underEmulationTheReportSaysItsSpeedsArePacedAndWhatEtaMeasures() {
+        Report emulated = ReportCalculator.compute(job, "demo", JobState.SUCCEEDED, plan, Fixtures.threeSteps(job),
+                null);
+        assertThat(emulated.devices()).extracting(Report.DeviceFigures::speedKind).containsOnly(Report.SPEED_PACED);
+        assertThat(emulated.efficiency().etaMeasures()).isEqualTo(Report.ETA_EMULATED)
+                .contains("synchronisation").contains("emulated chips");
+        Report onDevice = ReportCalculator.compute(job, "demo", JobState.SUCCEEDED,
+                Fixtures.plan(job, Plan.MEASURED, null), Fixtures.threeSteps(job), null);
+        assertThat(onDevice.devices()).extracting(Report.DeviceFigures::speedKind)
+                .containsOnly(Report.SPEED_MEASURED);
+        assertThat(onDevice.efficiency().etaMeasures()).isEqualTo(Report.ETA_MEASURED);
+    }
 }

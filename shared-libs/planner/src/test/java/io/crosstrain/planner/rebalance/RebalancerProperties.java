@@ -1,7 +1,9 @@
 package io.crosstrain.planner.rebalance;
 
+import static io.crosstrain.testsupport.RandomCases.between;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.crosstrain.testsupport.RandomCases;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Properties of the drift detector on random clusters (1–8 devices, speeds 1–1000, threshold 1–20 %, 1–6
- * consecutive steps, window 1–9), 1,000 cases each from a fixed seed so a failure names a reproducible case.
- * (A seeded loop like {@code BatchAllocatorProperties}: the planner module has no test-support dependency.)
+ * consecutive steps, window 1–9), 1,000 cases each drawn by {@link RandomCases} so a failure names a reproducible
+ * case. A property draws its observation streams from the case's own generator, so the case's seed replays those too.
  */
 class RebalancerProperties {
 
@@ -38,7 +40,7 @@ class RebalancerProperties {
 
     @Test
     void noiseWithinTheThresholdNeverFires() {
-        forAll(1, (random, c) -> {
+        RandomCases.checkWithRandom(List.of(), CASES, RebalancerProperties::randomCluster, (c, random) -> {
             Rebalancer r = c.rebalancer();
             int steps = between(random, 1, 60);
             for (Obs o : stream(random, c, 1, steps, (id, step) -> c.planned().get(id) * within(random, c))) {
@@ -49,7 +51,7 @@ class RebalancerProperties {
 
     @Test
     void aSustainedDeviationFiresExactlyAtItsConsecutiveStep() {
-        forAll(2, (random, c) -> {
+        RandomCases.checkWithRandom(List.of(), CASES, RebalancerProperties::randomCluster, (c, random) -> {
             Rebalancer r = c.rebalancer();
             List<String> ids = c.ids();
             String drifter = ids.get(random.nextInt(ids.size()));
@@ -103,7 +105,7 @@ class RebalancerProperties {
 
     @Test
     void duplicatesAndOtherVersionsDoNotChangeTheOutcome() {
-        forAll(3, (random, c) -> {
+        RandomCases.checkWithRandom(List.of(), CASES, RebalancerProperties::randomCluster, (c, random) -> {
             List<String> ids = c.ids();
             // every device drifts from a random step on, by a random amount, so decisions vary from case to case
             Map<String, Integer> starts = new LinkedHashMap<>();
@@ -130,7 +132,7 @@ class RebalancerProperties {
 
     @Test
     void estimatesLieWithinWhatEachDeviceWasObservedAt() {
-        forAll(4, (random, c) -> {
+        RandomCases.checkWithRandom(List.of(), CASES, RebalancerProperties::randomCluster, (c, random) -> {
             Rebalancer r = c.rebalancer();
             Map<String, List<Double>> seen = new LinkedHashMap<>();
             for (String id : c.ids()) {
@@ -164,7 +166,7 @@ class RebalancerProperties {
 
     @Test
     void aPlanMadeFromTheEstimatesDoesNotFlap() {
-        forAll(5, (random, c) -> {
+        RandomCases.checkWithRandom(List.of(), CASES, RebalancerProperties::randomCluster, (c, random) -> {
             Rebalancer r = c.rebalancer();
             List<String> ids = c.ids();
             Map<String, Double> truth = new LinkedHashMap<>();
@@ -253,28 +255,6 @@ class RebalancerProperties {
     private static double beyond(SplittableRandom random, Cluster c, boolean slower) {
         double t = c.threshold() * 1.001;
         return slower ? random.nextDouble(0.1, 1 - t) : random.nextDouble(1 + t, 3.0);
-    }
-
-    private static int between(SplittableRandom random, int min, int max) {
-        return min + random.nextInt(max - min + 1);
-    }
-
-    interface CaseProperty {
-        void check(SplittableRandom random, Cluster c);
-    }
-
-    private static void forAll(long seed, CaseProperty property) {
-        SplittableRandom seeds = new SplittableRandom(seed);
-        for (int i = 0; i < CASES; i++) {
-            long caseSeed = seeds.nextLong();
-            SplittableRandom random = new SplittableRandom(caseSeed);
-            Cluster c = randomCluster(random);
-            try {
-                property.check(random, c);
-            } catch (AssertionError | RuntimeException e) {
-                throw new AssertionError("case " + i + " (seed " + caseSeed + ") falsified: " + c + "\n" + e, e);
-            }
-        }
     }
 
     private static Cluster randomCluster(SplittableRandom random) {
