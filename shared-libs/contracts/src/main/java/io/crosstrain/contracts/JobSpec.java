@@ -16,6 +16,9 @@ import java.util.UUID;
  * @param placement    constraints on the devices (null = none)
  * @param sync         DiLoCo settings (H, WAN codec, outer optimizer); null = defaults, ignored by sync DP
  * @param optimizer    the inner optimizer (null = AdamW with its defaults)
+ * @param memoryScale  emulated chips hold {@code memoryGb × memoryScale} (docs/architecture.md §11), so a small model
+ *                     can stand in for a large one and need the layouts the large one would; null = 1. Ignored on
+ *                     real chips
  */
 public record JobSpec(
         String name,
@@ -35,11 +38,21 @@ public record JobSpec(
         Integer priority,
         Placement placement,
         SyncSpec sync,
-        OptimizerSpec optimizer) {
+        OptimizerSpec optimizer,
+        Double memoryScale) {
 
     public static final String DEFAULT_TENANT = "default";
     public static final String AUTO = "auto";
     public static final String DILOCO = "diloco";
+
+    /** Issue 5's shape: real memory. */
+    public JobSpec(String name, ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate,
+                   long seed, String strategy, String allocation, List<String> devices, UUID baselineFor,
+                   Double timeScale, int hashEvery, String tenant, Integer priority, Placement placement,
+                   SyncSpec sync, OptimizerSpec optimizer) {
+        this(name, model, dataset, steps, globalBatch, learningRate, seed, strategy, allocation, devices, baselineFor,
+                timeScale, hashEvery, tenant, priority, placement, sync, optimizer, null);
+    }
 
     /** Issue 4's shape: the inner optimizer's defaults. */
     public JobSpec(String name, ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate,
@@ -81,13 +94,17 @@ public record JobSpec(
     /** The same spec owned by {@code owner}. */
     public JobSpec withTenant(String owner) {
         return new JobSpec(name, model, dataset, steps, globalBatch, learningRate, seed, strategy, allocation, devices,
-                baselineFor, timeScale, hashEvery, owner, priority, placement, sync, optimizer);
+                baselineFor, timeScale, hashEvery, owner, priority, placement, sync, optimizer, memoryScale);
     }
 
     /** The same spec with the strategy {@code auto} was resolved to. */
     public JobSpec withStrategy(String resolved) {
         return new JobSpec(name, model, dataset, steps, globalBatch, learningRate, seed, resolved, allocation, devices,
-                baselineFor, timeScale, hashEvery, tenant, priority, placement, sync, optimizer);
+                baselineFor, timeScale, hashEvery, tenant, priority, placement, sync, optimizer, memoryScale);
+    }
+
+    public double memoryScaleOrDefault() {
+        return memoryScale == null ? 1.0 : memoryScale;
     }
 
     public int priorityOrDefault() {

@@ -18,6 +18,9 @@ import java.util.UUID;
  * @param sync        DiLoCo settings, resolved (null for sync DP and for plans older than DiLoCo)
  * @param links       WAN links between the plan's datacenters, for the relays to emulate (empty = not emulated)
  * @param optimizer   the replicas' inner optimizer, resolved (null = AdamW with its defaults)
+ * @param memoryScale the memory scale the layouts were made for (emulated memory = memoryGb × memoryScale); null = 1
+ * @param layouts     per datacenter how it is laid out (pipeline stages, replicas, bubble); empty in plans made
+ *                    before pipelines. Which device runs which stage is in {@link PlanDevice#stage}
  */
 public record Plan(
         UUID jobId,
@@ -41,7 +44,9 @@ public record Plan(
         Boolean recovery,
         SyncSpec sync,
         List<WanLink> links,
-        OptimizerSpec optimizer) {
+        OptimizerSpec optimizer,
+        Double memoryScale,
+        List<PlanLayout> layouts) {
 
     /**
      * Plans written before versions existed have neither field: they start at step 1 and recover nothing. Steps
@@ -51,6 +56,18 @@ public record Plan(
         startStep = startStep == null ? 1 : Math.max(1, startStep);
         recovery = recovery != null && recovery;
         links = links == null ? List.of() : List.copyOf(links);
+        layouts = layouts == null ? List.of() : List.copyOf(layouts);
+    }
+
+    /** Issue 5's shape: whole replicas only. */
+    public Plan(UUID jobId, int planVersion, String strategy, String allocation, String mode, Double timeScale,
+                ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate, long seed,
+                int hashEvery, List<String> datacenters, List<PlanDevice> devices, Prediction predicted,
+                Integer startStep, String reason, Boolean recovery, SyncSpec sync, List<WanLink> links,
+                OptimizerSpec optimizer) {
+        this(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps, globalBatch,
+                learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason, recovery, sync,
+                links, optimizer, null, null);
     }
 
     /** Issue 4's shape: the inner optimizer's defaults. */
@@ -86,28 +103,44 @@ public record Plan(
                      String reason, boolean recovery) {
         return new Plan(jobId, planVersion + 1, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, sync, links, optimizer);
+                recovery, sync, links, optimizer, memoryScale, layouts);
     }
 
     /** This plan with DiLoCo settings. */
     public Plan withSync(SyncSpec newSync) {
         return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, newSync, links, optimizer);
+                recovery, newSync, links, optimizer, memoryScale, layouts);
     }
 
     /** This plan with the WAN links its relays emulate. */
     public Plan withLinks(List<WanLink> newLinks) {
         return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, sync, newLinks, optimizer);
+                recovery, sync, newLinks, optimizer, memoryScale, layouts);
     }
 
     /** This plan with its replicas' inner optimizer. */
     public Plan withOptimizer(OptimizerSpec newOptimizer) {
         return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, sync, links, newOptimizer);
+                recovery, sync, links, newOptimizer, memoryScale, layouts);
+    }
+
+    /** This plan with its memory scale and datacenter layouts. */
+    public Plan withLayouts(Double newMemoryScale, List<PlanLayout> newLayouts) {
+        return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
+                globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
+                recovery, sync, links, optimizer, newMemoryScale, newLayouts);
+    }
+
+    public double memoryScaleOrDefault() {
+        return memoryScale == null ? 1.0 : memoryScale;
+    }
+
+    /** True when some replica spans several devices. */
+    public boolean pipelined() {
+        return devices.stream().anyMatch(PlanDevice::staged);
     }
 
     /** The inner optimizer with every default filled in (also for plans that carry none). */
@@ -141,8 +174,16 @@ public record Plan(
     public static final String EMULATED = "emulated";
     public static final String MEASURED = "measured-on-device";
 
-    /** What the planner expects, to compare with what is measured. */
-    public record Prediction(double stepSeconds, double eta, double equalSplitEta, long wanBytesPerStep) {
+    /**
+     * What the planner expects, to compare with what is measured.
+     *
+     * @param bubbleFraction the pipeline bubble of the slowest replica; null in plans made before pipelines
+     */
+    public record Prediction(double stepSeconds, double eta, double equalSplitEta, long wanBytesPerStep,
+                             Double bubbleFraction) {
+        public Prediction(double stepSeconds, double eta, double equalSplitEta, long wanBytesPerStep) {
+            this(stepSeconds, eta, equalSplitEta, wanBytesPerStep, null);
+        }
     }
 
     public List<PlanDevice> devicesIn(String datacenter) {

@@ -22,6 +22,20 @@ public record SyncSpec(Integer h, String codec, Double outerLr, Double outerMome
     public static final double DEFAULT_OUTER_MOMENTUM = 0.9;
     public static final Set<String> CODECS = Set.of("fp32", "bf16", "fp16", "int8", "int4");
 
+    /**
+     * Bytes per value each codec puts on the WAN: fp32 4, bf16 and fp16 2; the blockwise int8 and int4 add one fp32
+     * scale per 64 values (tensor-codec's {@code Codec}): 1 + 4/64 and 0.5 + 4/64.
+     */
+    public static double bytesPerValue(String codec) {
+        return switch (codec == null ? DEFAULT_CODEC : codec.toLowerCase(Locale.ROOT)) {
+            case "fp32" -> 4.0;
+            case "bf16", "fp16" -> 2.0;
+            case "int8" -> 1.0625;
+            case "int4" -> 0.5625;
+            default -> throw new IllegalArgumentException("unknown codec '" + codec + "'; known: " + CODECS);
+        };
+    }
+
     public static SyncSpec defaults() {
         return new SyncSpec(DEFAULT_H, DEFAULT_CODEC, DEFAULT_OUTER_LR, DEFAULT_OUTER_MOMENTUM);
     }

@@ -196,14 +196,18 @@ class ClusterPlannerProperties {
             assertThat(p.wanBytesPerRound()).isEqualTo(participants > 1 ? bytes : 0.0);
             assertThat(p.wanBytesPerStep()).isEqualTo(p.wanBytesPerRound() / p.h());
 
+            // a WAN no link describes is unknown: auto does not take it for free
+            boolean unknownWan = participants > 1 && c.links().isEmpty();
             if (c.job().strategy().equals("auto")) {
-                boolean cheap = participants <= 1 || p.syncDpWanSeconds() <= ratio * 1 * compute;
+                boolean cheap = participants <= 1 || (!unknownWan && p.syncDpWanSeconds() <= ratio * 1 * compute);
                 assertThat(p.strategy()).isEqualTo(cheap ? "sync-dp" : "diloco");
             } else {
                 assertThat(p.strategy()).isEqualTo(c.job().strategy());
             }
             if (p.strategy().equals("sync-dp")) {
                 assertThat(p.h()).isEqualTo(1);
+            } else if (unknownWan && c.job().h() == null) {
+                assertThat(p.h()).isEqualTo(ClusterPlanner.DEFAULT_H);
             } else {
                 assertThat(p.h()).isBetween(1, ClusterPlanner.MAX_H);
                 if (p.h() < ClusterPlanner.MAX_H) {

@@ -67,8 +67,8 @@ class CostModelTest {
         assertThat(m.parameters()).isEqualTo(spec.parameters(40));
         assertThat(m.flopsPerSample()).isEqualTo(spec.flopsPerSample(40));
         assertThat(m.fixedMemoryBytes()).isEqualTo(16.0 * spec.parameters(40));
-        // 2 layers · 64 tokens · (34·96 + 5·4·64) + 64 · (4·96 + 6·40)
-        assertThat(m.activationBytesPerSample()).isEqualTo(2 * 64 * (34 * 96 + 5 * 4 * 64) + 64 * (4 * 96 + 6 * 40));
+        // 2 layers · 64 tokens · 34·96 + 64 · (4·96 + 6·40): no attention scores kept (fused attention)
+        assertThat(m.activationBytesPerSample()).isEqualTo(2 * 64 * (34 * 96) + 64 * (4 * 96 + 6 * 40));
         assertThat(m.bytesPerSample()).isEqualTo(2 * m.activationBytesPerSample());
         assertThat(ModelProfile.of(new ModelSpec(2, 96, 4, 64, 40), 0)).isEqualTo(m);
         assertThatThrownBy(() -> ModelProfile.of(spec, 0)).hasMessageContaining("vocabulary size unknown");

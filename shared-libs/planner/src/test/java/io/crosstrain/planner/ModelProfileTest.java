@@ -16,11 +16,12 @@ class ModelProfileTest {
         assertThat(m.parameters()).isEqualTo(1_000_000_000L);
         assertThat(m.flopsPerSample()).isEqualTo(6.0 * 1e9 * 2048);
         assertThat(m.fixedMemoryBytes()).isEqualTo(16e9);
-        // ≈ 17.2 layers of width ≈ 2,201: ≈ 9.25 GB of activations per 2,048-token sample
-        assertThat(m.activationBytesPerSample()).isCloseTo(9.2497e9, within(1e6));
+        // 17 layers of width ≈ 2,214: 17·2048·34·2214 + 2048·(2·2214) + 2048·(2·2214 + 6·32000) ≈ 3.03 GB of
+        // activations per 2,048-token sample
+        assertThat(m.activationBytesPerSample()).isCloseTo(3.0322e9, within(1e6));
         assertThat(m.bytesPerSample()).isEqualTo(2 * m.activationBytesPerSample());
-        // an A100-80G then holds 6 samples: (72 − 16) GB / 9.25 GB
-        assertThat(CostModel.memoryCap(ChipCatalogue.defaults().get("A100-80G"), m)).isEqualTo(6);
+        // an A100-80G then holds 18 samples: (72 − 16) GB / 3.03 GB
+        assertThat(CostModel.memoryCap(ChipCatalogue.defaults().get("A100-80G"), m)).isEqualTo(18);
     }
 
     @Test

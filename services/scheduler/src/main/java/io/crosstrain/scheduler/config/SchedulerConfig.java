@@ -14,7 +14,7 @@ import org.springframework.web.client.RestClient;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.kafka.KafkaTopics;
 import io.crosstrain.planner.ChipCatalogue;
-import io.crosstrain.planner.Planner;
+import io.crosstrain.planner.ClusterPlanner;
 import io.crosstrain.scheduler.client.InventoryClient;
 import io.crosstrain.scheduler.domain.AdmissionPolicy;
 import io.crosstrain.scheduler.domain.PlanAssembler;
@@ -24,14 +24,16 @@ import tools.jackson.databind.json.JsonMapper;
 class SchedulerConfig {
 
 
+    /** The one planner: published plans and {@code plans/simulate} both ask it. */
     @Bean
-    Planner planner(SchedulerProperties props) {
-        return new Planner(ChipCatalogue.defaults(), props.cpuBudget(), props.minStep().toMillis() / 1000.0);
+    ClusterPlanner clusterPlanner() {
+        return new ClusterPlanner(ChipCatalogue.defaults());
     }
 
     @Bean
-    PlanAssembler planAssembler(Planner planner, SchedulerProperties props) {
-        return new PlanAssembler(planner, props.defaultVocab());
+    PlanAssembler planAssembler(ClusterPlanner planner, SchedulerProperties props) {
+        return new PlanAssembler(planner, props.defaultVocab(),
+                new PlanAssembler.Emulation(props.cpuBudget(), props.minStep().toMillis() / 1000.0));
     }
 
     @Bean

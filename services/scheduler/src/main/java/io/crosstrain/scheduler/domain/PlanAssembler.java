@@ -1,66 +1,101 @@
 package io.crosstrain.scheduler.domain;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
+import io.crosstrain.contracts.DatasetSpec;
 import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.ModelSpec;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.contracts.PlanLayout;
+import io.crosstrain.contracts.PlanStage;
 import io.crosstrain.contracts.SyncSpec;
+import io.crosstrain.contracts.WanLink;
+import io.crosstrain.planner.ChipCatalogue;
+import io.crosstrain.planner.ClusterPlanner;
+import io.crosstrain.planner.LayerModel;
 import io.crosstrain.planner.ModelProfile;
-import io.crosstrain.planner.Planner;
 
 /**
- * Turns a job spec and the devices chosen for it into a planner request, and the planner's answer into the
- * {@link Plan} workers and relays execute. Plain Java: no I/O, so every rule here is unit-tested directly.
+ * Turns a job spec and the devices chosen for it into a {@link ClusterPlanner} request — the same planner that answers
+ * {@code plans/simulate} — and the planner's answer into the {@link Plan} workers and relays execute. Plain Java: no
+ * I/O, so every rule here is unit-tested directly.
  */
 public final class PlanAssembler {
 
-    /** First version of every job's plan; a re-plan (later issue) bumps it. */
+    /** First version of every job's plan; a re-plan bumps it. */
     public static final int FIRST_VERSION = 1;
     static final int DEFAULT_HASH_EVERY = 10;
 
-    private final Planner planner;
-    private final int defaultVocab;
+    /**
+     * How this scheduler emulates chips.
+     *
+     * @param cpuBudget      share of the emulating host's CPU emulated compute may use
+     * @param minStepSeconds shortest balanced emulated step
+     */
+    public record Emulation(double cpuBudget, double minStepSeconds) {
+    }
 
-    public PlanAssembler(Planner planner, int defaultVocab) {
+    private final ClusterPlanner planner;
+    private final int defaultVocab;
+    private final Emulation emulation;
+
+    public PlanAssembler(ClusterPlanner planner, int defaultVocab, Emulation emulation) {
         if (defaultVocab <= 0) {
             throw new IllegalArgumentException("defaultVocab must be positive, was " + defaultVocab);
         }
         this.planner = planner;
         this.defaultVocab = defaultVocab;
+        this.emulation = emulation;
     }
 
     /** The same assembler planning over another chip catalogue. */
-    public PlanAssembler withCatalogue(io.crosstrain.planner.ChipCatalogue catalogue) {
-        return new PlanAssembler(planner.withCatalogue(catalogue), defaultVocab);
+    public PlanAssembler withCatalogue(ChipCatalogue catalogue) {
+        return new PlanAssembler(planner.withCatalogue(catalogue), defaultVocab, emulation);
+    }
+
+    public ClusterPlanner planner() {
+        return planner;
     }
 
     /**
-     * The vocabulary the cost model assumes. Workers derive the real size from the corpus when the spec says 0, and
-     * the scheduler cannot know it before they do; a character corpus has a few dozen symbols, so a configured
-     * default of that order only shifts predicted speeds and WAN bytes slightly. The plan keeps the spec's model
-     * unchanged so that workers still derive the real vocabulary.
+     * The vocabulary the plan is made for: the spec's, else the bundled corpus's (known without reading it), else a
+     * configured default of the right order (a character corpus has a few dozen symbols), which only shifts
+     * predicted speeds and WAN bytes slightly; the plan then gives stages without parameter offsets, and the
+     * workers, who read the corpus, derive them.
      */
+    public int assumedVocab(ModelSpec model, DatasetSpec dataset) {
+        int known = knownVocab(model, dataset);
+        return known > 0 ? known : defaultVocab;
+    }
+
     public int assumedVocab(ModelSpec model) {
-        return model.vocabSize() > 0 ? model.vocabSize() : defaultVocab;
+        return assumedVocab(model, null);
+    }
+
+    private static int knownVocab(ModelSpec model, DatasetSpec dataset) {
+        if (model.vocabSize() > 0) {
+            return model.vocabSize();
+        }
+        return dataset == null ? 0 : dataset.knownVocabulary();
     }
 
     public SchedulingDecision assemble(UUID jobId, JobSpec spec, List<InventoryDevice> devices) {
-        return assemble(jobId, spec, devices, List.of());
+        return assemble(jobId, spec, devices, List.of(), List.of());
     }
 
     /**
      * @param profiles measured throughput profiles from device-inventory: a chip with a profile for the job's model
-     *                 is planned at its measured speed instead of the roofline prior (ARCHITECTURE.md §5)
+     *                 is planned at its measured speed instead of the roofline prior
+     * @param links    the inventory's WAN links between the devices' datacenters
      */
     public SchedulingDecision assemble(UUID jobId, JobSpec spec, List<InventoryDevice> devices,
-                                       List<MeasuredProfile> profiles) {
+                                       List<MeasuredProfile> profiles, List<WanLink> links) {
         String invalid = problemWith(spec);
         if (invalid != null) {
             return new SchedulingDecision.Rejected(jobId, invalid);
@@ -68,8 +103,8 @@ public final class PlanAssembler {
         if (devices.isEmpty()) {
             return new SchedulingDecision.Rejected(jobId, "no device available for the job");
         }
-        Planner.Request request = request(spec, devices, measuredByChip(spec.model(), profiles));
-        Planner.Result result;
+        ClusterPlanner.Request request = request(spec, devices, measuredByChip(spec.model(), profiles), links);
+        ClusterPlanner.Result result;
         try {
             result = planner.plan(request);
         } catch (IllegalArgumentException e) {
@@ -79,13 +114,13 @@ public final class PlanAssembler {
         if (!result.feasible()) {
             return new SchedulingDecision.Rejected(jobId, "no feasible plan: " + result.reason());
         }
-        return new SchedulingDecision.Planned(toPlan(jobId, spec, result, request.emulated()));
+        return new SchedulingDecision.Planned(toPlan(jobId, spec, result, request.emulation() != null, links));
     }
 
     /**
      * The next version of a running job's plan over other devices (the remaining ones after a failure) or with
-     * measured speeds (a rebalance). The emulation time scale stays the previous plan's, so every emulated chip keeps
-     * its speed across versions.
+     * measured speeds (a rebalance). Strategy, H, allocation, memory scale and the emulation's time scale stay the
+     * previous plan's, so every emulated chip keeps its speed across versions; the layout may change.
      *
      * @param measured  device id → measured samples/s replacing the planned speed; others keep the planned one
      * @param startStep first step of the new version
@@ -97,18 +132,24 @@ public final class PlanAssembler {
         }
         Map<String, Double> planned = new HashMap<>();
         previous.devices().forEach(d -> planned.put(d.deviceId(), d.chipSamplesPerSec()));
-        ModelProfile profile = ModelProfile.of(previous.model(), assumedVocab(previous.model()));
-        List<Planner.DeviceInput> inputs = new ArrayList<>();
+        int vocab = assumedVocab(previous.model(), previous.dataset());
+        List<ClusterPlanner.Device> inputs = new ArrayList<>();
         for (InventoryDevice d : devices) {
             Double speed = measured.getOrDefault(d.id(), planned.get(d.id()));
-            inputs.add(new Planner.DeviceInput(d.id(), d.nodeId(), d.datacenter(), d.chip(), speed, null, 0.0));
+            inputs.add(new ClusterPlanner.Device(d.id(), d.datacenter(), d.nodeId(), d.chip(), speed, null, null,
+                    null, 0.0));
         }
         boolean emulated = Plan.EMULATED.equals(previous.mode());
-        Planner.Request request = new Planner.Request(inputs, profile, previous.globalBatch(),
-                previous.allocation(), false, previous.timeScale(), 1, emulated);
-        Planner.Result result;
+        Integer h = previous.diloco() ? previous.syncOrDefaults().h() : null;
+        ClusterPlanner.Job job = new ClusterPlanner.Job(null, LayerModel.of(previous.model(), vocab),
+                previous.globalBatch(), false, previous.strategy(), h,
+                SyncSpec.bytesPerValue(previous.syncOrDefaults().codec()), null, null, previous.allocation(),
+                emulated ? previous.memoryScale() : null, null);
+        ClusterPlanner.Emulation emulation = emulated && previous.timeScale() != null
+                ? new ClusterPlanner.Emulation(previous.timeScale(), 1, this.emulation.cpuBudget(), 0) : null;
+        ClusterPlanner.Result result;
         try {
-            result = planner.plan(request);
+            result = planner.plan(new ClusterPlanner.Request(null, links(previous.links()), inputs, job, emulation));
         } catch (IllegalArgumentException e) {
             return new SchedulingDecision.Rejected(previous.jobId(), reason + "; the planner rejected the remaining "
                     + "devices: " + e.getMessage());
@@ -120,11 +161,14 @@ public final class PlanAssembler {
         // a device keeps the speed it was emulated at; one new to the job runs at its chip's nominal speed
         Map<String, Double> emulatedBefore = new HashMap<>();
         previous.devices().forEach(d -> emulatedBefore.put(d.deviceId(), d.emulatedSpeed()));
-        List<PlanDevice> planDevices = planDevices(result, emulated,
-                d -> emulatedBefore.getOrDefault(d.deviceId(), nominal(d, profile)));
+        ModelProfile profile = ModelProfile.of(previous.model(), vocab);
+        boolean known = knownVocab(previous.model(), previous.dataset()) > 0;
+        List<PlanDevice> planDevices = planDevices(result, emulated, known,
+                d -> emulatedBefore.getOrDefault(d.id(), nominal(d, profile)));
         List<String> datacenters = datacenters(result);
         return new SchedulingDecision.Planned(previous.next(datacenters, planDevices,
-                prediction(result, previous.model(), datacenters), startStep, reason, recovery));
+                prediction(result, previous.model(), vocab, datacenters, emulated), startStep, reason, recovery)
+                .withLayouts(previous.memoryScale(), layouts(result)));
     }
 
     /** A measured speed of one chip for one model (device-inventory's {@code GET /api/v1/profiles}). */
@@ -146,8 +190,7 @@ public final class PlanAssembler {
             }
             boolean matches = exact != null ? p.model().equals(exact) : p.model().startsWith(prefix);
             if (matches) {
-                best.merge(p.chip().toLowerCase(java.util.Locale.ROOT), p,
-                        (a, b) -> b.samples() > a.samples() ? b : a);
+                best.merge(p.chip().toLowerCase(Locale.ROOT), p, (a, b) -> b.samples() > a.samples() ? b : a);
             }
         }
         Map<String, Double> out = new HashMap<>();
@@ -155,23 +198,42 @@ public final class PlanAssembler {
         return out;
     }
 
-    Planner.Request request(JobSpec spec, List<InventoryDevice> devices) {
-        return request(spec, devices, Map.of());
-    }
-
-    Planner.Request request(JobSpec spec, List<InventoryDevice> devices, Map<String, Double> measuredByChip) {
-        double flopsPerSample = spec.model().flopsPerSample(assumedVocab(spec.model()));
-        List<Planner.DeviceInput> inputs = new ArrayList<>();
+    /** The planner request for a new job: the same one {@code plans/simulate} builds for the same cluster. */
+    public ClusterPlanner.Request request(JobSpec spec, List<InventoryDevice> devices,
+                                         Map<String, Double> measuredByChip, List<WanLink> links) {
+        int vocab = assumedVocab(spec.model(), spec.dataset());
+        double flopsPerSample = spec.model().flopsPerSample(vocab);
+        List<ClusterPlanner.Device> inputs = new ArrayList<>();
         for (InventoryDevice d : devices) {
-            Double measured = d.chip() == null ? null
-                    : measuredByChip.get(d.chip().toLowerCase(java.util.Locale.ROOT));
-            inputs.add(new Planner.DeviceInput(d.id(), d.nodeId(), d.datacenter(), d.chip(), measured, null,
-                    cpuSecondsPerSample(flopsPerSample, d)));
+            Double measured = d.chip() == null ? null : measuredByChip.get(d.chip().toLowerCase(Locale.ROOT));
+            inputs.add(new ClusterPlanner.Device(d.id(), d.datacenter(), d.nodeId(), d.chip(), measured, null,
+                    null, null, cpuSecondsPerSample(flopsPerSample, d)));
         }
         int hostCores = devices.stream().mapToInt(InventoryDevice::cores).max().orElse(0);
         boolean emulated = devices.stream().allMatch(InventoryDevice::emulated);
-        return new Planner.Request(inputs, ModelProfile.of(spec.model(), assumedVocab(spec.model())),
-                spec.globalBatch(), allocation(spec), false, spec.timeScale(), hostCores, emulated);
+        SyncSpec sync = spec.syncOrDefaults();
+        Integer h = spec.sync() != null ? spec.sync().h() : null;
+        ClusterPlanner.Job job = new ClusterPlanner.Job(null, LayerModel.of(spec.model(), vocab), spec.globalBatch(),
+                false, spec.strategy(), h, SyncSpec.bytesPerValue(sync.codec()), null, null, allocation(spec),
+                emulated ? spec.memoryScale() : null, null);
+        ClusterPlanner.Emulation e = emulated ? new ClusterPlanner.Emulation(spec.timeScale(), Math.max(1, hostCores),
+                emulation.cpuBudget(), emulation.minStepSeconds()) : null;
+        return new ClusterPlanner.Request(null, links(links), inputs, job, e);
+    }
+
+    /** The inventory's links as the planner takes them; a link without a bandwidth is not one it can price. */
+    static List<ClusterPlanner.Link> links(List<WanLink> links) {
+        List<ClusterPlanner.Link> out = new ArrayList<>();
+        if (links == null) {
+            return out;
+        }
+        for (WanLink l : links) {
+            if (l.a() != null && l.b() != null && l.bandwidthGbps() != null && l.bandwidthGbps() > 0) {
+                out.add(new ClusterPlanner.Link(l.a(), l.b(), l.bandwidthGbps(),
+                        l.latencyMs() == null ? 0 : l.latencyMs()));
+            }
+        }
+        return out;
     }
 
     /** CPU time one sample costs on the device's host; 0 on a real accelerator, which is never paced. */
@@ -184,58 +246,81 @@ public final class PlanAssembler {
      * Under emulation a device runs at its chip's nominal speed (the roofline prior), whatever speed the plan
      * assumes from measurements; only a chip missing from the catalogue runs at the planned speed.
      */
-    private double nominal(PlanDevice d, ModelProfile profile) {
-        return planner.priorSamplesPerSec(d.chip(), profile).orElse(d.chipSamplesPerSec());
+    private double nominal(ClusterPlanner.DevicePlan d, ModelProfile profile) {
+        return planner.catalogue().find(d.chip())
+                .map(c -> io.crosstrain.planner.CostModel.rooflineSamplesPerSec(c, profile))
+                .orElse(d.samplesPerSec());
     }
 
-    Plan toPlan(UUID jobId, JobSpec spec, Planner.Result result, boolean emulated) {
-        ModelProfile profile = ModelProfile.of(spec.model(), assumedVocab(spec.model()));
-        List<PlanDevice> devices = planDevices(result, emulated, d -> nominal(d, profile));
+    Plan toPlan(UUID jobId, JobSpec spec, ClusterPlanner.Result result, boolean emulated, List<WanLink> links) {
+        int vocab = assumedVocab(spec.model(), spec.dataset());
+        ModelProfile profile = ModelProfile.of(spec.model(), vocab);
+        boolean known = knownVocab(spec.model(), spec.dataset()) > 0;
+        List<PlanDevice> devices = planDevices(result, emulated, known, d -> nominal(d, profile));
         List<String> datacenters = datacenters(result);
-        Plan.Prediction prediction = prediction(result, spec.model(), datacenters);
-        String strategy = resolveStrategy(spec.strategy(), datacenters);
+        Plan.Prediction prediction = prediction(result, spec.model(), vocab, datacenters, emulated);
+        String strategy = result.predicted().strategy();
+        SyncSpec sync = null;
+        if (JobSpec.DILOCO.equals(strategy)) {
+            SyncSpec asked = spec.syncOrDefaults();
+            int h = spec.sync() != null && spec.sync().h() != null ? spec.sync().h() : result.predicted().h();
+            sync = fitted(new SyncSpec(h, asked.codec(), asked.outerLr(), asked.outerMomentum()), spec.steps());
+        }
         return new Plan(jobId, FIRST_VERSION, strategy, allocation(spec),
                 emulated ? Plan.EMULATED : Plan.MEASURED, result.timeScale(), spec.model(), spec.dataset(),
                 spec.steps(), spec.globalBatch(), spec.learningRate(), spec.seed(),
                 spec.hashEvery() > 0 ? spec.hashEvery() : DEFAULT_HASH_EVERY, datacenters, devices, prediction)
-                .withSync(JobSpec.DILOCO.equals(strategy) ? fitted(spec.syncOrDefaults(), spec.steps()) : null)
-                .withOptimizer(spec.optimizerOrDefaults());
+                .withSync(sync)
+                .withOptimizer(spec.optimizerOrDefaults())
+                .withLinks(links == null ? List.of() : links)
+                .withLayouts(emulated ? spec.memoryScale() : null, layouts(result));
     }
 
-    /**
-     * {@code auto}: synchronous data parallel inside one datacenter, DiLoCo once the plan crosses a WAN link (where
-     * a gradient exchange per step would cost many compute steps). Re-plans keep what the first plan chose.
-     */
-    static String resolveStrategy(String requested, List<String> datacenters) {
-        if (requested == null || JobSpec.AUTO.equals(requested)) {
-            return datacenters.size() > 1 ? JobSpec.DILOCO : JobSpec.SYNC_DP;
-        }
-        return requested;
-    }
-
-    /** Default settings for a job shorter than the default H sync once, at its end. */
+    /** A job shorter than its H syncs once, at its end. */
     static SyncSpec fitted(SyncSpec sync, int steps) {
         return sync.h() > steps ? new SyncSpec(steps, sync.codec(), sync.outerLr(), sync.outerMomentum()) : sync;
     }
 
     /** The planner's devices in rank order; under emulation each with the speed it is to run at. */
-    private static List<PlanDevice> planDevices(Planner.Result result, boolean emulated,
-                                                java.util.function.ToDoubleFunction<PlanDevice> emulatedSpeed) {
-        return result.devices().stream()
-                .sorted(Comparator.comparingInt(Planner.DevicePlan::rank))
-                .map(Planner.DevicePlan::toPlanDevice)
-                .map(d -> emulated ? d.withEmulatedSpeed(emulatedSpeed.applyAsDouble(d)) : d)
-                .toList();
+    private static List<PlanDevice> planDevices(ClusterPlanner.Result result, boolean emulated, boolean knownVocab,
+                                                java.util.function.ToDoubleFunction<ClusterPlanner.DevicePlan> speed) {
+        List<PlanDevice> out = new ArrayList<>();
+        for (ClusterPlanner.DevicePlan d : result.devices()) {
+            ClusterPlanner.Stage s = d.stage();
+            PlanStage stage = s == null ? null : new PlanStage(s.index(), s.stages(), s.firstLayer(), s.lastLayer(),
+                    knownVocab ? s.parameterOffset() : null, knownVocab ? s.parameterCount() : null, s.previous(),
+                    s.next(), d.maxMicroBatch(), s.time().computePerSample(), s.time().trafficPerSample(),
+                    s.time().weightTraffic(), s.memoryBytes(), s.capacityBytes());
+            out.add(new PlanDevice(d.id(), d.nodeId(), d.datacenter(), d.chip(), d.rank(), d.batch(),
+                    d.microBatches(), d.samplesPerSec(), d.pacedStepSeconds(),
+                    emulated ? speed.applyAsDouble(d) : null, d.replica(), stage));
+        }
+        return out;
     }
 
-    private static List<String> datacenters(Planner.Result result) {
-        return result.datacenters().stream().distinct().sorted().toList();
+    static List<PlanLayout> layouts(ClusterPlanner.Result result) {
+        List<PlanLayout> out = new ArrayList<>();
+        for (ClusterPlanner.Layout l : result.layouts()) {
+            ClusterPlanner.Alternative eq = l.equalLayers();
+            ClusterPlanner.Alternative dp = l.dataParallelOnly();
+            out.add(new PlanLayout(l.datacenter(), l.stages(), l.replicas(), l.maxMicroBatch(), l.stepSeconds(),
+                    l.bubbleFraction(), l.eta(), l.idle(),
+                    eq != null && eq.feasible() ? eq.eta() : null, eq != null && !eq.feasible() ? eq.reason() : null,
+                    dp != null && dp.feasible() ? dp.eta() : null, dp != null && !dp.feasible() ? dp.reason() : null));
+        }
+        return out;
     }
 
-    private Plan.Prediction prediction(Planner.Result result, ModelSpec model, List<String> datacenters) {
-        long parameters = model.parameters(assumedVocab(model));
-        return new Plan.Prediction(result.predictedStepSeconds(), result.predictedEta(),
-                result.predictedEqualSplitEta(), wanBytesPerStep(datacenters.size(), parameters));
+    private static List<String> datacenters(ClusterPlanner.Result result) {
+        return result.devices().stream().map(ClusterPlanner.DevicePlan::datacenter).distinct().sorted().toList();
+    }
+
+    private static Plan.Prediction prediction(ClusterPlanner.Result result, ModelSpec model, int vocab,
+                                              List<String> datacenters, boolean emulated) {
+        long parameters = model.parameters(vocab);
+        ClusterPlanner.Prediction p = result.predicted();
+        return new Plan.Prediction(emulated ? result.pacedStepSeconds() : p.stepSeconds(), p.eta(), p.equalSplitEta(),
+                wanBytesPerStep(datacenters.size(), parameters), p.bubbleFraction());
     }
 
     /**

@@ -126,11 +126,12 @@ class JobScheduling {
 
     private void start(PlanAssembler planning, List<PlanAssembler.MeasuredProfile> profiles,
                        AdmissionPolicy.QueuedJob job, List<InventoryDevice> devices) {
-        SchedulingDecision decision = planning.assemble(job.jobId(), job.spec(), devices, profiles);
+        // the planner prices the WAN from the inventory's links, and the relays emulate the same links
+        List<String> datacenters = devices.stream().map(InventoryDevice::datacenter).distinct().sorted().toList();
+        SchedulingDecision decision = planning.assemble(job.jobId(), job.spec(), devices, profiles,
+                inventory.links(datacenters));
         if (decision instanceof SchedulingDecision.Planned planned) {
             Plan plan = planned.plan();
-            // the relays emulate the WAN between the plan's datacenters from the inventory's links
-            plan = plan.withLinks(inventory.links(plan.datacenters()));
             if (store.admit(plan)) {
                 log.info("job {} admitted on {} devices", job.jobId(), plan.devices().size());
                 publisher.publishPlan(plan);

@@ -14,8 +14,17 @@ import org.springframework.test.web.servlet.assertj.MvcTestResult;
 
 /** Web slice with the real planner and catalogue: the simulate endpoint's answers and its problem+json errors. */
 @WebMvcTest(SimulationController.class)
-@Import(SimulationConfig.class)
+@Import(SimulationControllerTest.OnePlanner.class)
 class SimulationControllerTest {
+
+    /** The planner the scheduler's configuration makes, with the built-in catalogue. */
+    @org.springframework.boot.test.context.TestConfiguration(proxyBeanMethods = false)
+    static class OnePlanner {
+        @org.springframework.context.annotation.Bean
+        io.crosstrain.planner.ClusterPlanner clusterPlanner() {
+            return new io.crosstrain.planner.ClusterPlanner(io.crosstrain.planner.ChipCatalogue.defaults());
+        }
+    }
 
     @Autowired
     MockMvcTester mvc;

@@ -18,11 +18,11 @@ import io.crosstrain.contracts.ModelSpec;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.planner.ChipCatalogue;
-import io.crosstrain.planner.Planner;
+import io.crosstrain.planner.ClusterPlanner;
 
 class PlanAssemblerProperties {
 
-    final PlanAssembler assembler = new PlanAssembler(new Planner(ChipCatalogue.defaults()), 64);
+    final PlanAssembler assembler = PlanAssemblerTest.assembler(64);
 
     private static final List<String> CHIPS = List.of("A100-80G", "H20", "Ascend-910B", "L20", "T4");
     private static final List<String> DATACENTERS = List.of("bj", "sh", "gy");

@@ -14,12 +14,20 @@ import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.contracts.SyncSpec;
 import io.crosstrain.planner.ChipCatalogue;
-import io.crosstrain.planner.Planner;
+import io.crosstrain.planner.ClusterPlanner;
 
 class PlanAssemblerTest {
 
     static final int DEFAULT_VOCAB = 64;
-    final PlanAssembler assembler = new PlanAssembler(new Planner(ChipCatalogue.defaults()), DEFAULT_VOCAB);
+    /** The vocabulary of the bundled corpus the specs here train on: known to the plan without reading it. */
+    static final int BUNDLED_VOCAB = DatasetSpec.bundled().knownVocabulary();
+    final PlanAssembler assembler = assembler(DEFAULT_VOCAB);
+
+    /** The scheduler's assembler: the planner, a quarter of the host CPU, no minimum step. */
+    static PlanAssembler assembler(int defaultVocab) {
+        return new PlanAssembler(new ClusterPlanner(ChipCatalogue.defaults()), defaultVocab,
+                new PlanAssembler.Emulation(0.25, 0));
+    }
     final UUID jobId = UUID.randomUUID();
 
     static JobSpec spec(ModelSpec model, int globalBatch, String allocation, Double timeScale, int hashEvery) {
@@ -79,20 +87,22 @@ class PlanAssemblerTest {
     }
 
     @Test
-    void wanBytesCountEveryOrderedPairOfDatacentersWithTheAssumedVocabulary() {
+    void wanBytesCountEveryOrderedPairOfDatacentersWithTheBundledCorpusVocabulary() {
         Plan plan = planned(assembler.assemble(jobId, spec(ModelSpec.demo(), 24, null, null, 0), threeDatacenters));
 
-        long parameters = ModelSpec.demo().parameters(DEFAULT_VOCAB);
+        long parameters = ModelSpec.demo().parameters(BUNDLED_VOCAB);
         assertThat(plan.predicted().wanBytesPerStep()).isEqualTo(3L * 2L * parameters * 4L);
         assertThat(PlanAssembler.wanBytesPerStep(1, parameters)).isZero();
     }
 
     @Test
-    void theSpecsVocabularyWinsOverTheDefault() {
+    void theSpecsVocabularyWinsThenTheBundledCorpusThenTheDefault() {
         ModelSpec withVocab = new ModelSpec(2, 96, 4, 64, 80);
 
-        assertThat(assembler.assumedVocab(withVocab)).isEqualTo(80);
-        assertThat(assembler.assumedVocab(ModelSpec.demo())).isEqualTo(DEFAULT_VOCAB);
+        assertThat(assembler.assumedVocab(withVocab, DatasetSpec.bundled())).isEqualTo(80);
+        assertThat(assembler.assumedVocab(ModelSpec.demo(), DatasetSpec.bundled())).isEqualTo(66);
+        assertThat(assembler.assumedVocab(ModelSpec.demo(), new DatasetSpec(DatasetSpec.PATH, null, "my.txt")))
+                .isEqualTo(DEFAULT_VOCAB);
         Plan plan = planned(assembler.assemble(jobId, spec(withVocab, 24, null, null, 0), threeDatacenters));
         assertThat(plan.model()).isEqualTo(withVocab);
         assertThat(plan.predicted().wanBytesPerStep()).isEqualTo(24L * withVocab.parameters(80));
@@ -102,21 +112,22 @@ class PlanAssemblerTest {
     void requestCarriesCpuCostPerSampleHostCoresAndEmulation() {
         JobSpec spec = spec(ModelSpec.demo(), 24, null, 0.5, 0);
 
-        Planner.Request request = assembler.request(spec, threeDatacenters);
+        ClusterPlanner.Request request = assembler.request(spec, threeDatacenters, java.util.Map.of(), List.of());
 
-        double flops = ModelSpec.demo().flopsPerSample(DEFAULT_VOCAB);
-        assertThat(request.devices()).extracting(Planner.DeviceInput::cpuSecondsPerSample)
+        double flops = ModelSpec.demo().flopsPerSample(BUNDLED_VOCAB);
+        assertThat(request.devices()).extracting(ClusterPlanner.Device::cpuSecondsPerSample)
                 .containsExactly(flops / 3e9, flops / 2e9, flops / 2e9);
         assertThat(request.devices()).allSatisfy(d -> {
-            assertThat(d.measuredSamplesPerSec()).isNull();
+            assertThat(d.samplesPerSec()).isNull();
             assertThat(d.maxMicroBatch()).isNull();
         });
-        assertThat(request.hostCores()).isEqualTo(8);
-        assertThat(request.emulated()).isTrue();
-        assertThat(request.allowAccumulation()).isFalse();
-        assertThat(request.timeScale()).isEqualTo(0.5);
-        assertThat(request.globalBatch()).isEqualTo(24);
-        assertThat(request.allocation()).isEqualTo(JobSpec.BALANCED);
+        assertThat(request.emulation().hostCores()).isEqualTo(8);
+        assertThat(request.emulation().timeScale()).isEqualTo(0.5);
+        assertThat(request.emulation().cpuBudget()).isEqualTo(0.25);
+        assertThat(request.job().allowGradientAccumulation()).isFalse();
+        assertThat(request.job().globalBatch()).isEqualTo(24);
+        assertThat(request.job().allocation()).isEqualTo(JobSpec.BALANCED);
+        assertThat(request.job().layers().layers()).isEqualTo(2);
     }
 
     @Test
@@ -125,7 +136,8 @@ class PlanAssemblerTest {
                 new InventoryDevice("g0", "n0", "bj", "A100-80G", "HEALTHY", Plan.MEASURED, 0.0, 16),
                 emulated("e0", "sh", "H20", 2e9, 4));
 
-        assertThat(assembler.request(spec(ModelSpec.demo(), 8, null, null, 0), devices).emulated()).isFalse();
+        assertThat(assembler.request(spec(ModelSpec.demo(), 8, null, null, 0), devices, java.util.Map.of(),
+                List.of()).emulation()).isNull();
         Plan plan = planned(assembler.assemble(jobId, spec(ModelSpec.demo(), 8, null, null, 0), devices));
         assertThat(plan.mode()).isEqualTo(Plan.MEASURED);
         assertThat(plan.timeScale()).isNull();
@@ -182,12 +194,33 @@ class PlanAssemblerTest {
     }
 
     @Test
-    void autoIsSyncDpInOneDatacenterAndDilocoAcrossSeveral() {
-        assertThat(PlanAssembler.resolveStrategy("auto", List.of("bj"))).isEqualTo(JobSpec.SYNC_DP);
-        assertThat(PlanAssembler.resolveStrategy(null, List.of("bj"))).isEqualTo(JobSpec.SYNC_DP);
-        assertThat(PlanAssembler.resolveStrategy("auto", List.of("bj", "sh"))).isEqualTo(JobSpec.DILOCO);
-        assertThat(PlanAssembler.resolveStrategy("sync-dp", List.of("bj", "sh"))).isEqualTo(JobSpec.SYNC_DP);
-        assertThat(PlanAssembler.resolveStrategy("diloco", List.of("bj"))).isEqualTo(JobSpec.DILOCO);
+    void autoIsSyncDpInOneDatacenterDilocoAcrossAnUnknownWanAndWhatTheLinksAllowOtherwise() {
+        JobSpec auto = new JobSpec("t", ModelSpec.demo(), DatasetSpec.bundled(), 200, 48, 3e-3, 7L, "auto",
+                JobSpec.BALANCED, List.of(), null, null, 0);
+        assertThat(planned(assembler.assemble(jobId, auto, threeDatacenters.subList(1, 2))).strategy())
+                .isEqualTo(JobSpec.SYNC_DP);
+        Plan unknownWan = planned(assembler.assemble(jobId, auto, threeDatacenters));
+        assertThat(unknownWan.strategy()).isEqualTo(JobSpec.DILOCO);
+        assertThat(unknownWan.syncOrDefaults().h()).isEqualTo(SyncSpec.DEFAULT_H);
+        // links fast enough for the gradient every step: sync DP, the links copied into the plan
+        List<io.crosstrain.contracts.WanLink> fast = List.of(new io.crosstrain.contracts.WanLink("bj", "sh", 1e6, 0.0),
+                new io.crosstrain.contracts.WanLink("bj", "gy", 1e6, 0.0),
+                new io.crosstrain.contracts.WanLink("gy", "sh", 1e6, 0.0));
+        Plan fastWan = planned(assembler.assemble(jobId, auto, threeDatacenters, List.of(), fast));
+        assertThat(fastWan.strategy()).isEqualTo(JobSpec.SYNC_DP);
+        assertThat(fastWan.links()).hasSize(3);
+        // a slow WAN: DiLoCo with the H the planner chose from the links, not the default
+        List<io.crosstrain.contracts.WanLink> slow = List.of(new io.crosstrain.contracts.WanLink("bj", "sh", 1e-3, 5.0),
+                new io.crosstrain.contracts.WanLink("bj", "gy", 1e-3, 5.0),
+                new io.crosstrain.contracts.WanLink("gy", "sh", 1e-3, 5.0));
+        Plan slowWan = planned(assembler.assemble(jobId, auto, threeDatacenters, List.of(), slow));
+        assertThat(slowWan.strategy()).isEqualTo(JobSpec.DILOCO);
+        assertThat(slowWan.syncOrDefaults().h()).isNotEqualTo(SyncSpec.DEFAULT_H).isBetween(2, 200);
+        // a spec's own H is kept
+        JobSpec fixedH = new JobSpec("t", ModelSpec.demo(), DatasetSpec.bundled(), 200, 48, 3e-3, 7L, "auto",
+                JobSpec.BALANCED, List.of(), null, null, 0, null, null, null, new SyncSpec(7, "int8", null, null));
+        assertThat(planned(assembler.assemble(jobId, fixedH, threeDatacenters, List.of(), slow)).syncOrDefaults()
+                .h()).isEqualTo(7);
     }
 
     @Test
