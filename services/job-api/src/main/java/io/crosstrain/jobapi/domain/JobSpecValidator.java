@@ -25,6 +25,9 @@ import io.crosstrain.web.RequestRejectedException;
  */
 public final class JobSpecValidator {
 
+    /** Emulated memory may be shrunk freely, and grown up to this factor (a bigger chip than any listed). */
+    static final double MAX_MEMORY_SCALE = 1000;
+
     public static final int DEFAULT_HASH_EVERY = 10;
     static final Pattern DEVICE_ID = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
     static final int MAX_DEVICES = 1024;
@@ -112,6 +115,11 @@ public final class JobSpecValidator {
         if (timeScale != null && !(timeScale > 0 && !timeScale.isInfinite())) {
             errors.add(new FieldError("timeScale", "must be positive (or absent to calibrate automatically)"));
         }
+        Double memoryScale = spec.memoryScale();
+        if (memoryScale != null && !(memoryScale > 0 && memoryScale <= MAX_MEMORY_SCALE)) {
+            errors.add(new FieldError("memoryScale", "must be positive and at most " + (int) MAX_MEMORY_SCALE
+                    + " (emulated memory = the chip's memory × memoryScale), or absent for 1"));
+        }
         if (spec.baselineFor() != null && !jobExists.test(spec.baselineFor())) {
             errors.add(new FieldError("baselineFor", "no job with id " + spec.baselineFor()));
         }
@@ -129,7 +137,7 @@ public final class JobSpecValidator {
         }
         return new JobSpec(name.strip(), model, dataset, spec.steps(), spec.globalBatch(), lr, spec.seed(), strategy,
                 allocation, List.copyOf(devices), spec.baselineFor(), timeScale, hashEvery, tenant, spec.priorityOrDefault(),
-                placement, sync, optimizer);
+                placement, sync, optimizer, memoryScale);
     }
 
     /** The inner optimizer with its defaults filled in. */

@@ -55,6 +55,21 @@ class JobSpecValidatorTest {
     }
 
     @Test
+    void theMemoryScaleIsKeptAndChecked() {
+        JobSpec scaled = new JobSpec("m", ModelSpec.demo(), DatasetSpec.bundled(), 10, 64, 0.01, 1, "sync-dp",
+                "balanced", null, null, null, 0, null, null, null, null, null, 1e-6);
+        assertThat(JobSpecValidator.validate(scaled, id -> false).memoryScale()).isEqualTo(1e-6);
+        for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY, 1e4}) {
+            JobSpec wrong = new JobSpec("m", ModelSpec.demo(), DatasetSpec.bundled(), 10, 64, 0.01, 1, "sync-dp",
+                    "balanced", null, null, null, 0, null, null, null, null, null, bad);
+            RequestRejectedException e = catchThrowableOfType(RequestRejectedException.class,
+                    () -> JobSpecValidator.validate(wrong, id -> false));
+            assertThat(e.errors()).extracting(FieldError::field).as("memoryScale %s", bad)
+                    .containsExactly("memoryScale");
+        }
+    }
+
+    @Test
     void dilocoGetsItsDefaultsAndItsSettingsAreChecked() {
         JobSpec diloco = new JobSpec("d", ModelSpec.demo(), DatasetSpec.bundled(), 200, 64, 0.01, 1, "diloco",
                 "balanced", null, null, null, 0, null, null, null, null);
