@@ -201,6 +201,7 @@ class DemoEndToEndIT {
         assertThat(ui.throughputBars()).as("one throughput bar per device").isEqualTo(12);
         assertThat(ui.busyBars()).isEqualTo(12);
         assertThat(ui.planRows()).isEqualTo(12);
+        assertThat(ui.layoutRows()).as("one layout row per datacenter").isEqualTo(3);
         assertThat(ui.emulatedTags()).as("figures labelled emulated").isGreaterThanOrEqualTo(10);
         assertThat(ui.apiRequests()).isPositive();
         assertThat(ui.apiRequestsWithKey()).as("every /api request carries the bearer key")

@@ -35,7 +35,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Drives the gateway's web UI in headless Chromium (Debian's {@code chromium} and {@code chromium-driver}) as a user
  * would: log in with an API key, look at the cluster, submit a job through the form (first a rejected one, to see
  * the problem shown next to its field), follow it to SUCCEEDED and check that its loss and throughput charts were
- * drawn from the data. Screenshots go to the given folder. Every wait is explicit and bounded.
+ * drawn from the data and its plan shows a layout per datacenter. Screenshots go to the given folder. Every wait is
+ * explicit and bounded.
  *
  * <p>Against a stack already running ({@code ./crosstrain up --port-base 28080}):
  * {@code java -cp <test class path> io.crosstrain.cli.WebUiCheck http://127.0.0.1:28080 <key> [steps]}.
@@ -44,8 +45,9 @@ final class WebUiCheck implements AutoCloseable {
 
     /** What the browser saw. */
     record Result(UUID jobId, String finalState, int lossPoints, int throughputBars, int busyBars, int planRows,
-                  int emulatedTags, int apiRequests, int apiRequestsWithKey, String rejectedStepsMessage,
-                  boolean loggedOutOn401, UUID cancelledJobId, String cancelledState, List<Path> screenshots) {
+                  int layoutRows, String layoutStages, int emulatedTags, int apiRequests, int apiRequestsWithKey,
+                  String rejectedStepsMessage, boolean loggedOutOn401, UUID cancelledJobId, String cancelledState,
+                  List<Path> screenshots) {
     }
 
     private static final Pattern JOB_URL = Pattern.compile("#/jobs/([0-9a-f-]{36})");
@@ -172,13 +174,23 @@ final class WebUiCheck implements AutoCloseable {
             int n = d.findElements(By.cssSelector("[data-testid=plan-row]")).size();
             return n > 0 ? n : null;
         });
+        // the plan's layout: a summary row per datacenter, its stages per replica ("whole replicas" when 1)
+        int layoutRows = until(SHORT).until(d -> {
+            int n = d.findElements(By.cssSelector("[data-testid=layout-row]")).size();
+            return n > 0 ? n : null;
+        });
+        String[] layout = until(SHORT).until(d -> {
+            WebElement row = d.findElement(By.cssSelector("[data-testid=layout-row]"));
+            String stages = row.findElement(By.cssSelector("[data-testid=layout-stages]")).getText().strip();
+            return stages.isEmpty() ? null : new String[] {row.getAttribute("data-datacenter"), stages};
+        });
         until(SHORT).until(ExpectedConditions.presenceOfElementLocated(
                 By.cssSelector("[data-testid=history-row][data-to=SUCCEEDED]")));
         int emulatedTags = driver.findElements(By.cssSelector(".mode-emulated")).size();
         String eta = driver.findElement(By.id("eta")).getText();
         out.println("  web UI: job page shows SUCCEEDED, loss curve with " + lossPoints + " points, "
-                + bars + " throughput bars, " + planRows + " plan rows, eta " + eta + ", " + emulatedTags
-                + " 'emulated' tags");
+                + bars + " throughput bars, " + planRows + " plan rows, " + layoutRows + " datacenter layouts ("
+                + layout[0] + ": " + layout[1] + "), eta " + eta + ", " + emulatedTags + " 'emulated' tags");
         screenshot("job");
 
         // the jobs list shows the same end state and a full progress bar
@@ -230,8 +242,8 @@ final class WebUiCheck implements AutoCloseable {
         });
         screenshot("job-cancelled");
         out.println("  web UI: job " + cancelled + " cancelled from its page: " + cancelledState);
-        return new Result(jobId, state, lossPoints, bars, busyBars, planRows, emulatedTags, api, withKey, rejected,
-                loggedOut, cancelled, cancelledState, List.copyOf(screenshots));
+        return new Result(jobId, state, lossPoints, bars, busyBars, planRows, layoutRows, layout[1], emulatedTags,
+                api, withKey, rejected, loggedOut, cancelled, cancelledState, List.copyOf(screenshots));
     }
 
     /** The requests Chromium sent so far, from its performance log (Network.requestWillBeSent). */

@@ -8,6 +8,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -152,16 +154,24 @@ class GatewayRoutingTest {
     @Test
     void servesTheWebUiWithoutOffSiteAssets() throws Exception {
         String index = send(HttpRequest.newBuilder(gateway("/")).GET()).body();
-        assertThat(index).contains("src=\"js/app.js\"", "src=\"js/charts.js\"", "href=\"css/app.css\"");
+        List<String> scripts = List.of("js/charts.js", "js/core.js", "js/plan.js", "js/cluster.js", "js/jobs.js",
+                "js/submit.js");
+        for (String script : scripts) {
+            assertThat(index).contains("src=\"" + script + "\"");
+        }
+        assertThat(index).contains("href=\"css/app.css\"");
         assertThat(index).doesNotContainPattern("(src|href)=\"(https?:)?//");
-        for (String[] asset : new String[][] {{"/js/app.js", "javascript"}, {"/js/charts.js", "javascript"},
-                {"/css/app.css", "text/css"}}) {
+        List<String[]> assets = new ArrayList<>();
+        scripts.forEach(script -> assets.add(new String[] {"/" + script, "javascript"}));
+        assets.add(new String[] {"/css/app.css", "text/css"});
+        for (String[] asset : assets) {
             HttpResponse<String> r = send(HttpRequest.newBuilder(gateway(asset[0])).GET());
             assertThat(r.statusCode()).as(asset[0]).isEqualTo(200);
             assertThat(r.headers().firstValue("Content-Type").orElse("")).as(asset[0]).contains(asset[1]);
+            assertThat(r.body()).as(asset[0]).doesNotContain("EventSource(");
         }
-        String app = send(HttpRequest.newBuilder(gateway("/js/app.js")).GET()).body();
-        assertThat(app).contains("Authorization: `Bearer ${key}`").doesNotContain("EventSource(");
+        String core = send(HttpRequest.newBuilder(gateway("/js/core.js")).GET()).body();
+        assertThat(core).contains("Authorization: `Bearer ${key}`");
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {

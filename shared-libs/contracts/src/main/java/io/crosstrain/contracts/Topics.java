@@ -30,10 +30,29 @@ public final class Topics {
     }
 
     /**
+     * Pipeline stages of one datacenter handing activations forward and their gradients back between nodes
+     * (docs/architecture.md §11); never read outside the datacenter.
+     */
+    public static String activations(String datacenter) {
+        return PREFIX + "activations." + datacenter;
+    }
+
+    /** Partitions of an activations topic: a node reads the one its id hashes to ({@link #activationPartition}). */
+    public static final int ACTIVATION_PARTITIONS = 8;
+
+    /** The partition of an activations topic that node {@code nodeId} reads. */
+    public static int activationPartition(String nodeId) {
+        return Math.floorMod(nodeId.hashCode(), ACTIVATION_PARTITIONS);
+    }
+
+    /**
      * Partitions every service declares for a topic: gradient topics keep one partition (a round's chunks stay in
      * order for their single consumer per datacenter); JSON topics are keyed by job or device and spread over three.
      */
     public static int partitions(String topic) {
+        if (topic.startsWith(PREFIX + "activations.")) {
+            return ACTIVATION_PARTITIONS;
+        }
         return topic.startsWith(PREFIX + "grad-") ? 1 : 3;
     }
 

@@ -38,6 +38,10 @@ final class ClusterPlan {
         final Candidate device;
         final List<Candidate> stages;
         final int maxMicroBatch;
+        /** Blocks per stage when the replica is kept as it was; null = split afresh at every share. */
+        final int[] blocks;
+        /** The replica's id when it is kept as it was; null = numbered afresh. */
+        final String keptId;
         double speed;
         int share;
         ReplicaCost.Replica replica;
@@ -47,14 +51,19 @@ final class ClusterPlan {
             this.device = device;
             this.stages = null;
             this.maxMicroBatch = 0;
+            this.blocks = null;
+            this.keptId = null;
             this.speed = device.speed();
         }
 
-        Unit(int dc, List<Candidate> stages, int maxMicroBatch, ReplicaCost.Replica estimate) {
+        Unit(int dc, List<Candidate> stages, int maxMicroBatch, ReplicaCost.Replica estimate, int[] blocks,
+             String keptId) {
             this.dc = dc;
             this.device = null;
             this.stages = List.copyOf(stages);
             this.maxMicroBatch = maxMicroBatch;
+            this.blocks = blocks;
+            this.keptId = keptId;
             this.replica = estimate;
             this.speed = estimate.samplesPerSec() > 0 ? estimate.samplesPerSec()
                     : stages.stream().mapToDouble(Candidate::speed).min().orElse(1);
@@ -71,7 +80,13 @@ final class ClusterPlan {
 
     /** A datacenter and how it is laid out. */
     record Group(String id, double intraGbps, List<Candidate> devices, GroupLayoutSearch.Layout layout,
-                 List<Candidate> idle) {
+                 List<Candidate> idle, List<int[]> keptBlocks, List<String> keptIds) {
+
+        Group(String id, double intraGbps, List<Candidate> devices, GroupLayoutSearch.Layout layout,
+              List<Candidate> idle) {
+            this(id, intraGbps, devices, layout, idle, null, null);
+        }
+
         boolean pipelined() {
             return layout != null && layout.stages() > 1;
         }
@@ -135,6 +150,10 @@ final class ClusterPlan {
     /** The datacenter's layout, or null (with its reason kept) when the model fits none. */
     private Group layOut(String id, double gbps, List<Candidate> devices, int estimate) {
         LayerModel layers = job.layers();
+        List<ClusterPlanner.KeptReplica> kept = job.keep() == null ? null : job.keep().get(id);
+        if (kept != null && layers != null) {
+            return keep(id, gbps, devices, estimate, kept);
+        }
         boolean wholeOnly = layers == null || (job.stages() != null && job.stages() == 1);
         if (wholeOnly) {
             List<Candidate> fitting = devices.stream().filter(c -> c.cap() > 0).toList();
@@ -145,7 +164,8 @@ final class ClusterPlan {
             }
             return new Group(id, gbps, fitting, null, List.of());
         }
-        GroupLayoutSearch search = new GroupLayoutSearch(layers, gbps, planner.options());
+        GroupLayoutSearch search = new GroupLayoutSearch(layers, gbps,
+                planner.options().withAccumulation(job.allowGradientAccumulation()));
         List<StageChip> chips = devices.stream().map(Candidate::chip).toList();
         GroupLayoutSearch.Layout layout = job.stages() != null ? search.withStages(chips, estimate, job.stages())
                 : search.best(chips, estimate);
@@ -162,6 +182,38 @@ final class ClusterPlan {
         List<Candidate> idle = layout.idle().stream().map(s -> byId.get(s.id())).toList();
         List<Candidate> used = devices.stream().filter(c -> !idle.contains(c)).toList();
         return new Group(id, gbps, used, layout, idle);
+    }
+
+    /** The kept replicas whose devices are all still here; the others' devices are left out. */
+    private Group keep(String id, double gbps, List<Candidate> devices, int estimate,
+                       List<ClusterPlanner.KeptReplica> kept) {
+        Map<String, Candidate> byId = byId(devices);
+        List<List<StageChip>> orders = new ArrayList<>();
+        List<int[]> blocks = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        List<Candidate> used = new ArrayList<>();
+        int maxMicro = 1;
+        for (ClusterPlanner.KeptReplica r : kept) {
+            if (!r.devices().stream().allMatch(byId::containsKey)) {
+                continue;
+            }
+            orders.add(r.devices().stream().map(d -> byId.get(d).chip()).toList());
+            blocks.add(r.blocks());
+            ids.add(r.id());
+            r.devices().forEach(d -> used.add(byId.get(d)));
+            maxMicro = Math.max(maxMicro, r.maxMicroBatch());
+        }
+        GroupLayoutSearch search = new GroupLayoutSearch(job.layers(), gbps, planner.options());
+        GroupLayoutSearch.Layout layout = search.fixed(orders, blocks, maxMicro, estimate);
+        if (!layout.feasible()) {
+            lastReasons.add(id + ": " + layout.reason());
+            return null;
+        }
+        List<Candidate> idle = devices.stream().filter(c -> !used.contains(c)).toList();
+        if (!idle.isEmpty()) {
+            assumptions.add(id + ": " + idle.size() + " device(s) of replicas that lost a stage are left out");
+        }
+        return new Group(id, gbps, used, layout, idle, blocks, ids);
     }
 
     /** Placement: each excluded device counts against the first constraint it fails. */
@@ -259,8 +311,12 @@ final class ClusterPlan {
         if (d.maxMicroBatch() != null) {
             return d.maxMicroBatch();
         }
-        ChipSpec chip = scaled(chip(d));
-        return byChip.computeIfAbsent(ClusterInputs.key(chip.name()), k -> CostModel.memoryCap(chip, model));
+        ChipSpec catalogued = chip(d);
+        ChipSpec chip = scaled(d.memoryGb() == null ? catalogued : new ChipSpec(catalogued.name(),
+                catalogued.tflops(), d.memoryGb(), catalogued.memBandwidthTBps(), catalogued.unverified(),
+                catalogued.source()));
+        return byChip.computeIfAbsent(ClusterInputs.key(chip.name()) + "|" + chip.memoryGb(),
+                k -> CostModel.memoryCap(chip, model));
     }
 
     /** The chip with the job's emulated memory. */
@@ -270,7 +326,10 @@ final class ClusterPlan {
     }
 
     private StageChip stageChip(Device d, double speed) {
-        ChipSpec chip = catalogue().find(d.chip()).orElse(null);
+        ChipSpec chip = catalogue().find(d.chip())
+                .map(c -> d.memoryGb() == null ? c : new ChipSpec(c.name(), c.tflops(), d.memoryGb(),
+                        c.memBandwidthTBps(), c.unverified(), c.source()))
+                .orElse(null);
         if (chip == null || job.layers() == null) {
             // a chip the catalogue does not know can only be a whole replica at its measured speed
             ChipSpec stand = chip != null ? chip : new ChipSpec(d.chip() == null ? d.id() : d.chip(), 1, 1, 1, true,

@@ -99,20 +99,30 @@ public final class ClusterPlanner {
      * @param allocation             {@code balanced} (null) or {@code equal}
      * @param memoryScale            emulated memory is {@code memoryGb × memoryScale}; null = 1
      * @param stages                 pipeline stages per replica in every datacenter; null = the planner chooses
+     * @param keep                   per datacenter, pipelined replicas to keep as they are (a re-plan: moving
+     *                               blocks between devices would move their state); null = none
      */
     public record Job(ModelProfile model, LayerModel layers, int globalBatch, boolean allowGradientAccumulation,
                       String strategy, Integer h, Double codecBytesPerParameter, Double targetCommRatio,
-                      Placement placement, String allocation, Double memoryScale, Integer stages) {
+                      Placement placement, String allocation, Double memoryScale, Integer stages,
+                      Map<String, List<KeptReplica>> keep) {
+
+        public Job(ModelProfile model, LayerModel layers, int globalBatch, boolean allowGradientAccumulation,
+                   String strategy, Integer h, Double codecBytesPerParameter, Double targetCommRatio,
+                   Placement placement, String allocation, Double memoryScale, Integer stages) {
+            this(model, layers, globalBatch, allowGradientAccumulation, strategy, h, codecBytesPerParameter,
+                    targetCommRatio, placement, allocation, memoryScale, stages, null);
+        }
 
         public Job(ModelProfile model, int globalBatch, boolean allowGradientAccumulation, String strategy) {
             this(model, null, globalBatch, allowGradientAccumulation, strategy, null, null, null, null, null, null,
-                    null);
+                    null, null);
         }
 
         public Job(ModelProfile model, int globalBatch, boolean allowGradientAccumulation, String strategy,
                    Integer h, Double codecBytesPerParameter, Double targetCommRatio, Placement placement) {
             this(model, null, globalBatch, allowGradientAccumulation, strategy, h, codecBytesPerParameter,
-                    targetCommRatio, placement, null, null, null);
+                    targetCommRatio, placement, null, null, null, null);
         }
 
         /** The whole-model figures, from the blocks when not given. */
@@ -123,6 +133,17 @@ public final class ClusterPlanner {
         public double memoryScaleOrDefault() {
             return memoryScale == null ? 1.0 : memoryScale;
         }
+    }
+
+    /**
+     * A pipelined replica a re-plan keeps.
+     *
+     * @param id            its id, kept too
+     * @param devices       its devices in stage order
+     * @param blocks        blocks per stage
+     * @param maxMicroBatch its micro-batch size
+     */
+    public record KeptReplica(String id, List<String> devices, int[] blocks, int maxMicroBatch) {
     }
 
     /**

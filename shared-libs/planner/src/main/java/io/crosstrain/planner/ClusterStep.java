@@ -75,7 +75,8 @@ final class ClusterStep {
             return Result.infeasible("no WAN link between " + split.sync().missingPair() + "; the datacenters that "
                     + "hold samples " + split.sync().participants() + " need a link between every pair");
         }
-        double speedSum = groups.stream().flatMap(g -> g.devices().stream()).mapToDouble(Candidate::speed).sum();
+        // every device placement chose counts, also those a layout leaves idle: idling one is not free
+        double speedSum = groups.stream().mapToDouble(g -> speed(g.devices()) + speed(g.idle())).sum();
         double compute = 0;
         for (double c : split.compute()) {
             compute = Math.max(compute, c);
@@ -156,9 +157,13 @@ final class ClusterStep {
                 continue;
             }
             Map<String, Candidate> byId = ClusterPlan.byId(g.devices());
-            for (ReplicaCost.Replica r : g.layout().replicas()) {
-                List<Candidate> order = r.stages().stream().map(s -> byId.get(s.device().id())).toList();
-                units.add(new Unit(d, order, g.layout().maxMicroBatch(), r));
+            List<ReplicaCost.Replica> replicas = g.layout().replicas();
+            for (int r = 0; r < replicas.size(); r++) {
+                List<Candidate> order = replicas.get(r).stages().stream().map(s -> byId.get(s.device().id()))
+                        .toList();
+                units.add(new Unit(d, order, g.layout().maxMicroBatch(), replicas.get(r),
+                        g.keptBlocks() == null ? null : g.keptBlocks().get(r),
+                        g.keptIds() == null ? null : g.keptIds().get(r)));
             }
         }
         return units;
@@ -210,7 +215,7 @@ final class ClusterStep {
     private String reprice(Unit unit, int batch) {
         Group g = groups.get(unit.dc);
         ReplicaCost.Replica r = ReplicaCost.evaluate(job.layers(), unit.order(), unit.maxMicroBatch, batch,
-                g.intraGbps());
+                g.intraGbps(), unit.blocks);
         if (!r.feasible()) {
             return "datacenter " + g.id() + ": " + r.reason();
         }
@@ -296,7 +301,8 @@ final class ClusterStep {
     private static List<Unit> copies(List<Unit> units) {
         List<Unit> copies = new ArrayList<>();
         for (Unit u : units) {
-            copies.add(u.pipelined() ? new Unit(u.dc, u.stages, u.maxMicroBatch, u.replica) : new Unit(u.dc, u.device));
+            copies.add(u.pipelined() ? new Unit(u.dc, u.stages, u.maxMicroBatch, u.replica, u.blocks, u.keptId)
+                    : new Unit(u.dc, u.device));
         }
         return copies;
     }
@@ -361,7 +367,8 @@ final class ClusterStep {
                         paced));
                 continue;
             }
-            String replica = g.id() + "-r" + replicaNo[unit.dc]++;
+            String replica = unit.keptId != null ? unit.keptId : g.id() + "-r" + replicaNo[unit.dc];
+            replicaNo[unit.dc]++;
             ReplicaCost.Replica r = unit.replica;
             List<ReplicaCost.Stage> stages = r.stages();
             for (ReplicaCost.Stage s : stages) {
@@ -396,7 +403,7 @@ final class ClusterStep {
         List<Layout> out = new ArrayList<>();
         for (int d = 0; d < groups.size(); d++) {
             Group g = groups.get(d);
-            double dcSpeed = g.devices().stream().mapToDouble(Candidate::speed).sum();
+            double dcSpeed = speed(g.devices()) + speed(g.idle());
             int batch = split.dcBatch()[d];
             double seconds = split.compute()[d];
             double samples = seconds > 0 ? batch / seconds : 0;
@@ -426,7 +433,7 @@ final class ClusterStep {
                 List<StageChip> chips = new ArrayList<>();
                 g.devices().forEach(c -> chips.add(c.chip()));
                 g.idle().forEach(c -> chips.add(c.chip()));
-                double allSpeed = dcSpeed + g.idle().stream().mapToDouble(Candidate::speed).sum();
+                double allSpeed = dcSpeed;
                 if (stages > 1) {
                     GroupLayoutSearch.Layout same = search.withStages(chips, batch, stages);
                     equalLayers = alternative(search.equalLayers(same, batch), stages, allSpeed);
@@ -438,6 +445,10 @@ final class ClusterStep {
                     g.idle().stream().map(c -> c.device().id()).toList(), equalLayers, wholeOnly));
         }
         return List.copyOf(out);
+    }
+
+    private static double speed(List<Candidate> devices) {
+        return devices.stream().mapToDouble(Candidate::speed).sum();
     }
 
     private static Alternative alternative(GroupLayoutSearch.Layout l, int stages, double speed) {

@@ -65,6 +65,14 @@ public final class JobRun {
         }
 
         void publishMetric(StepMetric metric);
+
+        /**
+         * A pipeline hand-over to a stage on another node of the datacenter: a chunk on the activations topic, into
+         * the partition that node reads, stamped with when the sending chip would have finished it.
+         */
+        default void sendActivation(String topic, int partition, String key, byte[] chunk, long readyAtMs) {
+            throw new UnsupportedOperationException("this outbox carries no activations");
+        }
     }
 
     /** Where a device joining mid-job gets the model's state when no replica of the job is on its node. */

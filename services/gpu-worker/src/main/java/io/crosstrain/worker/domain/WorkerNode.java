@@ -16,6 +16,7 @@ import io.crosstrain.contracts.JobState;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.training.Corpus;
+import io.crosstrain.worker.pipeline.ActivationHub;
 
 /** This node's devices and the runs they take part in. */
 public final class WorkerNode {
@@ -28,6 +29,8 @@ public final class WorkerNode {
     private final long roundTimeoutMillis;
     private final JobRun.Outbox outbox;
     private final JobRun.StateSource states;
+    /** Pipeline hand-overs of this node's stages. */
+    private final ActivationHub hub;
     private final Map<UUID, JobRun> runs = new ConcurrentHashMap<>();
     private final Map<UUID, Integer> seenPlanVersions = new ConcurrentHashMap<>();
     private final Map<UUID, String> samples = new ConcurrentHashMap<>();
@@ -49,6 +52,12 @@ public final class WorkerNode {
 
     public WorkerNode(String nodeId, List<String> deviceIds, Path dataDir, long roundTimeoutMillis,
                       JobRun.Outbox outbox, JobRun.StateSource states) {
+        this(nodeId, deviceIds, dataDir, roundTimeoutMillis, outbox, states, new ActivationHub());
+    }
+
+    public WorkerNode(String nodeId, List<String> deviceIds, Path dataDir, long roundTimeoutMillis,
+                      JobRun.Outbox outbox, JobRun.StateSource states, ActivationHub hub) {
+        this.hub = hub;
         this.states = states;
         this.nodeId = nodeId;
         this.deviceIds = Set.copyOf(deviceIds);

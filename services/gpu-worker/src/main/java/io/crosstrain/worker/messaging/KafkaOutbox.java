@@ -58,6 +58,17 @@ class KafkaOutbox implements JobRun.Outbox {
     }
 
     @Override
+    public void sendActivation(String topic, int partition, String key, byte[] chunk, long readyAtMs) {
+        org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> record =
+                new org.apache.kafka.clients.producer.ProducerRecord<>(topic, partition, key, chunk);
+        if (readyAtMs > 0) {
+            record.headers().add(io.crosstrain.codec.ChunkHeaders.READY_AT,
+                    io.crosstrain.codec.ChunkHeaders.encodeLong(readyAtMs));
+        }
+        gradients.send(record);
+    }
+
+    @Override
     public void publishMetric(StepMetric metric) {
         json.send(Topics.STEP_METRICS, metric.jobId().toString(), mapper.writeValueAsString(metric));
         meters.record(metric);

@@ -1,8 +1,10 @@
 package io.crosstrain.scheduler.api;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -21,10 +23,10 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * What-if planning: plans a job on a cluster given in the request (ARCHITECTURE.md §5) without touching the
- * inventory or any running job. A job that cannot be placed is a valid answer (200, {@code feasible: false} and the
- * reason); a malformed request is a 400 and one naming a datacenter or chip that does not exist a 422, both
- * problem+json naming the field.
+ * What-if planning: plans a job on a cluster given in the request (docs/architecture.md §5 and §11) without touching
+ * the inventory or any running job, with the one planner the scheduler's published plans come from. A job that cannot
+ * be placed is a valid answer (200, {@code feasible: false} and the reason); a malformed request is a 400 and one
+ * naming a datacenter, chip or model preset that does not exist a 422, both problem+json naming the field.
  */
 @RestController
 @RequestMapping("/api/v1/plans")
@@ -36,27 +38,43 @@ class SimulationController {
 
     SimulationController(ClusterPlanner planner, JsonMapper json) {
         this.planner = planner;
-        // a misspelt optional field would otherwise be dropped silently and the plan made without it
-        this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+        // a misspelt optional field would otherwise be dropped silently and the plan made without it, and a
+        // fractional count (stages 1.5, globalBatch 8.5) truncated
+        this.strict = json.rebuild().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT).build();
     }
 
-    @Operation(summary = "Simulate a plan for any cluster without running it")
+    @Operation(summary = "Simulate a plan for any cluster without running it",
+            description = "Plans the job on the cluster in the body with the planner the scheduler uses for its "
+                    + "published plans, and runs nothing. The model is given by preset name (\"model\": \"13b\"), "
+                    + "by shape, or by parametersM with tokensPerSample (and optionally layers). Every datacenter is "
+                    + "laid out as whole replicas or as pipelined replicas whose stages span several devices (forced "
+                    + "with job.stages); device memory can be scaled with job.memoryScale. The answer gives each "
+                    + "datacenter's layout (replicas, their stages with layers, parameters, memory and capacity, "
+                    + "step time, pipeline bubble, η against the equal layer split and data parallelism alone) and "
+                    + "the strategy across datacenters with H. A job that cannot be planned is a 200 with feasible "
+                    + "false and the reason; a malformed request is a 400, one naming a datacenter, chip or model "
+                    + "preset that does not exist a 422.")
+    @ApiResponse(responseCode = "200", description = "The plan, or why the job cannot be planned",
+            content = @Content(mediaType = "application/json",
+                    schema = @Schema(implementation = SimulationResponse.class)))
+    @ApiResponse(responseCode = "422", description = "The request names a datacenter, chip or model preset that "
+            + "does not exist; the problem names the field", content = @Content(
+                    mediaType = "application/problem+json", schema = @Schema(ref = "#/components/schemas/Problem")))
     @PostMapping("/simulate")
-    SimulationResponse simulate(@RequestBody JsonNode body) {
-        ClusterPlanner.Request request = SimulationValidator.validate(read(body), planner.catalogue());
+    SimulationResponse simulate(@io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
+            description = "The cluster and the job", content = @Content(mediaType = "application/json",
+                    schema = @Schema(implementation = SimulationRequest.class)))
+                                @RequestBody JsonNode body) {
+        SimulationValidator.Validated valid = SimulationValidator.validate(read(body), planner.catalogue());
         ClusterPlanner.Result result;
         try {
-            result = planner.plan(request);
+            result = planner.plan(valid.request());
         } catch (IllegalArgumentException e) {
             // the validator should have caught it; still the client's request, not a server fault
             throw RequestRejectedException.invalid(List.of(new FieldError("body", e.getMessage())));
         }
-        SimulationResponse response = SimulationResponse.of(result);
-        List<String> assumptions = new ArrayList<>();
-        assumptions.add("every figure is a prediction of the cost model, not a measurement");
-        assumptions.addAll(response.assumptions());
-        return new SimulationResponse(response.feasible(), response.reason(), response.devices(),
-                response.datacenters(), response.predicted(), List.copyOf(assumptions));
+        return SimulationResponse.of(valid.request(), result, valid.notes());
     }
 
     private SimulationRequest read(JsonNode body) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -11,42 +12,58 @@ import java.util.stream.Collectors;
 import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.ModelSpec;
 import io.crosstrain.contracts.Placement;
+import io.crosstrain.contracts.SyncSpec;
 import io.crosstrain.planner.ChipCatalogue;
 import io.crosstrain.planner.ChipSpec;
 import io.crosstrain.planner.ClusterPlanner;
-import io.crosstrain.planner.ModelProfile;
+import io.crosstrain.planner.LayerModel;
 import io.crosstrain.scheduler.api.SimulationRequest.DatacenterBody;
 import io.crosstrain.scheduler.api.SimulationRequest.DeviceBody;
 import io.crosstrain.scheduler.api.SimulationRequest.JobBody;
 import io.crosstrain.scheduler.api.SimulationRequest.LinkBody;
 import io.crosstrain.scheduler.api.SimulationRequest.ModelBody;
+import io.crosstrain.scheduler.api.SimulationRequest.ModelChoice;
 import io.crosstrain.web.FieldError;
 import io.crosstrain.web.RequestRejectedException;
 
 /**
  * Checks a simulation request and turns it into a {@link ClusterPlanner.Request}. Every field at fault is reported
  * at once by its JSON path; the answer is 400 when something is malformed and 422 when everything is well formed
- * but a datacenter or chip it names does not exist.
+ * but a datacenter, chip or model preset it names does not exist.
+ *
+ * <p>The job always carries the model block by block ({@link ClusterPlanner.Job#layers}), so the planner may lay
+ * every datacenter out as pipelines, and its whole-model figures are left to the blocks ({@code Job.model} null), as
+ * the scheduler's {@code PlanAssembler} does: the same cluster and job give the same plan.
  */
 final class SimulationValidator {
 
     static final int MAX_DEVICES = 100_000;
     static final int MAX_GLOBAL_BATCH = 100_000_000;
-    /** Bytes per parameter on the WAN; the blockwise codecs carry one fp32 scale per 64 values (tensor-codec). */
-    static final Map<String, Double> CODECS = Map.of("fp32", 4.0, "bf16", 2.0, "fp16", 2.0, "int8", 1.0625,
-            "int4", 0.5625);
+    static final int MAX_LAYERS = 1000;
+    /** As job-api's bound on a job's memory scale. */
+    static final double MAX_MEMORY_SCALE = 1000;
+
+    /**
+     * A checked request and what the validator assumed to make it (a preset's shape, an assumed layer count), in
+     * words for the answer's assumptions.
+     */
+    record Validated(ClusterPlanner.Request request, List<String> notes) {
+    }
 
     private final ChipCatalogue catalogue;
     private final List<FieldError> malformed = new ArrayList<>();
     private final List<FieldError> unknown = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
 
     private SimulationValidator(ChipCatalogue catalogue) {
         this.catalogue = catalogue;
     }
 
     /** @throws RequestRejectedException 400 or 422 naming every field at fault */
-    static ClusterPlanner.Request validate(SimulationRequest body, ChipCatalogue catalogue) {
-        return new SimulationValidator(catalogue).check(body);
+    static Validated validate(SimulationRequest body, ChipCatalogue catalogue) {
+        SimulationValidator v = new SimulationValidator(catalogue);
+        ClusterPlanner.Request request = v.check(body);
+        return new Validated(request, List.copyOf(v.notes));
     }
 
     private ClusterPlanner.Request check(SimulationRequest body) {
@@ -65,8 +82,8 @@ final class SimulationValidator {
             throw RequestRejectedException.invalid(all);
         }
         if (!unknown.isEmpty()) {
-            throw new RequestRejectedException(422, "the request names a datacenter or chip that does not exist",
-                    unknown);
+            throw new RequestRejectedException(422, "the request names a datacenter, chip or model preset that does "
+                    + "not exist", unknown);
         }
         return new ClusterPlanner.Request(datacenters, links, devices, job);
     }
@@ -208,7 +225,7 @@ final class SimulationValidator {
             bad("job", "is required");
             return null;
         }
-        ModelProfile model = model(job);
+        LayerModel model = model(job);
         Integer g = job.globalBatch();
         if (g == null || g < 1 || g > MAX_GLOBAL_BATCH) {
             bad("job.globalBatch", "is required and must be between 1 and " + MAX_GLOBAL_BATCH);
@@ -224,58 +241,126 @@ final class SimulationValidator {
                 bad("job.h", "applies to diloco only; sync-dp exchanges every step");
             }
         }
-        Double codec = null;
+        // absent = the codec a submitted job's DiLoCo uses (SyncSpec's default), so both plan alike
+        double codec = SyncSpec.bytesPerValue(null);
         if (job.codec() != null) {
-            codec = CODECS.get(job.codec());
-            if (codec == null) {
-                bad("job.codec", "must be one of fp32, bf16, fp16, int8, int4");
+            if (SyncSpec.CODECS.contains(job.codec())) {
+                codec = SyncSpec.bytesPerValue(job.codec());
+            } else {
+                bad("job.codec", "must be one of fp32, bf16, fp16, int8, int4 (absent = "
+                        + SyncSpec.DEFAULT_CODEC + ")");
             }
         }
         if (job.targetCommRatio() != null && !positive(job.targetCommRatio())) {
             bad("job.targetCommRatio", "must be positive or absent (absent = 0.1)");
         }
+        Double memoryScale = job.memoryScale();
+        if (memoryScale != null && !(positive(memoryScale) && memoryScale <= MAX_MEMORY_SCALE)) {
+            bad("job.memoryScale", "must be positive and at most " + (int) MAX_MEMORY_SCALE + " (every device holds "
+                    + "its chip's memory × memoryScale), or absent for 1");
+        }
+        Integer stages = job.stages();
+        if (stages != null) {
+            if (stages < 1) {
+                bad("job.stages", "must be at least 1 (1 = whole replicas only), or absent to let the planner "
+                        + "choose");
+            } else if (model != null && stages > model.layers()) {
+                bad("job.stages", "must be at most the model's " + model.layers() + " layers: every stage holds at "
+                        + "least one");
+            }
+        }
         Placement placement = placement(job.placement(), dcIds);
         if (model == null || g == null || !malformed.isEmpty()) {
             return null;
         }
-        return new ClusterPlanner.Job(model, g, Boolean.TRUE.equals(job.allowGradientAccumulation()), strategy,
-                job.h(), codec, job.targetCommRatio(), placement);
+        return new ClusterPlanner.Job(null, model, g, Boolean.TRUE.equals(job.allowGradientAccumulation()), strategy,
+                job.h(), codec, job.targetCommRatio(), placement, null, memoryScale, stages);
     }
 
-    private ModelProfile model(JobBody job) {
-        ModelBody m = job.model();
-        if (m != null && job.parametersM() != null) {
+    /** The model block by block, given exactly one way: a preset name, a shape, or a parameter count. */
+    private LayerModel model(JobBody job) {
+        ModelChoice m = job.model();
+        if (m != null && (m.preset() != null || m.shape() != null) && job.parametersM() != null) {
             bad("job.parametersM", "give job.model or job.parametersM, not both");
             return null;
         }
-        if (m == null && job.parametersM() == null) {
-            bad("job.model", "job.model or job.parametersM is required");
-            return null;
-        }
-        if (m == null) {
-            boolean ok = true;
-            if (!positive(job.parametersM()) || job.parametersM() > 1e7) {
-                bad("job.parametersM", "must be positive and at most 10000000 (millions of parameters)");
-                ok = false;
+        if (m == null || (m.preset() == null && m.shape() == null)) {
+            if (job.parametersM() == null) {
+                bad("job.model", "job.model (a preset name or a shape) or job.parametersM is required");
+                return null;
             }
-            Integer tokens = job.tokensPerSample();
-            if (tokens == null || tokens < 1 || tokens > 1 << 20) {
-                bad("job.tokensPerSample", "is required with job.parametersM and must be between 1 and "
-                        + (1 << 20));
-                ok = false;
-            }
-            return ok ? ModelProfile.ofParameters(job.parametersM(), tokens) : null;
+            return byParameters(job);
         }
         if (job.tokensPerSample() != null) {
             bad("job.tokensPerSample", "only goes with job.parametersM; job.model gives seqLen");
         }
-        boolean ok = range("job.model.layers", m.layers(), 1, 1000)
+        if (job.layers() != null) {
+            bad("job.layers", "only goes with job.parametersM; job.model gives the layers");
+        }
+        return m.preset() != null ? preset(m.preset()) : shape(m.shape());
+    }
+
+    private LayerModel byParameters(JobBody job) {
+        boolean ok = true;
+        if (!positive(job.parametersM()) || job.parametersM() > 1e7) {
+            bad("job.parametersM", "must be positive and at most 10000000 (millions of parameters)");
+            ok = false;
+        }
+        Integer tokens = job.tokensPerSample();
+        if (tokens == null || tokens < 1 || tokens > 1 << 20) {
+            bad("job.tokensPerSample", "is required with job.parametersM and must be between 1 and " + (1 << 20));
+            ok = false;
+        }
+        Integer layers = job.layers();
+        if (layers != null && (layers < 1 || layers > MAX_LAYERS)) {
+            bad("job.layers", "must be between 1 and " + MAX_LAYERS + ", or absent to assume it from the size");
+            ok = false;
+        }
+        if (!ok) {
+            return null;
+        }
+        LayerModel model = LayerModel.ofParameters(job.parametersM(), layers == null ? 0 : layers, tokens);
+        notes.add(String.format(Locale.ROOT, "model by size: %s M parameters in %d %s blocks of width %.0f "
+                        + "(embeddings and head counted in the blocks, logits over %d tokens)",
+                number(job.parametersM()), model.layers(), layers == null ? "assumed" : "given", model.dModel(),
+                io.crosstrain.planner.ModelProfile.ASSUMED_VOCAB));
+        return model;
+    }
+
+    /**
+     * A preset by name. An unknown name, like an unknown chip, names something that does not exist: 422, not 400.
+     */
+    private LayerModel preset(String name) {
+        if (name.isBlank()) {
+            bad("job.model", "must be a preset name (" + ModelPresets.NAMES + ") or a shape");
+            return null;
+        }
+        ModelPresets.Preset p = ModelPresets.find(name).orElse(null);
+        if (p == null) {
+            unknown.add(new FieldError("job.model", "unknown model preset '" + name + "'; presets: "
+                    + String.join(", ", ModelPresets.ALL.keySet()) + ", or give the shape"));
+            return null;
+        }
+        ModelSpec s = p.spec();
+        LayerModel model = LayerModel.of(s, p.vocab());
+        notes.add(String.format(Locale.ROOT, "model preset %s: %d layers, dModel %d, %d heads, seqLen %d, "
+                        + "vocabulary %d%s, %.2f B parameters", p.name(), s.layers(), s.dModel(), s.heads(),
+                s.seqLen(), p.vocab(), s.vocabSize() > 0 ? "" : " (the bundled corpus's)", model.parameters() / 1e9));
+        return model;
+    }
+
+    private LayerModel shape(ModelBody m) {
+        boolean ok = range("job.model.layers", m.layers(), 1, MAX_LAYERS)
                 & range("job.model.dModel", m.dModel(), 1, 1 << 17)
                 & range("job.model.heads", m.heads(), 1, 1024)
                 & range("job.model.seqLen", m.seqLen(), 1, 1 << 20)
                 & range("job.model.vocabSize", m.vocabSize(), 1, 10_000_000);
-        return ok ? ModelProfile.of(new ModelSpec(m.layers(), m.dModel(), m.heads(), m.seqLen(), m.vocabSize()), 0)
+        return ok ? LayerModel.of(new ModelSpec(m.layers(), m.dModel(), m.heads(), m.seqLen(), m.vocabSize()), 0)
                 : null;
+    }
+
+    private static String number(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     private Placement placement(Placement p, Set<String> dcIds) {

@@ -112,7 +112,9 @@ public final class PlanAssembler {
             return new SchedulingDecision.Rejected(jobId, "planner rejected the job: " + e.getMessage());
         }
         if (!result.feasible()) {
-            return new SchedulingDecision.Rejected(jobId, "no feasible plan: " + result.reason());
+            String hint = request.job().stages() != null && request.job().stages() == 1
+                    ? "; pipeline stages across devices need the model's vocabulary: give model.vocabSize" : "";
+            return new SchedulingDecision.Rejected(jobId, "no feasible plan: " + result.reason() + hint);
         }
         return new SchedulingDecision.Planned(toPlan(jobId, spec, result, request.emulation() != null, links));
     }
@@ -144,7 +146,7 @@ public final class PlanAssembler {
         ClusterPlanner.Job job = new ClusterPlanner.Job(null, LayerModel.of(previous.model(), vocab),
                 previous.globalBatch(), false, previous.strategy(), h,
                 SyncSpec.bytesPerValue(previous.syncOrDefaults().codec()), null, null, previous.allocation(),
-                emulated ? previous.memoryScale() : null, null);
+                emulated ? previous.memoryScale() : null, previous.pipelined() ? null : 1, kept(previous));
         ClusterPlanner.Emulation emulation = emulated && previous.timeScale() != null
                 ? new ClusterPlanner.Emulation(previous.timeScale(), 1, this.emulation.cpuBudget(), 0) : null;
         ClusterPlanner.Result result;
@@ -169,6 +171,41 @@ public final class PlanAssembler {
         return new SchedulingDecision.Planned(previous.next(datacenters, planDevices,
                 prediction(result, previous.model(), vocab, datacenters, emulated), startStep, reason, recovery)
                 .withLayouts(previous.memoryScale(), layouts(result)));
+    }
+
+    /**
+     * The pipelined replicas of a plan, per datacenter, to keep in the next version: a re-plan moves no block from
+     * one device to another (that would move its weights and optimizer state), it drops the replicas that lost a
+     * device and splits the batch anew over the rest.
+     */
+    static Map<String, List<ClusterPlanner.KeptReplica>> kept(Plan previous) {
+        Map<String, List<ClusterPlanner.KeptReplica>> out = new java.util.TreeMap<>();
+        if (!previous.pipelined()) {
+            return null;
+        }
+        Map<String, List<PlanDevice>> byReplica = new java.util.LinkedHashMap<>();
+        for (PlanDevice d : previous.devices().stream().sorted(java.util.Comparator.comparingInt(PlanDevice::rank))
+                .toList()) {
+            if (d.staged()) {
+                byReplica.computeIfAbsent(d.replicaOrSelf(), k -> new ArrayList<>()).add(d);
+            } else {
+                // a whole replica stays one (a device turned into a stage would drop state it may need later)
+                out.computeIfAbsent(d.datacenter(), k -> new ArrayList<>()).add(new ClusterPlanner.KeptReplica(
+                        d.replicaOrSelf(), List.of(d.deviceId()), new int[] {previous.model().layers()},
+                        Math.max(1, d.batch())));
+            }
+        }
+        for (List<PlanDevice> stages : byReplica.values()) {
+            List<PlanDevice> ordered = stages.stream()
+                    .sorted(java.util.Comparator.comparingInt(d -> d.stage().index())).toList();
+            int[] blocks = ordered.stream().mapToInt(d -> d.stage().lastLayer() - d.stage().firstLayer() + 1)
+                    .toArray();
+            out.computeIfAbsent(ordered.get(0).datacenter(), k -> new ArrayList<>())
+                    .add(new ClusterPlanner.KeptReplica(ordered.get(0).replicaOrSelf(),
+                            ordered.stream().map(PlanDevice::deviceId).toList(), blocks,
+                            ordered.get(0).stage().microBatchSize()));
+        }
+        return out.isEmpty() ? null : out;
     }
 
     /** A measured speed of one chip for one model (device-inventory's {@code GET /api/v1/profiles}). */
@@ -213,9 +250,12 @@ public final class PlanAssembler {
         boolean emulated = devices.stream().allMatch(InventoryDevice::emulated);
         SyncSpec sync = spec.syncOrDefaults();
         Integer h = spec.sync() != null ? spec.sync().h() : null;
+        // pipeline stages own parameter ranges, which the relays place on the grid of chunks: without the model's
+        // vocabulary the ranges are unknown, so such a job is planned as whole replicas only
+        Integer stages = knownVocab(spec.model(), spec.dataset()) > 0 ? null : 1;
         ClusterPlanner.Job job = new ClusterPlanner.Job(null, LayerModel.of(spec.model(), vocab), spec.globalBatch(),
                 false, spec.strategy(), h, SyncSpec.bytesPerValue(sync.codec()), null, null, allocation(spec),
-                emulated ? spec.memoryScale() : null, null);
+                emulated ? spec.memoryScale() : null, stages);
         ClusterPlanner.Emulation e = emulated ? new ClusterPlanner.Emulation(spec.timeScale(), Math.max(1, hostCores),
                 emulation.cpuBudget(), emulation.minStepSeconds()) : null;
         return new ClusterPlanner.Request(null, links(links), inputs, job, e);

@@ -125,7 +125,8 @@ class Replanning {
         Candidate best = null;
         for (Plan plan : active) {
             JobSpec spec = store.spec(plan.jobId()).orElse(null);
-            if (spec == null || JobSpec.EQUAL.equals(plan.allocation())
+            // a device alone cannot join a pipelined replica; joins add whole replicas only
+            if (spec == null || JobSpec.EQUAL.equals(plan.allocation()) || plan.pipelined()
                     || (spec.devices() != null && !spec.devices().isEmpty())
                     || !AdmissionPolicy.fits(joining, spec.placementOrNone())
                     || full(plan, spec) || committedStep(plan.jobId()) + lead > plan.steps()) {

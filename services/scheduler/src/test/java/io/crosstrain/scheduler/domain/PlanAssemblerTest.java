@@ -230,4 +230,83 @@ class PlanAssemblerTest {
         assertThat(PlanAssembler.fitted(defaults, 10).codec()).isEqualTo(defaults.codec());
         assertThat(PlanAssembler.fitted(defaults, 1000)).isEqualTo(defaults);
     }
+
+    /** The large preset on four emulated A100s whose memory is scaled down so that no device holds it whole. */
+    private Plan pipelinedPlan() {
+        List<InventoryDevice> bj = List.of(emulated("bj-0", "bj", "A100-80G", 2e9, 8),
+                emulated("bj-1", "bj", "A100-80G", 2e9, 8), emulated("bj-2", "bj", "A100-80G", 2e9, 8),
+                emulated("bj-3", "bj", "A100-80G", 2e9, 8));
+        JobSpec spec = new JobSpec("pipe", ModelSpec.preset("large"), DatasetSpec.bundled(), 20, 32, 3e-3, 7L,
+                "sync-dp", JobSpec.BALANCED, List.of(), null, null, 0, null, null, null, null, null, 8e-4);
+        return planned(assembler.assemble(jobId, spec, bj, List.of(), List.of()));
+    }
+
+    @Test
+    void aModelNoDeviceHoldsIsPlannedAsPipelinedReplicasWithParameterRanges() {
+        Plan plan = pipelinedPlan();
+
+        assertThat(plan.pipelined()).isTrue();
+        assertThat(plan.memoryScale()).isEqualTo(8e-4);
+        assertThat(plan.layouts()).singleElement().satisfies(l -> {
+            assertThat(l.stages()).isGreaterThan(1);
+            assertThat(l.replicas()).isEqualTo(4 / l.stages());
+        });
+        long total = ModelSpec.preset("large").parameters(66);
+        java.util.Map<String, List<PlanDevice>> replicas = new java.util.TreeMap<>();
+        plan.devices().forEach(d -> replicas.computeIfAbsent(d.replica(), k -> new java.util.ArrayList<>()).add(d));
+        for (List<PlanDevice> stages : replicas.values()) {
+            // every block in exactly one stage, every parameter in exactly one range, the batch the replica's
+            long next = 0;
+            int block = 0;
+            for (PlanDevice d : stages.stream().sorted(java.util.Comparator.comparingInt(x -> x.stage().index()))
+                    .toList()) {
+                assertThat(d.stage().firstLayer()).isEqualTo(block);
+                assertThat(d.stage().parameterOffset()).isEqualTo(next);
+                assertThat(d.stage().memoryBytes()).isLessThanOrEqualTo(d.stage().capacityBytes());
+                assertThat(d.batch()).isEqualTo(stages.get(0).batch());
+                block = d.stage().lastLayer() + 1;
+                next += d.stage().parameterCount();
+            }
+            assertThat(block).isEqualTo(6);
+            assertThat(next).isEqualTo(total);
+        }
+        assertThat(replicas.values().stream().mapToInt(r -> r.get(0).batch()).sum()).isEqualTo(32);
+    }
+
+    @Test
+    void aReplanKeepsEveryWholeReplicaAsItWasAndLeavesOutTheOnesThatLostAStage() {
+        Plan plan = pipelinedPlan();
+        PlanDevice lost = plan.devices().get(0);
+        List<InventoryDevice> remaining = plan.devices().stream().filter(d -> d != lost)
+                .map(d -> emulated(d.deviceId(), "bj", "A100-80G", 2e9, 8)).toList();
+
+        Plan next = planned(assembler.replan(plan, remaining, java.util.Map.of(), 5, "lost " + lost.deviceId(),
+                true));
+
+        assertThat(next.planVersion()).isEqualTo(2);
+        assertThat(next.devices()).noneMatch(d -> d.replica().equals(lost.replica()));
+        for (PlanDevice d : next.devices()) {
+            PlanDevice before = plan.devices().stream().filter(p -> p.deviceId().equals(d.deviceId())).findFirst()
+                    .orElseThrow();
+            assertThat(d.replica()).isEqualTo(before.replica());
+            assertThat(d.stage().firstLayer()).isEqualTo(before.stage().firstLayer());
+            assertThat(d.stage().lastLayer()).isEqualTo(before.stage().lastLayer());
+            assertThat(d.stage().parameterOffset()).isEqualTo(before.stage().parameterOffset());
+        }
+        assertThat(next.devices().stream().filter(d -> d.stage().index() == 0).mapToInt(PlanDevice::batch).sum())
+                .isEqualTo(32);
+        assertThat(next.timeScale()).isEqualTo(plan.timeScale());
+    }
+
+    @Test
+    void withoutTheVocabularyAJobIsPlannedAsWholeReplicasAndTheReasonSaysWhatToGive() {
+        List<InventoryDevice> bj = List.of(emulated("bj-0", "bj", "A100-80G", 2e9, 8),
+                emulated("bj-1", "bj", "A100-80G", 2e9, 8));
+        JobSpec spec = new JobSpec("pipe", ModelSpec.preset("large"), new DatasetSpec(DatasetSpec.PATH, null,
+                "uploads/x.txt"), 20, 32, 3e-3, 7L, "sync-dp", JobSpec.BALANCED, List.of(), null, null, 0, null, null,
+                null, null, null, 8e-4);
+        SchedulingDecision d = assembler.assemble(jobId, spec, bj, List.of(), List.of());
+        assertThat(d).isInstanceOf(SchedulingDecision.Rejected.class);
+        assertThat(((SchedulingDecision.Rejected) d).reason()).contains("model.vocabSize");
+    }
 }

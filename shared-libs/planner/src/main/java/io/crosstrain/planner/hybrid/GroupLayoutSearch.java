@@ -32,10 +32,23 @@ public final class GroupLayoutSearch {
      * @param exhaustiveDevices groups of at most this many devices try every way of forming replicas
      * @param maxOrders         orders of a replica's stages tried at most
      * @param maxStages         largest {@code P} tried (0 = up to the devices or blocks)
+     * @param accumulateWholeReplicas whether a whole replica (P = 1) may run its batch as several micro-batches;
+     *                          without, its batch must fit at once
      */
-    public record Options(int maxMicroBatch, int exhaustiveDevices, int maxOrders, int maxStages) {
+    public record Options(int maxMicroBatch, int exhaustiveDevices, int maxOrders, int maxStages,
+                          boolean accumulateWholeReplicas) {
+
+        public Options(int maxMicroBatch, int exhaustiveDevices, int maxOrders, int maxStages) {
+            this(maxMicroBatch, exhaustiveDevices, maxOrders, maxStages, true);
+        }
+
         public static Options defaults() {
-            return new Options(64, 8, 24, 0);
+            return new Options(64, 8, 24, 0, true);
+        }
+
+        /** The same options for a job that may (or may not) run a whole replica's batch in several micro-batches. */
+        public Options withAccumulation(boolean accumulate) {
+            return new Options(maxMicroBatch, exhaustiveDevices, maxOrders, maxStages, accumulate);
         }
     }
 
@@ -102,8 +115,9 @@ public final class GroupLayoutSearch {
         List<List<StageChip>> orders = layout.replicas().stream().map(ReplicaCost.Replica::devices).toList();
         Layout best = null;
         String why = null;
+        List<int[]> each = java.util.Collections.nCopies(orders.size(), counts);
         for (int m : microBatchSizes(batch, orders.size())) {
-            Layout l = allocate(orders, m, batch, counts, layout.idle());
+            Layout l = allocate(orders, m, batch, each, layout.idle());
             if (l.feasible() && (best == null || l.samplesPerSec() > best.samplesPerSec())) {
                 best = l;
             } else if (!l.feasible()) {
@@ -111,6 +125,17 @@ public final class GroupLayoutSearch {
             }
         }
         return best != null ? best : Layout.infeasible("with " + p + " equal stages: " + why);
+    }
+
+    /**
+     * A layout kept as it was (a re-plan that must not move blocks between devices): the given replicas in their
+     * stage order with their block counts, at micro-batches of at most {@code maxMicroBatch}, the batch split anew.
+     */
+    public Layout fixed(List<List<StageChip>> orders, List<int[]> counts, int maxMicroBatch, int batch) {
+        if (orders.isEmpty()) {
+            return Layout.infeasible("no replica is left whole");
+        }
+        return allocate(orders, maxMicroBatch, batch, counts, List.of());
     }
 
     private int maxStages(List<StageChip> devices) {
@@ -133,6 +158,11 @@ public final class GroupLayoutSearch {
         double roomiest = devices.stream().mapToDouble(StageChip::capacityBytes).max().orElse(0);
         int least = (int) Math.max(fromStages, Math.min(Math.ceil(state / roomiest), Integer.MAX_VALUE));
         int most = Math.min(toStages, Math.min(devices.size(), model.layers()));
+        if (fromStages > most) {
+            return Layout.infeasible(fromStages + " stages per replica need " + fromStages + " devices and "
+                    + fromStages + " blocks; the group has " + devices.size() + " devices and the model "
+                    + model.layers() + " blocks");
+        }
         if (least > most) {
             least = most; // the reason comes from the largest layout tried
         }
@@ -141,8 +171,11 @@ public final class GroupLayoutSearch {
             if (best != null && bound(devices, p, replicas, batch) <= bestSpeed) {
                 continue;
             }
+            // a whole replica without gradient accumulation runs its whole batch at once
+            List<Integer> sizes = p == 1 && !options.accumulateWholeReplicas()
+                    ? List.of(Math.max(1, (batch + replicas - 1) / replicas)) : microBatchSizes(batch, replicas);
             for (Grouping g : groupings(devices, p)) {
-                for (int m : microBatchSizes(batch, replicas)) {
+                for (int m : sizes) {
                     Layout l = layout(g, m, batch);
                     if (!l.feasible()) {
                         // larger micro-batches keep more in flight: they cannot fit either
@@ -367,7 +400,8 @@ public final class GroupLayoutSearch {
      * Splits {@code batch} over the replicas by the exact allocation, each replica's speed taken at its own batch,
      * twice over (a replica's speed depends on its batch).
      */
-    private Layout allocate(List<List<StageChip>> orders, int m, int batch, int[] counts, List<StageChip> idle) {
+    private Layout allocate(List<List<StageChip>> orders, int m, int batch, List<int[]> counts,
+                            List<StageChip> idle) {
         int n = orders.size();
         int[] share = new int[n];
         Arrays.fill(share, Math.max(1, (batch + n - 1) / n));
@@ -375,7 +409,7 @@ public final class GroupLayoutSearch {
         for (int round = 0; round < 3; round++) {
             double[] speeds = new double[n];
             for (int r = 0; r < n; r++) {
-                replicas[r] = replica(orders.get(r), m, Math.max(1, share[r]), counts);
+                replicas[r] = replica(orders.get(r), m, Math.max(1, share[r]), counts == null ? null : counts.get(r));
                 if (!replicas[r].feasible()) {
                     return Layout.infeasible(replicas[r].reason());
                 }
@@ -390,7 +424,7 @@ public final class GroupLayoutSearch {
         double seconds = 0;
         double bubble = 0;
         for (int r = 0; r < n; r++) {
-            ReplicaCost.Replica rep = replica(orders.get(r), m, share[r], counts);
+            ReplicaCost.Replica rep = replica(orders.get(r), m, share[r], counts == null ? null : counts.get(r));
             if (!rep.feasible()) {
                 return Layout.infeasible(rep.reason());
             }
