@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 /** {@code ./crosstrain bench <name>}: benchmarks that print a table and write target/bench/<name>.json. */
 @Command(name = "crosstrain bench", mixinStandardHelpOptions = true,
         subcommands = {WorkerBench.class, PlannerBench.class, RebalanceBench.class, RelayBench.class,
-                WanBench.class})
+                WanBench.class, HybridBench.class})
 public final class BenchMain implements Callable<Integer> {
 
     @Override

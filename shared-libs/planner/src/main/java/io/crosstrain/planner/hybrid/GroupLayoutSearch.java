@@ -30,7 +30,7 @@ public final class GroupLayoutSearch {
     /**
      * @param maxMicroBatch     the largest micro-batch tried
      * @param exhaustiveDevices groups of at most this many devices try every way of forming replicas
-     * @param maxOrders         orders of a replica's stages tried at most
+     * @param maxOrders         orders of a replica's stages tried at most (every distinct one below it)
      * @param maxStages         largest {@code P} tried (0 = up to the devices or blocks)
      * @param accumulateWholeReplicas whether a whole replica (P = 1) may run its batch as several micro-batches;
      *                          without, its batch must fit at once
@@ -43,7 +43,7 @@ public final class GroupLayoutSearch {
         }
 
         public static Options defaults() {
-            return new Options(64, 8, 24, 0, true);
+            return new Options(64, 8, 720, 0, true);
         }
 
         /** The same options for a job that may (or may not) run a whole replica's batch in several micro-batches. */
@@ -343,16 +343,14 @@ public final class GroupLayoutSearch {
 
     /** The grouping at micro-batch size {@code m}: each replica in its best order, the batch split over them. */
     private Layout layout(Grouping g, int m, int batch) {
-        List<List<StageChip>> orders = new ArrayList<>();
         int estimate = Math.max(1, (batch + g.replicas().size() - 1) / g.replicas().size());
         for (List<StageChip> r : g.replicas()) {
-            List<StageChip> order = bestOrder(r, m, estimate);
-            if (order == null) {
+            if (bestOrder(r, m, estimate) == null) {
                 return Layout.infeasible(replica(r, m, estimate, null).reason());
             }
-            orders.add(order);
         }
-        return allocate(orders, m, batch, null, g.idle());
+        // each replica's stage order is chosen again at the share the split gives it
+        return allocate(g.replicas(), true, m, batch, null, g.idle());
     }
 
     private List<StageChip> bestOrder(List<StageChip> devices, int m, int batch) {
@@ -368,13 +366,42 @@ public final class GroupLayoutSearch {
         return best;
     }
 
-    /** Distinct orders of the devices' kinds (devices of one kind are interchangeable), at most maxOrders. */
+    /**
+     * Distinct orders of the devices' kinds (devices of one kind are interchangeable): every one when there are at
+     * most {@link Options#maxOrders}, else heuristic orders (roomiest first, fastest first, and the reverse of each)
+     * followed by as many others as the cap allows.
+     */
     private List<List<StageChip>> orders(List<StageChip> devices) {
         List<StageChip> sorted = new ArrayList<>(devices);
         sorted.sort(Comparator.comparing(GroupLayoutSearch::kindOf).thenComparing(StageChip::id));
         List<List<StageChip>> out = new ArrayList<>();
+        if (distinctOrders(sorted) > options.maxOrders()) {
+            java.util.LinkedHashSet<List<StageChip>> heuristic = new java.util.LinkedHashSet<>();
+            Comparator<StageChip> roomy = Comparator.comparingDouble(StageChip::capacityBytes).reversed()
+                    .thenComparing(StageChip::id);
+            Comparator<StageChip> fast = Comparator.comparingDouble((StageChip d) -> -d.wholeModelSamplesPerSec(model))
+                    .thenComparing(StageChip::id);
+            for (Comparator<StageChip> c : List.of(roomy, fast, roomy.reversed(), fast.reversed())) {
+                heuristic.add(sorted.stream().sorted(c).toList());
+            }
+            out.addAll(heuristic);
+        }
         permute(sorted, 0, out);
         return out;
+    }
+
+    /** {@code P! / Π count_k!}, the distinct orders of a multiset of kinds, saturating. */
+    private static long distinctOrders(List<StageChip> devices) {
+        Map<String, Integer> counts = new HashMap<>();
+        devices.forEach(d -> counts.merge(kindOf(d), 1, Integer::sum));
+        double orders = 1;
+        int n = 0;
+        for (int c : counts.values()) {
+            for (int i = 1; i <= c; i++) {
+                orders = orders * (++n) / i;
+            }
+        }
+        return orders > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : Math.round(orders);
     }
 
     private void permute(List<StageChip> a, int k, List<List<StageChip>> out) {
@@ -382,7 +409,10 @@ public final class GroupLayoutSearch {
             return;
         }
         if (k == a.size()) {
-            out.add(List.copyOf(a));
+            List<StageChip> order = List.copyOf(a);
+            if (!out.contains(order)) {
+                out.add(order);
+            }
             return;
         }
         java.util.Set<String> seen = new java.util.HashSet<>();
@@ -402,13 +432,27 @@ public final class GroupLayoutSearch {
      */
     private Layout allocate(List<List<StageChip>> orders, int m, int batch, List<int[]> counts,
                             List<StageChip> idle) {
-        int n = orders.size();
+        return allocate(orders, false, m, batch, counts, idle);
+    }
+
+    /** @param reorder choose each replica's stage order anew at its share in every round ({@code orders} = sets) */
+    private Layout allocate(List<List<StageChip>> given, boolean reorder, int m, int batch, List<int[]> counts,
+                            List<StageChip> idle) {
+        int n = given.size();
+        List<List<StageChip>> orders = new ArrayList<>(given);
         int[] share = new int[n];
         Arrays.fill(share, Math.max(1, (batch + n - 1) / n));
         ReplicaCost.Replica[] replicas = new ReplicaCost.Replica[n];
         for (int round = 0; round < 3; round++) {
             double[] speeds = new double[n];
             for (int r = 0; r < n; r++) {
+                if (reorder) {
+                    List<StageChip> order = bestOrder(given.get(r), m, Math.max(1, share[r]));
+                    if (order == null) {
+                        return Layout.infeasible(replica(given.get(r), m, Math.max(1, share[r]), null).reason());
+                    }
+                    orders.set(r, order);
+                }
                 replicas[r] = replica(orders.get(r), m, Math.max(1, share[r]), counts == null ? null : counts.get(r));
                 if (!replicas[r].feasible()) {
                     return Layout.infeasible(replicas[r].reason());
@@ -424,6 +468,12 @@ public final class GroupLayoutSearch {
         double seconds = 0;
         double bubble = 0;
         for (int r = 0; r < n; r++) {
+            if (reorder) {
+                List<StageChip> order = bestOrder(given.get(r), m, Math.max(1, share[r]));
+                if (order != null) {
+                    orders.set(r, order);
+                }
+            }
             ReplicaCost.Replica rep = replica(orders.get(r), m, share[r], counts == null ? null : counts.get(r));
             if (!rep.feasible()) {
                 return Layout.infeasible(rep.reason());
