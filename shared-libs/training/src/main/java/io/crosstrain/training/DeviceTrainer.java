@@ -1,102 +1,23 @@
 package io.crosstrain.training;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.optimizer.AdamW;
-import ai.djl.training.tracker.Tracker;
 import io.crosstrain.contracts.ModelSpec;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
- * One emulated device's model replica: its own {@link NDManager}, a {@link TinyTransformer} and DJL's AdamW.
+ * One emulated device's whole model replica: the {@link StageTrainer} of the stage that is the whole model, with the
+ * whole-batch operations on top (see {@link StageTrainer} for the optimizer, the state and the micro-batch passes,
+ * which a whole replica uses for gradient accumulation).
  *
  * <p>The worker's data-parallel step is {@link #forwardBackwardInto} (export the local gradient, scaled by the local
  * batch so a relay can sum contributions and divide by the global batch), then {@link #applyUpdate} with the global
  * mean gradient. {@link #bareStep} is the same math without the export/import, as the benchmark's baseline.
- *
- * <p>The inner optimizer is DJL's AdamW (Adam with decoupled weight decay, the inner optimizer of ARCHITECTURE.md
- * §4; with {@code weightDecay = 0} it is plain Adam), called standalone through
- * {@code Optimizer.update(name, weight, gradient)}. Settings: β1 = 0.9, β2 = {@value #BETA2} (the usual choice when a
- * step sees few tokens), ε = 1e-8, and the learning rate ramps up linearly over the first {@code warmupSteps}
- * updates (default {@value #DEFAULT_WARMUP_STEPS}), which keeps the first steps of a fresh model from spiking.
- * Everything runs on the CPU with one thread, so the same inputs give the same bits: two trainers with the same seed
- * fed the same averaged gradients hold identical weights.
- *
- * <p>Not thread-safe: one trainer belongs to one worker thread. Trainers on different threads of one JVM run fully
- * in parallel: backward goes straight through libtorch with grad mode switched on for the calling thread only, as
- * DJL's own gradient collector allows just one collector per JVM.
  */
-public final class DeviceTrainer implements AutoCloseable {
-
-    /** AdamW's default decoupled weight decay here. */
-    public static final double DEFAULT_WEIGHT_DECAY = io.crosstrain.contracts.OptimizerSpec.DEFAULT_WEIGHT_DECAY;
-    /** Default number of optimizer steps over which the learning rate ramps up linearly. */
-    public static final int DEFAULT_WARMUP_STEPS = io.crosstrain.contracts.OptimizerSpec.DEFAULT_WARMUP_STEPS;
-    /** Adam's second-moment decay. */
-    public static final float BETA2 = 0.99f;
-
-    /**
-     * A micro-batch of {@code batchSize} windows of {@code seqLen} tokens, row-major; {@code targets} are the inputs
-     * shifted by one token.
-     */
-    public record Batch(int[] inputs, int[] targets, int batchSize, int seqLen) {
-        public Batch {
-            if (batchSize <= 0 || seqLen <= 0) {
-                throw new IllegalArgumentException("batchSize and seqLen must be positive");
-            }
-            if (inputs.length != batchSize * seqLen || targets.length != inputs.length) {
-                throw new IllegalArgumentException("inputs/targets must hold batchSize*seqLen = "
-                        + batchSize * seqLen + " tokens, got " + inputs.length + "/" + targets.length);
-            }
-        }
-    }
+public final class DeviceTrainer extends StageTrainer {
 
     /** Mean next-token cross-entropy of a batch and all parameter gradients (flattened, multiplied by the batch). */
     public record StepResult(double loss, float[] gradient) {
-    }
-
-    private final ModelSpec spec;
-    private final int vocab;
-    private final NDManager manager;
-    private final Engine engine;
-    private final TinyTransformer model;
-    private final TrackedAdamW optimizer;
-    private final String[] names;
-    private final NDArray[] params;
-    private final int[] offsets;
-    private final int[] sizes;
-    private final int total;
-    /** Our own gradient tensors for {@link #applyUpdate}, with live float views onto their memory. */
-    private final NDArray[] importGradients;
-    private final FloatBuffer[] importViews;
-    private boolean closed;
-
-    /** The device this replica's tensors live on and its math runs on. */
-    public Device device() {
-        return manager.getDevice();
     }
 
     /** A replica with the default weight decay and warm-up. */
@@ -112,52 +33,7 @@ public final class DeviceTrainer implements AutoCloseable {
      */
     public DeviceTrainer(ModelSpec spec, int vocab, long seed, double learningRate, double weightDecay,
             int warmupSteps) {
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learningRate must be positive and finite: " + learningRate);
-        }
-        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-            throw new IllegalArgumentException("weightDecay must be >= 0 and finite: " + weightDecay);
-        }
-        if (warmupSteps < 0) {
-            throw new IllegalArgumentException("warmupSteps must be >= 0: " + warmupSteps);
-        }
-        TinyTransformer.validate(spec, vocab);
-        DjlSetup.configureCpu();
-        this.spec = spec;
-        this.vocab = vocab;
-        this.engine = Engine.getEngine("PyTorch");
-        this.manager = NDManager.newBaseManager(ExecutionMode.COMPUTE_DEVICE, "PyTorch");
-        this.model = new TinyTransformer(manager, spec, vocab, seed);
-        float peak = (float) learningRate;
-        float ramp = Math.max(1, warmupSteps);
-        // DJL numbers updates from 1
-        Tracker schedule = update -> peak * Math.min(1f, update / ramp);
-        this.optimizer = new TrackedAdamW(AdamW.builder()
-                .optLearningRateTracker(schedule)
-                .optBeta2(BETA2)
-                .optWeightDecays((float) weightDecay));
-
-        Map<String, NDArray> map = model.parameters();
-        int n = map.size();
-        names = new String[n];
-        params = new NDArray[n];
-        offsets = new int[n];
-        sizes = new int[n];
-        importGradients = new NDArray[n];
-        importViews = new FloatBuffer[n];
-        int offset = 0;
-        int i = 0;
-        for (Map.Entry<String, NDArray> e : map.entrySet()) {
-            names[i] = e.getKey();
-            params[i] = e.getValue();
-            offsets[i] = offset;
-            sizes[i] = Math.toIntExact(e.getValue().size());
-            offset = Math.addExact(offset, sizes[i]);
-            importGradients[i] = manager.zeros(e.getValue().getShape(), DataType.FLOAT32);
-            importViews[i] = importGradients[i].toByteBuffer(true).asFloatBuffer();
-            i++;
-        }
-        total = offset;
+        super(spec, vocab, seed, learningRate, weightDecay, warmupSteps, TinyTransformer.wholeModel(spec, vocab));
     }
 
     // ---- batches ----------------------------------------------------------------------------------------------
@@ -190,54 +66,26 @@ public final class DeviceTrainer implements AutoCloseable {
 
     /** Loss and a fresh gradient array; see {@link #forwardBackwardInto}. */
     public StepResult forwardBackward(Batch batch) {
-        float[] gradient = new float[total];
+        float[] gradient = new float[parameterCount()];
         double loss = forwardBackwardInto(batch, gradient);
         return new StepResult(loss, gradient);
     }
 
     /**
      * Forward and backward pass; writes every parameter's gradient of the mean loss, in parameter order and
-     * multiplied by {@code batch.batchSize()}, into {@code out} (length {@link #parameterCount()}).
+     * multiplied by {@code batch.batchSize()}, into {@code out} (length {@link #parameterCount()}). The same as one
+     * step of a single micro-batch ({@link #beginStep}, {@link #forward(Batch)}, {@link #backward()},
+     * {@link #exportGradient}) up to float rounding: here the backward starts from 1 and the export scales.
      *
      * @return the mean next-token cross-entropy of the batch
      */
     public double forwardBackwardInto(Batch batch, float[] out) {
         ensureOpen();
-        if (out.length != total) {
-            throw new IllegalArgumentException("gradient buffer has " + out.length + " floats, model has " + total);
-        }
-        float scale = batch.batchSize();
+        params.requireLength(out, "gradient buffer");
         try (NDScope scope = new NDScope()) {
-            float loss = backward(batch);
-            for (int i = 0; i < params.length; i++) {
-                // a direct view of the gradient tensor: one copy, straight into the caller's buffer
-                FloatBuffer view = params[i].getGradient().toByteBuffer(true).asFloatBuffer();
-                int off = offsets[i];
-                int end = off + sizes[i];
-                view.get(out, off, sizes[i]);
-                for (int j = off; j < end; j++) {
-                    out[j] *= scale;
-                }
-            }
+            float loss = lossBackward(batch);
+            params.gradientsInto(out, batch.batchSize());
             return loss;
-        }
-    }
-
-    /**
-     * Applies one optimizer step with the given global mean gradient (parameter order, length
-     * {@link #parameterCount()}). Deterministic: equal weights and equal gradients give equal weights.
-     */
-    public void applyUpdate(float[] averagedGradient) {
-        ensureOpen();
-        if (averagedGradient.length != total) {
-            throw new IllegalArgumentException("gradient has " + averagedGradient.length + " floats, model has "
-                    + total);
-        }
-        for (int i = 0; i < params.length; i++) {
-            FloatBuffer view = importViews[i];
-            view.clear();
-            view.put(averagedGradient, offsets[i], sizes[i]);
-            optimizer.update(names[i], params[i], importGradients[i]);
         }
     }
 
@@ -250,73 +98,26 @@ public final class DeviceTrainer implements AutoCloseable {
     public double bareStep(Batch batch) {
         ensureOpen();
         float loss;
-        NDArray[] gradients = new NDArray[params.length];
         try (NDScope scope = new NDScope()) {
-            loss = backward(batch);
-            for (int i = 0; i < params.length; i++) {
-                gradients[i] = params[i].getGradient();
-            }
-            NDScope.unregister(gradients);
+            loss = lossBackward(batch);
         }
-        try {
-            for (int i = 0; i < params.length; i++) {
-                optimizer.update(names[i], params[i], gradients[i]);
-            }
-        } finally {
-            for (NDArray g : gradients) {
-                g.close();
-            }
-        }
+        optimizer.applyOwnGradients();
         return loss;
     }
 
-    /** Zeroes the gradients, runs forward and backward; the caller holds an {@link NDScope}. */
-    private float backward(Batch batch) {
-        checkBatch(batch);
-        // DJL's GradientCollector allows one per JVM; libtorch's grad mode is per thread, so each device thread
-        // switches it on for itself and runs backward on its own graph: devices of a node compute in parallel.
-        boolean wasGradMode = JniUtils.isGradMode();
-        JniUtils.setGradMode(true);
-        try {
-            for (NDArray p : params) {
-                JniUtils.zeroGrad((PtNDArray) p);
-            }
-            NDArray loss = loss(batch);
-            NDArray seed = loss.onesLike();
-            JniUtils.backward((PtNDArray) loss, (PtNDArray) seed, false, false);
-            return loss.getFloat();
-        } finally {
-            JniUtils.setGradMode(wasGradMode);
-        }
+    /** Zeroes the gradients, runs forward and backward (from 1); the caller holds an {@link NDScope}. */
+    private float lossBackward(Batch batch) {
+        requireIdle("run a whole-batch pass");
+        checkBatch(batch, true, true);
+        params.zeroGradients();
+        NDArray loss = withGradMode(true, () -> loss(batch));
+        backward(loss, loss.onesLike());
+        return loss.getFloat();
     }
 
     private NDArray loss(Batch batch) {
-        Shape shape = new Shape(batch.batchSize(), batch.seqLen());
-        // int64 copies in libtorch-owned memory (the int32 staging arrays wrap Java buffers)
-        NDArray inputs = manager.create(batch.inputs(), shape).toType(DataType.INT64, false);
-        NDArray targets = manager.create(batch.targets(), new Shape(batch.batchSize(), batch.seqLen(), 1))
-                .toType(DataType.INT64, false);
-        NDArray logProbs = model.forward(inputs).logSoftmax(-1);
-        return logProbs.gather(targets, 2).mean().neg();
-    }
-
-    private void checkBatch(Batch batch) {
-        if (batch.seqLen() > spec.seqLen()) {
-            throw new IllegalArgumentException("batch seqLen " + batch.seqLen() + " exceeds the model's "
-                    + spec.seqLen());
-        }
-        for (int t : batch.inputs()) {
-            checkToken(t);
-        }
-        for (int t : batch.targets()) {
-            checkToken(t);
-        }
-    }
-
-    private void checkToken(int t) {
-        if (t < 0 || t >= vocab) {
-            throw new IllegalArgumentException("token " + t + " outside vocabulary of " + vocab);
-        }
+        NDArray logits = model.forward(tokens(manager, batch.inputs(), batch.batchSize(), batch.seqLen()));
+        return meanCrossEntropy(logits, batch.targets(), batch.batchSize(), batch.seqLen());
     }
 
     // ---- evaluation and sampling ------------------------------------------------------------------------------
@@ -324,8 +125,8 @@ public final class DeviceTrainer implements AutoCloseable {
     /** Mean next-token cross-entropy of a batch without building a graph or touching gradients. */
     public double evaluate(Batch batch) {
         ensureOpen();
-        checkBatch(batch);
-        return withoutGradients(() -> {
+        checkBatch(batch, true, true);
+        return withGradMode(false, () -> {
             try (NDScope scope = new NDScope()) {
                 return (double) loss(batch).getFloat();
             }
@@ -358,10 +159,9 @@ public final class DeviceTrainer implements AutoCloseable {
             int from = Math.max(0, length - window);
             int len = length - from;
             int[] slice = Arrays.copyOfRange(context, from, length);
-            float[] logits = withoutGradients(() -> {
+            float[] logits = withGradMode(false, () -> {
                 try (NDScope scope = new NDScope()) {
-                    NDArray out = model.forward(manager.create(slice, new Shape(1, len)).toType(DataType.INT64,
-                            false));
+                    NDArray out = model.forward(tokens(manager, slice, 1, len));
                     return out.get(0, len - 1).toFloatArray();
                 }
             });
@@ -395,216 +195,5 @@ public final class DeviceTrainer implements AutoCloseable {
             }
         }
         return best;
-    }
-
-    private static <T> T withoutGradients(Supplier<T> body) {
-        // grad mode is a per-thread libtorch flag; restore whatever the caller had
-        boolean previous = JniUtils.isGradMode();
-        JniUtils.setGradMode(false);
-        try {
-            return body.get();
-        } finally {
-            JniUtils.setGradMode(previous);
-        }
-    }
-
-    // ---- weights ----------------------------------------------------------------------------------------------
-
-    /** SHA-256 (hex) of every parameter's float32 values, little-endian, in parameter order. */
-    public String weightsHash() {
-        ensureOpen();
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 unavailable", e);
-        }
-        boolean littleEndian = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
-        for (NDArray p : params) {
-            ByteBuffer raw = p.toByteBuffer(true);
-            if (littleEndian) {
-                sha.update(raw);
-            } else {
-                FloatBuffer floats = raw.order(ByteOrder.nativeOrder()).asFloatBuffer();
-                ByteBuffer le = ByteBuffer.allocate(floats.remaining() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                le.asFloatBuffer().put(floats);
-                sha.update(le);
-            }
-        }
-        return HexFormat.of().formatHex(sha.digest());
-    }
-
-    /** A copy of all weights, flattened in parameter order. */
-    public float[] weights() {
-        ensureOpen();
-        float[] out = new float[total];
-        for (int i = 0; i < params.length; i++) {
-            params[i].toByteBuffer(true).asFloatBuffer().get(out, offsets[i], sizes[i]);
-        }
-        return out;
-    }
-
-    /** Overwrites all weights (parameter order). The optimizer's moment estimates are kept. */
-    public void loadWeights(float[] w) {
-        ensureOpen();
-        if (w.length != total) {
-            throw new IllegalArgumentException("weights have " + w.length + " floats, model has " + total);
-        }
-        for (int i = 0; i < params.length; i++) {
-            params[i].toByteBuffer(true).asFloatBuffer().put(w, offsets[i], sizes[i]);
-        }
-    }
-
-    /**
-     * Everything a replica's future depends on besides the data: its weights, AdamW's first and second moment
-     * estimates (parameter order, like the weights) and how many updates it applied (the bias correction and the
-     * learning-rate warm-up follow it). A replica that imports it continues bit for bit like the one exported.
-     */
-    public record State(int updates, float[] weights, float[] means, float[] variances) {
-    }
-
-    public State exportState() {
-        ensureOpen();
-        float[] means = new float[total];
-        float[] variances = new float[total];
-        for (int i = 0; i < params.length; i++) {
-            List<NDArray> moments = optimizer.moments(names[i]);
-            float[][] preset = optimizer.preset(names[i]);
-            if (moments.size() == 2) {
-                moments.get(0).toByteBuffer(true).asFloatBuffer().get(means, offsets[i], sizes[i]);
-                moments.get(1).toByteBuffer(true).asFloatBuffer().get(variances, offsets[i], sizes[i]);
-            } else if (preset != null) {
-                // imported but not yet used: the moments still wait for the first update
-                System.arraycopy(preset[0], 0, means, offsets[i], sizes[i]);
-                System.arraycopy(preset[1], 0, variances, offsets[i], sizes[i]);
-            }
-        }
-        return new State(optimizer.updates(), weights(), means, variances);
-    }
-
-    /** Takes over another replica's state; only into a replica that has not applied any update yet. */
-    public void importState(State state) {
-        ensureOpen();
-        if (optimizer.updates() != 0) {
-            throw new IllegalStateException("state can only be imported into a fresh replica");
-        }
-        if (state.weights().length != total || state.means().length != total || state.variances().length != total) {
-            throw new IllegalArgumentException("state holds " + state.weights().length + " weights, model has "
-                    + total);
-        }
-        loadWeights(state.weights());
-        for (int i = 0; i < params.length; i++) {
-            optimizer.preset(names[i], Arrays.copyOfRange(state.means(), offsets[i], offsets[i] + sizes[i]),
-                    Arrays.copyOfRange(state.variances(), offsets[i], offsets[i] + sizes[i]), state.updates());
-        }
-    }
-
-    /** Number of trainable scalars, the length of every gradient and weight vector. */
-    public int parameterCount() {
-        return total;
-    }
-
-    /** Parameter names in order, with the offset of each in the flattened vectors. */
-    public Map<String, Integer> parameterOffsets() {
-        LinkedHashMap<String, Integer> m = new LinkedHashMap<>();
-        for (int i = 0; i < names.length; i++) {
-            m.put(names[i], offsets[i]);
-        }
-        return Collections.unmodifiableMap(m);
-    }
-
-    public ModelSpec spec() {
-        return spec;
-    }
-
-    public int vocab() {
-        return vocab;
-    }
-
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("trainer is closed");
-        }
-    }
-
-    @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            optimizer.closeState();
-            model.close();
-            manager.close();
-        }
-    }
-
-    /**
-     * DJL's AdamW, remembering the moment arrays it creates. DJL detaches them from every manager, so without this
-     * they would outlive the trainer in native memory; it also takes them out of any {@link NDScope} that happens to
-     * be open at the first update, which would otherwise close them.
-     */
-    private static final class TrackedAdamW extends AdamW {
-
-        private final Set<NDArray> state = Collections.newSetFromMap(new IdentityHashMap<>());
-        /** Per parameter, the state arrays in the order AdamW creates them: first moment, then second moment. */
-        private final Map<String, List<NDArray>> moments = new HashMap<>();
-        /** Imported moments, installed when AdamW creates the arrays at the parameter's first update. */
-        private final Map<String, float[][]> presets = new HashMap<>();
-        private final Map<String, Integer> applied = new HashMap<>();
-
-        TrackedAdamW(AdamW.Builder builder) {
-            super(builder);
-        }
-
-        @Override
-        public void update(String parameterId, NDArray weight, NDArray grad) {
-            applied.merge(parameterId, 1, Integer::sum);
-            super.update(parameterId, weight, grad);
-        }
-
-        @Override
-        protected NDArray withDefaultState(Map<String, Map<Device, NDArray>> states, String key, Device device,
-                Function<String, NDArray> defaultFunction) {
-            List<NDArray> known = moments.computeIfAbsent(key, k -> new ArrayList<>());
-            int which = known.size();
-            float[][] preset = presets.get(key);
-            Function<String, NDArray> create = preset == null || which >= preset.length ? defaultFunction : k -> {
-                NDArray a = defaultFunction.apply(k);
-                a.set(FloatBuffer.wrap(preset[which]));
-                return a;
-            };
-            NDArray array = super.withDefaultState(states, key, device, create);
-            if (state.add(array)) {
-                NDScope.unregister(array);
-                known.add(array);
-            }
-            return array;
-        }
-
-        /** Updates applied (the same for every parameter: each step updates all of them). */
-        int updates() {
-            return applied.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-        }
-
-        float[][] preset(String parameterId) {
-            return presets.get(parameterId);
-        }
-
-        List<NDArray> moments(String parameterId) {
-            return moments.getOrDefault(parameterId, List.of());
-        }
-
-        void preset(String parameterId, float[] mean, float[] variance, int updates) {
-            presets.put(parameterId, new float[][] {mean, variance});
-            for (int i = 0; i < updates; i++) {
-                updateCount(parameterId); // DJL's own count drives bias correction and the learning-rate schedule
-            }
-            applied.put(parameterId, updates);
-        }
-
-        void closeState() {
-            state.forEach(NDArray::close);
-            state.clear();
-            moments.clear();
-        }
     }
 }

@@ -32,6 +32,13 @@ import java.util.Map;
  * Box–Muller on {@link StrictMath}), never on the engine's RNG, so replicas built in different JVMs are
  * bit-identical: weights ~ N(0, 0.02²), residual output projections ~ N(0, (0.02/√(2·layers))²), biases 0,
  * layer-norm gains 1.
+ *
+ * <p>A pipeline stage ({@link StageRange}) is built with only its own parameters: blocks {@code [first, last]} (named
+ * by their index in the whole model, {@code h{i}.*}), plus the embeddings on the first stage and the final norm and
+ * the head on the last. By the rule above they equal the whole model's. The stage's {@link #forward} takes token ids
+ * on the first stage and the previous stage's activations {@code [B, L, d]} on the others, and returns logits on the
+ * last stage and its output activations {@code [B, L, d]} on the others; chaining the stages' forwards is the whole
+ * model's forward.
  */
 public final class TinyTransformer implements AutoCloseable {
 
@@ -43,6 +50,7 @@ public final class TinyTransformer implements AutoCloseable {
     private final int vocab;
     private final int d;
     private final int heads;
+    private final StageRange stage;
     private final LinkedHashMap<String, NDArray> parameters = new LinkedHashMap<>();
     private final NDArray causalMask;
     /** 1/√(head dim) as a tensor libtorch owns (see the note in the constructor). */
@@ -54,16 +62,37 @@ public final class TinyTransformer implements AutoCloseable {
      * @param vocab vocabulary size; must match {@code spec.vocabSize()} unless that is 0 ("derive from corpus")
      */
     public TinyTransformer(NDManager manager, ModelSpec spec, int vocab, long seed) {
+        this(manager, spec, vocab, seed, wholeModel(spec, vocab));
+    }
+
+    /** The stage that is the whole model, after {@link #validate} (whose messages come first). */
+    static StageRange wholeModel(ModelSpec spec, int vocab) {
         validate(spec, vocab);
+        return StageRange.whole(spec);
+    }
+
+    /**
+     * Builds the parameters of one pipeline stage of the model in {@code manager} (which the caller owns and closes).
+     *
+     * @param stage blocks of {@code spec}'s model this stage holds
+     */
+    public TinyTransformer(NDManager manager, ModelSpec spec, int vocab, long seed, StageRange stage) {
+        validate(spec, vocab);
+        if (stage.layers() != spec.layers()) {
+            throw new IllegalArgumentException("stage " + stage + " does not belong to " + spec);
+        }
         this.spec = spec;
         this.vocab = vocab;
         this.d = spec.dModel();
         this.heads = spec.heads();
+        this.stage = stage;
         int seq = spec.seqLen();
 
-        add(manager, seed, "tok_emb", new Shape(vocab, d), Init.NORMAL);
-        add(manager, seed, "pos_emb", new Shape(seq, d), Init.NORMAL);
-        for (int i = 0; i < spec.layers(); i++) {
+        if (stage.first()) {
+            add(manager, seed, "tok_emb", new Shape(vocab, d), Init.NORMAL);
+            add(manager, seed, "pos_emb", new Shape(seq, d), Init.NORMAL);
+        }
+        for (int i = stage.firstLayer(); i <= stage.lastLayer(); i++) {
             String p = "h" + i + ".";
             add(manager, seed, p + "ln1.gamma", new Shape(d), Init.ONES);
             add(manager, seed, p + "ln1.beta", new Shape(d), Init.ZEROS);
@@ -78,10 +107,12 @@ public final class TinyTransformer implements AutoCloseable {
             add(manager, seed, p + "mlp.proj.weight", new Shape(d, 4L * d), Init.RESIDUAL);
             add(manager, seed, p + "mlp.proj.bias", new Shape(d), Init.ZEROS);
         }
-        add(manager, seed, "ln_f.gamma", new Shape(d), Init.ONES);
-        add(manager, seed, "ln_f.beta", new Shape(d), Init.ZEROS);
-        add(manager, seed, "head.weight", new Shape(vocab, d), Init.NORMAL);
-        add(manager, seed, "head.bias", new Shape(vocab), Init.ZEROS);
+        if (stage.last()) {
+            add(manager, seed, "ln_f.gamma", new Shape(d), Init.ONES);
+            add(manager, seed, "ln_f.beta", new Shape(d), Init.ZEROS);
+            add(manager, seed, "head.weight", new Shape(vocab, d), Init.NORMAL);
+            add(manager, seed, "head.bias", new Shape(vocab), Init.ZEROS);
+        }
 
         float[] mask = new float[seq * seq];
         for (int r = 0; r < seq; r++) {
@@ -142,50 +173,60 @@ public final class TinyTransformer implements AutoCloseable {
     }
 
     /**
-     * Logits for a batch of token ids.
+     * The stage's forward pass; for the whole model, logits for a batch of token ids.
      *
-     * @param tokens integer token ids {@code [B, L]} with {@code L <= seqLen} (int64 preferred; others are converted)
-     * @return float32 logits {@code [B, L, V]}; intermediate arrays are released, the result is attached to the
-     *     tokens' manager (and to the caller's {@link NDScope}, if any)
+     * @param input first stage: integer token ids {@code [B, L]} with {@code L <= seqLen} (int64 preferred; others
+     *     are converted); other stages: the previous stage's float32 activations {@code [B, L, d]}
+     * @return last stage: float32 logits {@code [B, L, V]}; other stages: the activations {@code [B, L, d]} after the
+     *     stage's last block. Intermediate arrays are released, the result is attached to the input's manager (and to
+     *     the caller's {@link NDScope}, if any)
      */
-    public NDArray forward(NDArray tokens) {
-        Shape shape = tokens.getShape();
-        if (shape.dimension() != 2) {
-            throw new IllegalArgumentException("tokens must be [batch, length], got " + shape);
+    public NDArray forward(NDArray input) {
+        Shape shape = input.getShape();
+        if (stage.first() ? shape.dimension() != 2 : shape.dimension() != 3 || shape.get(2) != d) {
+            throw new IllegalArgumentException((stage.first() ? "tokens must be [batch, length]"
+                    : "activations must be [batch, length, " + d + "]") + ", got " + shape);
         }
         long batch = shape.get(0);
         long len = shape.get(1);
         if (len < 1 || len > spec.seqLen()) {
             throw new IllegalArgumentException("sequence length " + len + " outside 1.." + spec.seqLen());
         }
-        NDArray logits;
+        NDArray out;
         try (NDScope scope = new NDScope()) {
-            // autograd keeps the ids for the embedding's backward: use an int64 copy libtorch owns, so the caller's
-            // array (possibly wrapping a Java buffer) may be closed before backward
-            NDArray ids = tokens.getDataType() == DataType.INT64 ? tokens : tokens.toType(DataType.INT64, false);
-            NDArray x = ex(ids).embedding(ids, p("tok_emb"), SparseFormat.DENSE).singletonOrThrow();
-            NDArray pos = len == spec.seqLen() ? p("pos_emb") : p("pos_emb").get(new NDIndex(":{}", len));
-            x = x.add(pos);
+            NDArray x = stage.first() ? embed(input, len) : input;
             NDArray mask = len == spec.seqLen() ? causalMask : causalMask.get(new NDIndex(":{}, :{}", len, len));
-            for (int i = 0; i < spec.layers(); i++) {
-                String pre = "h" + i + ".";
-                NDArray h = layerNorm(x, pre + "ln1");
-                NDList qkv = linear(h, pre + "attn.qkv").split(3, 2);
-                NDArray q = splitHeads(qkv.get(0), batch, len).mul(attentionScale);
-                NDArray k = splitHeads(qkv.get(1), batch, len);
-                NDArray v = splitHeads(qkv.get(2), batch, len);
-                NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).add(mask).softmax(-1);
-                NDArray mixed = attention.matMul(v).transpose(0, 2, 1, 3).reshape(batch, len, d);
-                x = x.add(linear(mixed, pre + "attn.proj"));
-                NDArray m = linear(layerNorm(x, pre + "ln2"), pre + "mlp.fc");
-                m = linear(ex(m).gelu(), pre + "mlp.proj");
-                x = x.add(m);
+            for (int i = stage.firstLayer(); i <= stage.lastLayer(); i++) {
+                x = block(x, "h" + i + ".", mask, batch, len);
             }
-            logits = linear(layerNorm(x, "ln_f"), "head");
-            NDScope.unregister(logits);
+            out = stage.last() ? linear(layerNorm(x, "ln_f"), "head") : x;
+            NDScope.unregister(out);
         }
-        NDScope.register(logits);
-        return logits;
+        NDScope.register(out);
+        return out;
+    }
+
+    private NDArray embed(NDArray tokens, long len) {
+        // autograd keeps the ids for the embedding's backward: use an int64 copy libtorch owns, so the caller's
+        // array (possibly wrapping a Java buffer) may be closed before backward
+        NDArray ids = tokens.getDataType() == DataType.INT64 ? tokens : tokens.toType(DataType.INT64, false);
+        NDArray x = ex(ids).embedding(ids, p("tok_emb"), SparseFormat.DENSE).singletonOrThrow();
+        NDArray pos = len == spec.seqLen() ? p("pos_emb") : p("pos_emb").get(new NDIndex(":{}", len));
+        return x.add(pos);
+    }
+
+    private NDArray block(NDArray x, String pre, NDArray mask, long batch, long len) {
+        NDArray h = layerNorm(x, pre + "ln1");
+        NDList qkv = linear(h, pre + "attn.qkv").split(3, 2);
+        NDArray q = splitHeads(qkv.get(0), batch, len).mul(attentionScale);
+        NDArray k = splitHeads(qkv.get(1), batch, len);
+        NDArray v = splitHeads(qkv.get(2), batch, len);
+        NDArray attention = q.matMul(k.transpose(0, 1, 3, 2)).add(mask).softmax(-1);
+        NDArray mixed = attention.matMul(v).transpose(0, 2, 1, 3).reshape(batch, len, d);
+        x = x.add(linear(mixed, pre + "attn.proj"));
+        NDArray m = linear(layerNorm(x, pre + "ln2"), pre + "mlp.fc");
+        m = linear(ex(m).gelu(), pre + "mlp.proj");
+        return x.add(m);
     }
 
     private NDArray splitHeads(NDArray t, long batch, long len) {
@@ -208,7 +249,10 @@ public final class TinyTransformer implements AutoCloseable {
         return parameters.get(name);
     }
 
-    /** Number of trainable scalars; equals {@code spec.parameters(vocab)}. */
+    /**
+     * Number of trainable scalars of the stage; equals {@code stage().parameterCount(spec, vocab)}, for the whole
+     * model {@code spec.parameters(vocab)}.
+     */
     public long parameterCount() {
         long n = 0;
         for (NDArray a : parameters.values()) {
@@ -224,6 +268,11 @@ public final class TinyTransformer implements AutoCloseable {
 
     public ModelSpec spec() {
         return spec;
+    }
+
+    /** The blocks this model holds; {@link StageRange#whole} unless built as a pipeline stage. */
+    public StageRange stage() {
+        return stage;
     }
 
     public int vocab() {

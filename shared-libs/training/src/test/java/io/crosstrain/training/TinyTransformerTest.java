@@ -8,7 +8,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.crosstrain.contracts.ModelSpec;
+import io.crosstrain.contracts.PlanStage;
+import io.crosstrain.testsupport.RandomCases;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +73,107 @@ class TinyTransformerTest {
             }
             assertThat(lastDiffers).isTrue();
         }
+    }
+
+    /** A model of {@code blocks.length} stages, {@code batch × len} tokens through it. */
+    record Split(int[] blocks, int batch, int len) {
+        @Override
+        public String toString() {
+            return "blocks " + Arrays.toString(blocks) + ", tokens " + batch + " × " + len;
+        }
+    }
+
+    @Test
+    void stagesHoldTheirRangeOfTheWholeModelAndChainedComputeItsLogits() throws Exception {
+        ModelSpec spec = new ModelSpec(4, 32, 4, 16, 0);
+        int vocab = 20;
+        List<Split> edges = List.of(new Split(new int[] {1, 3}, 2, 16), new Split(new int[] {3, 1}, 3, 16),
+                new Split(new int[] {1, 2, 1}, 2, 16), new Split(new int[] {2, 1, 1}, 1, 5),
+                new Split(new int[] {1, 1, 1, 1}, 2, 9), new Split(new int[] {4}, 2, 16));
+        double[] worst = new double[1];
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu());
+                TinyTransformer whole = new TinyTransformer(manager, spec, vocab, 5L)) {
+            List<String> names = new ArrayList<>(whole.parameters().keySet());
+            RandomCases.check(edges, 8, r -> {
+                int stages = RandomCases.between(r, 2, spec.layers());
+                int[] blocks = new int[stages];
+                Arrays.fill(blocks, 1);
+                for (int extra = spec.layers() - stages; extra > 0; extra--) {
+                    blocks[r.nextInt(stages)]++;
+                }
+                return new Split(blocks, RandomCases.between(r, 1, 3), RandomCases.between(r, 1, spec.seqLen()));
+            }, split -> {
+                int[] tokens = new int[split.batch() * split.len()];
+                for (int i = 0; i < tokens.length; i++) {
+                    tokens[i] = (i * 7 + split.len()) % vocab;
+                }
+                try (NDManager m = manager.newSubManager()) {
+                    float[] expected = whole.forward(m.create(tokens, new Shape(split.batch(), split.len())))
+                            .toFloatArray();
+                    NDArray x = m.create(tokens, new Shape(split.batch(), split.len()));
+                    int first = 0;
+                    for (int b : split.blocks()) {
+                        StageRange range = StageRange.of(spec, first, first + b - 1);
+                        try (TinyTransformer stage = new TinyTransformer(m, spec, vocab, 5L, range)) {
+                            // its parameters: one contiguous run of the whole model's, equal values
+                            List<String> own = new ArrayList<>(stage.parameters().keySet());
+                            int at = names.indexOf(own.get(0));
+                            assertThat(own).isEqualTo(names.subList(at, at + own.size()));
+                            long offset = 0;
+                            for (String name : names.subList(0, at)) {
+                                offset += whole.parameters().get(name).size();
+                            }
+                            assertThat(range.parameterOffset(spec, vocab)).isEqualTo(offset);
+                            assertThat(stage.parameterCount()).isEqualTo(range.parameterCount(spec, vocab));
+                            for (Map.Entry<String, NDArray> p : stage.parameters().entrySet()) {
+                                assertThat(p.getValue().toFloatArray()).as(p.getKey())
+                                        .isEqualTo(whole.parameters().get(p.getKey()).toFloatArray());
+                            }
+                            x = stage.forward(x);
+                            long width = range.last() ? vocab : spec.dModel();
+                            assertThat(x.getShape()).isEqualTo(new Shape(split.batch(), split.len(), width));
+                        }
+                        first += b;
+                    }
+                    float[] actual = x.toFloatArray();
+                    double maxDiff = 0;
+                    double maxLogit = 0;
+                    for (int i = 0; i < expected.length; i++) {
+                        maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+                        maxLogit = Math.max(maxLogit, Math.abs(expected[i]));
+                    }
+                    worst[0] = Math.max(worst[0], maxDiff);
+                    assertThat(maxDiff).isLessThanOrEqualTo(1e-5 * maxLogit);
+                }
+            });
+        }
+        System.out.printf("chained stages vs whole model: largest logit difference %.3g%n", worst[0]);
+    }
+
+    @Test
+    void aPlanStageIsCheckedAgainstTheModel() {
+        ModelSpec spec = new ModelSpec(4, 32, 4, 16, 0);
+        int vocab = 66;
+        long d = 32;
+        // the planner's formula: (vocab + seqLen)·d + b·(12d² + 13d) for a stage starting at block b > 0
+        long offset = (vocab + 16) * d + 2 * (12 * d * d + 13 * d);
+        long count = 2 * (12 * d * d + 13 * d) + 2 * d + d * vocab + vocab;
+        assertThat(StageRange.of(spec, vocab, stage(1, 2, 2, 3, offset, count)))
+                .isEqualTo(StageRange.of(spec, 2, 3));
+        assertThat(StageRange.of(spec, vocab, stage(0, 2, 0, 1, null, null)).parameterOffset(spec, vocab)).isZero();
+        assertThat(StageRange.whole(spec).parameterCount(spec, vocab)).isEqualTo(spec.parameters(vocab));
+        assertThatThrownBy(() -> StageRange.of(spec, vocab, stage(1, 2, 2, 3, offset + 1, count)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("parameter");
+        assertThatThrownBy(() -> StageRange.of(spec, vocab, stage(1, 2, 2, 3, offset, count - 1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> StageRange.of(spec, vocab, stage(1, 3, 2, 3, null, null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("last");
+        assertThatThrownBy(() -> StageRange.of(spec, 1, 4)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> StageRange.of(spec, 2, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static PlanStage stage(int index, int stages, int first, int last, Long offset, Long count) {
+        return new PlanStage(index, stages, first, last, offset, count, null, null, 2, 0, 0, 0, 0, 0);
     }
 
     @Test
