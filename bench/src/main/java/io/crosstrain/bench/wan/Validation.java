@@ -3,7 +3,7 @@ package io.crosstrain.bench.wan;
 import java.util.List;
 
 import io.crosstrain.training.DeviceTrainer;
-import io.crosstrain.training.DeviceTrainer.Batch;
+import io.crosstrain.training.StageTrainer.Batch;
 
 /** Mean validation loss over the fixed held-out batches (equal-sized batches, so the plain mean of batch means). */
 final class Validation {

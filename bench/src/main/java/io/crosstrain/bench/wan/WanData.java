@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.crosstrain.training.CharTokenizer;
 import io.crosstrain.training.CorpusGenerator;
-import io.crosstrain.training.DeviceTrainer.Batch;
+import io.crosstrain.training.StageTrainer.Batch;
 
 /**
  * The benchmark's data: a generated training text cut into non-overlapping windows of {@code seqLen + 1} tokens,

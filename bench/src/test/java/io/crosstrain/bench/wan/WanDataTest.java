@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.HashSet;
 import java.util.Set;
 
-import io.crosstrain.training.DeviceTrainer.Batch;
+import io.crosstrain.training.StageTrainer.Batch;
 import org.junit.jupiter.api.Test;
 
 class WanDataTest {

@@ -38,6 +38,9 @@ public record PlanStage(
         double memoryBytes,
         double capacityBytes) {
 
+    /** Share of a micro-batch's time spent in its forward pass: a backward costs about twice a forward. */
+    public static final double FORWARD_SHARE = 1.0 / 3.0;
+
     public boolean first() {
         return index == 0;
     }

@@ -1,14 +1,25 @@
 package io.crosstrain.worker.domain;
 
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+
 import io.crosstrain.contracts.OptimizerSpec;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.training.DeviceTrainer;
 import io.crosstrain.training.OuterOptimizer;
+import io.crosstrain.training.Pacer;
+import io.crosstrain.training.StageRange;
+import io.crosstrain.training.StageTrainer;
+import io.crosstrain.worker.pipeline.PipelineStep;
 
 /**
- * The per-step work of one device, without any waiting: sample its shard, forward + backward (the gradient comes
- * out weighted by the device's batch, ready for the node's {@link NodeReducer}), apply the averaged update. The service and the worker benchmark both run exactly this.
+ * The per-step work of one device, without any waiting: sample its share of the data, forward + backward (the
+ * gradient comes out weighted by the samples behind it, ready for the node's {@link NodeReducer}), apply the
+ * averaged update. A device holds a whole replica, or one pipeline stage of one (its plan entry has a stage): then it
+ * holds, trains, hashes and exchanges only its stage's parameter range, and its forward and backward run as the
+ * stage's part of its replica's 1F1B schedule ({@link PipelineStep}). The service and the worker benchmark both run
+ * exactly this.
  */
 public final class DeviceStepPath implements AutoCloseable {
 
@@ -19,8 +30,14 @@ public final class DeviceStepPath implements AutoCloseable {
     private Plan plan;
     private PlanDevice device;
     private final int[] corpusTokens;
-    private final DeviceTrainer trainer;
+    private final StageTrainer trainer;
+    /** The same trainer when the device holds the whole model (it can also sample text); else null. */
+    private final DeviceTrainer whole;
     private final float[] gradient;
+    /** The stage's slice of an averaged update of the whole vector. */
+    private final float[] slice;
+    private final long offset;
+    private final long total;
     /** DiLoCo only: the global weights and outer momentum, created at the first inner step of the job. */
     private OuterOptimizer outer;
     /** DiLoCo only: samples this replica processed since the last outer round (the weight of its Δ). */
@@ -31,45 +48,151 @@ public final class DeviceStepPath implements AutoCloseable {
         this.device = device;
         this.corpusTokens = corpusTokens;
         OptimizerSpec optimizer = plan.optimizerOrDefaults();
-        this.trainer = new DeviceTrainer(plan.model(), vocab, plan.seed(), plan.learningRate(),
-                optimizer.weightDecay(), optimizer.warmupSteps());
+        if (device.staged()) {
+            StageRange range = StageRange.of(plan.model(), vocab, device.stage());
+            this.trainer = new StageTrainer(plan.model(), vocab, plan.seed(), plan.learningRate(),
+                    optimizer.weightDecay(), optimizer.warmupSteps(), range);
+            this.whole = null;
+        } else {
+            this.whole = new DeviceTrainer(plan.model(), vocab, plan.seed(), plan.learningRate(),
+                    optimizer.weightDecay(), optimizer.warmupSteps());
+            this.trainer = whole;
+        }
         this.gradient = new float[trainer.parameterCount()];
+        this.slice = device.staged() ? new float[trainer.parameterCount()] : null;
+        this.offset = trainer.parameterOffset();
+        this.total = plan.model().parameters(vocab);
     }
 
     /**
      * Carries this replica over to a new plan version: same weights and optimizer state, new rank and batch. Only
-     * between rounds, from the thread that owns the path.
+     * between rounds, from the thread that owns the path; a stage keeps its block range (re-plans keep layouts).
      */
     public void rebind(Plan next, PlanDevice nextDevice) {
         if (!next.jobId().equals(plan.jobId()) || !nextDevice.deviceId().equals(device.deviceId())) {
             throw new IllegalArgumentException("a path stays with its job and device");
         }
+        if (nextDevice.staged() != device.staged() || (device.staged()
+                && (nextDevice.stage().firstLayer() != device.stage().firstLayer()
+                        || nextDevice.stage().lastLayer() != device.stage().lastLayer()))) {
+            throw new IllegalArgumentException("device " + device.deviceId() + " would move from "
+                    + describe(device) + " to " + describe(nextDevice) + ": moving blocks between devices is not "
+                    + "supported, plan versions keep each device's blocks");
+        }
         this.plan = next;
         this.device = nextDevice;
+    }
+
+    private static String describe(PlanDevice d) {
+        return d.staged() ? "layers " + d.stage().firstLayer() + "-" + d.stage().lastLayer() : "the whole model";
     }
 
     public PlanDevice device() {
         return device;
     }
 
+    /** Whole replica: its batch, sampled by its rank, in one forward and backward. */
     public Computed compute(long step) {
         long t0 = System.nanoTime();
         DeviceTrainer.Batch batch = DeviceTrainer.sample(corpusTokens, plan.seed(), step, device.rank(),
                 device.batch(), plan.model().seqLen());
-        double loss = trainer.forwardBackwardInto(batch, gradient);
+        double loss = whole.forwardBackwardInto(batch, gradient);
         return new Computed(loss, System.nanoTime() - t0);
     }
 
-    /** The gradient of the last {@link #compute}, already weighted by this device's batch (read-only). */
+    /** A stage's step: what {@link #computeStage} measured. */
+    public record StageStep(double loss, PipelineStep.Result timing) {
+    }
+
+    /**
+     * Pipeline stage: its replica's batch (sampled by {@code dataRank}, the rank of the replica's first stage, so
+     * the first stage's inputs and the last stage's targets are the same samples) in {@code device.microBatches()}
+     * micro-batches, in 1F1B order with the neighbours {@code link} reaches.
+     *
+     * @return the replica's mean loss on the last stage, NaN on the others
+     */
+    public StageStep computeStage(long step, int dataRank, PipelineStep.Link link, PipelineStep.Timing timing,
+                                  Pacer pacer, boolean paced) throws TimeoutException, InterruptedException {
+        DeviceTrainer.Batch batch = DeviceTrainer.sample(corpusTokens, plan.seed(), step, dataRank, device.batch(),
+                plan.model().seqLen());
+        List<DeviceTrainer.Batch> micro = batch.split(microBatches());
+        double[] losses = new double[micro.size()];
+        trainer.beginStep();
+        PipelineStep.Work work = new PipelineStep.Work() {
+            @Override
+            public float[] forward(int mb, float[] input) {
+                StageTrainer.Output out = input == null ? trainer.forward(micro.get(mb))
+                        : trainer.forward(micro.get(mb), input);
+                losses[mb] = out.loss();
+                return out.activations();
+            }
+
+            @Override
+            public float[] backward(int mb, float[] gradOutput) {
+                return gradOutput == null ? trainer.backward() : trainer.backward(gradOutput);
+            }
+        };
+        PipelineStep.Result result;
+        try {
+            result = PipelineStep.run(device.stage().index(), device.stage().stages(), micro.size(), work, link,
+                    timing, pacer, paced);
+        } catch (TimeoutException | InterruptedException | RuntimeException e) {
+            trainer.abortStep();
+            throw e;
+        }
+        trainer.exportGradient(gradient);
+        double loss = Double.NaN;
+        if (device.stage().last()) {
+            double sum = 0;
+            for (int i = 0; i < micro.size(); i++) {
+                sum += losses[i] * micro.get(i).batchSize();
+            }
+            loss = sum / device.batch();
+        }
+        return new StageStep(loss, result);
+    }
+
+    /** Micro-batches of the replica's step: the plan's, never more than its samples. */
+    public int microBatches() {
+        return Math.max(1, Math.min(device.microBatches(), device.batch()));
+    }
+
+    /** Sizes of the step's micro-batches: as even as possible, the larger first (as {@code Batch.split}). */
+    public int microBatchSize(int microBatch) {
+        int m = microBatches();
+        int b = device.batch();
+        return b / m + (microBatch < b % m ? 1 : 0);
+    }
+
+    /** The gradient of the last step, weighted by the samples behind it, of this device's part (read-only). */
     public float[] gradient() {
         return gradient;
     }
 
+    /** This device's part of the flat parameter vector. */
+    public NodeReducer.Part part() {
+        return new NodeReducer.Part(offset, gradient.length);
+    }
+
+    /** Parameters of the whole model. */
+    public long totalParameters() {
+        return total;
+    }
+
     public void apply(float[] averaged) {
-        trainer.applyUpdate(averaged);
+        trainer.applyUpdate(range(averaged));
         if (plan.diloco()) {
             samplesSinceOuter += device.batch();
         }
+    }
+
+    /** This device's range of a whole vector (the vector itself for a whole replica). */
+    private float[] range(float[] wholeVector) {
+        if (slice == null) {
+            return wholeVector;
+        }
+        System.arraycopy(wholeVector, (int) offset, slice, 0, slice.length);
+        return slice;
     }
 
     /**
@@ -98,7 +221,7 @@ public final class DeviceStepPath implements AutoCloseable {
 
     /** DiLoCo: applies the outer step with the sample-weighted average Δ; the replica continues from the new globals. */
     public void applyOuter(float[] averagedDelta) {
-        trainer.loadWeights(outer().step(averagedDelta));
+        trainer.loadWeights(outer().step(range(averagedDelta)));
         samplesSinceOuter = 0;
     }
 
@@ -134,12 +257,18 @@ public final class DeviceStepPath implements AutoCloseable {
         return trainer.weightsHash();
     }
 
+    /** Parameters this device holds (its stage's, or the whole model's). */
     public int parameterCount() {
         return trainer.parameterCount();
     }
 
-    public DeviceTrainer trainer() {
+    public StageTrainer trainer() {
         return trainer;
+    }
+
+    /** The whole-model trainer, or null for a pipeline stage (which cannot sample text on its own). */
+    public DeviceTrainer wholeModel() {
+        return whole;
     }
 
     @Override

@@ -27,6 +27,7 @@ import io.crosstrain.contracts.Topics;
 import io.crosstrain.training.Corpus;
 import io.crosstrain.training.DeviceTrainer;
 import io.crosstrain.training.Pacer;
+import io.crosstrain.worker.pipeline.ActivationHub;
 
 /**
  * Runs one job on the devices of this node, across plan versions: one thread per device, synchronous rounds (one
@@ -97,6 +98,8 @@ public final class JobRun {
     private final long roundTimeoutMillis;
     private final ToDoubleFunction<String> slowdown;
     private final StateSource states;
+    /** Pipeline hand-overs of this node's stages. */
+    private final ActivationHub hub;
     private final Pacer pacer = new Pacer();
     private final AtomicBoolean stopped = new AtomicBoolean();
     /** The job is being cancelled: this node's contributions ask every replica to stop after their round. */
@@ -124,6 +127,13 @@ public final class JobRun {
     /** @param states where devices joining after the first step get the model's state */
     public JobRun(Plan plan, Set<String> nodeDevices, Corpus corpus, Outbox outbox, long roundTimeoutMillis,
                   ToDoubleFunction<String> slowdown, StateSource states) {
+        this(plan, nodeDevices, corpus, outbox, roundTimeoutMillis, slowdown, states, new ActivationHub());
+    }
+
+    /** @param hub where this node's pipeline stages receive their hand-overs */
+    public JobRun(Plan plan, Set<String> nodeDevices, Corpus corpus, Outbox outbox, long roundTimeoutMillis,
+                  ToDoubleFunction<String> slowdown, StateSource states, ActivationHub hub) {
+        this.hub = hub;
         this.states = states;
         this.jobId = plan.jobId();
         this.latest = plan;
@@ -159,6 +169,8 @@ public final class JobRun {
         if (seg != null) {
             seg.supersedeFrom(next);
         }
+        // a stage waiting for a hand-over of a superseded step switches instead of timing out
+        hub.supersede(jobId, next.planVersion(), next.startStep());
         log.info("job {}: plan v{} received ({}), takes over from step {}", jobId, next.planVersion(),
                 next.reason(), next.startStep());
         return true;
@@ -281,6 +293,7 @@ public final class JobRun {
             current = null;
             paths.values().forEach(DeviceStepPath::close);
             paths.clear();
+            hub.forget(jobId);
             onFinished.run();
         }
     }
@@ -385,6 +398,8 @@ public final class JobRun {
         /** DiLoCo: the outer rounds, kept apart because their ids sort after every inner round. */
         final RoundMailbox outerMailbox;
         final NodeReducer outerReducer;
+        /** How this version's pipeline stages on this node reach their neighbours. */
+        final StageWiring stages;
         /** Per device: the step it switches at, or -1 when it finished or failed. */
         final long[] outcome;
 
@@ -392,12 +407,16 @@ public final class JobRun {
             this.plan = plan;
             this.local = local;
             this.mailbox = new RoundMailbox(local.size());
-            this.reducer = new NodeReducer(plan.jobId(), plan.planVersion(), local.get(0).nodeId(), local.size(),
-                    (int) plan.model().parameters(corpus.vocabSize()));
+            // each device deposits its part of the flat vector: all of it, or its pipeline stage's range
+            List<NodeReducer.Part> parts = local.stream().map(d -> paths.get(d.deviceId()).part()).toList();
+            long total = plan.model().parameters(corpus.vocabSize());
+            this.reducer = new NodeReducer(plan.jobId(), plan.planVersion(), local.get(0).nodeId(), parts, total);
             this.outerMailbox = new RoundMailbox(local.size());
-            this.outerReducer = new NodeReducer(plan.jobId(), plan.planVersion(), local.get(0).nodeId(),
-                    local.size(), (int) plan.model().parameters(corpus.vocabSize()));
+            this.outerReducer = new NodeReducer(plan.jobId(), plan.planVersion(), local.get(0).nodeId(), parts,
+                    total);
             this.outcome = new long[local.size()];
+            this.stages = new StageWiring(plan, nodeDevices, hub, outbox, roundTimeoutMillis);
+            stages.register(local);
         }
 
         /**
@@ -461,21 +480,42 @@ public final class JobRun {
                 for (; step <= plan.steps() && !stopped.get(); step++) {
                     long t0 = System.nanoTime();
                     long startedAtMs = System.currentTimeMillis();
-                    DeviceStepPath.Computed computed = path.compute(step);
-                    // the emulated chip runs at its nominal speed (times any emulated slow-down), whatever speed
-                    // the plan assumed: a plan made from measurements must not change how fast the chip is
-                    // (planned paced time b/(s_plan·k) rescaled to b/(s_nominal·share·k))
-                    double paced = device.chipSamplesPerSec() > 0
-                            ? device.pacedStepSeconds() * device.chipSamplesPerSec()
-                                    / (device.emulatedSpeed() * speedShare(device.deviceId()))
-                            : device.pacedStepSeconds() / speedShare(device.deviceId());
-                    // a device whose real compute overran its paced time was slower than its chip: count what it took
-                    long busyNanos = emulated
-                            ? Math.max((long) (paced * 1e9), computed.computeNanos())
-                            : computed.computeNanos();
-                    // under emulation the gradient leaves as soon as the CPU is done, stamped with the time the
-                    // chip would be done; the round's real Kafka time then passes inside the paced wait
-                    long readyAtMs = emulated ? startedAtMs + Math.round(paced * 1000) : 0L;
+                    double loss;
+                    long computeNanos;
+                    double paced;
+                    long busyNanos;
+                    long readyAtMs;
+                    if (device.staged()) {
+                        // its part of the replica's 1F1B step, each micro-batch paced to the stage's chip
+                        DeviceStepPath.StageStep st;
+                        try {
+                            st = path.computeStage(step, stages.dataRank(device), stages.link(device, step),
+                                    stages.timing(device, path, speedShare(device.deviceId())), pacer, emulated);
+                        } catch (RoundMailbox.Superseded e) {
+                            return step; // a newer plan took over this step: redone under it
+                        }
+                        loss = st.loss();
+                        computeNanos = st.timing().computeNanos();
+                        busyNanos = st.timing().busyNanos();
+                        paced = (st.timing().endNanos() - t0) / 1e9; // the stage waited for its chip already
+                        readyAtMs = emulated ? st.timing().readyAtMs() : 0L;
+                    } else {
+                        DeviceStepPath.Computed computed = path.compute(step);
+                        loss = computed.loss();
+                        computeNanos = computed.computeNanos();
+                        // the emulated chip runs at its nominal speed (times any emulated slow-down), whatever speed
+                        // the plan assumed: a plan made from measurements must not change how fast the chip is
+                        // (planned paced time b/(s_plan·k) rescaled to b/(s_nominal·share·k))
+                        paced = device.chipSamplesPerSec() > 0
+                                ? device.pacedStepSeconds() * device.chipSamplesPerSec()
+                                        / (device.emulatedSpeed() * speedShare(device.deviceId()))
+                                : device.pacedStepSeconds() / speedShare(device.deviceId());
+                        // a device whose real compute overran its paced time was slower than its chip: count it
+                        busyNanos = emulated ? Math.max((long) (paced * 1e9), computeNanos) : computeNanos;
+                        // under emulation the gradient leaves as soon as the CPU is done, stamped with the time the
+                        // chip would be done; the round's real Kafka time then passes inside the paced wait
+                        readyAtMs = emulated ? startedAtMs + Math.round(paced * 1000) : 0L;
+                    }
                     List<byte[]> chunks = reducer.deposit(step, position, path.gradient(), device.batch(),
                             readyAtMs);
                     long nodeReadyAt = chunks.isEmpty() ? 0L : reducer.readyAtOfLastRound();
@@ -529,15 +569,23 @@ public final class JobRun {
                             ? path.weightsHash() : null;
                     long endNanos = System.nanoTime();
                     double busySeconds = busyNanos / 1e9;
-                    double samplesPerSec = busySeconds <= 0 ? 0.0
-                            : emulated && plan.timeScale() != null
-                                    ? device.batch() / (busySeconds * plan.timeScale())
-                                    : device.batch() / busySeconds;
+                    double samplesPerSec;
+                    if (device.staged() && emulated && busySeconds > 0) {
+                        // a stage's speed in whole-model terms: its chip's, as the time it was busy shows it (a
+                        // device that kept up with its chip was busy its nominal time, at the nominal speed)
+                        samplesPerSec = device.emulatedSpeed() * stages.nominalStepSeconds(device, path)
+                                / busySeconds;
+                    } else {
+                        samplesPerSec = busySeconds <= 0 ? 0.0
+                                : emulated && plan.timeScale() != null
+                                        ? device.batch() / (busySeconds * plan.timeScale())
+                                        : device.batch() / busySeconds;
+                    }
                     outbox.publishMetric(new StepMetric(jobId, plan.planVersion(), device.deviceId(),
-                            device.datacenter(), device.chip(), step, device.batch(), computed.loss(),
-                            computed.computeNanos() / 1e6, busyNanos / 1e6, commNanos / 1e6, (endNanos - t0) / 1e6,
+                            device.datacenter(), device.chip(), step, device.batch(), loss,
+                            computeNanos / 1e6, busyNanos / 1e6, commNanos / 1e6, (endNanos - t0) / 1e6,
                             startedAtMs, startedAtMs + (endNanos - t0) / 1_000_000, wanBytes,
-                            path.parameterCount(), hash, plan.mode(), last, null, samplesPerSec,
+                            path.totalParameters(), hash, plan.mode(), last, null, samplesPerSec,
                             Math.max(1, device.microBatches()), modelKey, update.samples()));
                     if (stopNow) {
                         stoppedAfter = step;
@@ -551,7 +599,7 @@ public final class JobRun {
                         return step + 1;
                     }
                 }
-                if (device.rank() == 0 && step > plan.steps()) {
+                if (device.rank() == sampler() && step > plan.steps() && path.wholeModel() != null) {
                     sample = sampleText(path);
                 }
             } catch (TimeoutException e) {
@@ -598,7 +646,8 @@ public final class JobRun {
                 }
             }
             path.applyOuter(update.averaged());
-            if (device.rank() == lowestRank()) {
+            // a stage holds a part of the state only: joins (and so this state) are for whole-replica plans
+            if (device.rank() == lowestRank() && !plan.pipelined()) {
                 // the round's committed result, for joiners and restarts (compacted: the latest per key stays)
                 publishState(path, plan.planVersion(), step);
             }
@@ -607,6 +656,11 @@ public final class JobRun {
 
         private int lowestRank() {
             return plan.devices().stream().mapToInt(PlanDevice::rank).min().orElse(0);
+        }
+
+        /** The device that samples text at the end: the lowest-ranked one holding the whole model, if any. */
+        private int sampler() {
+            return plan.devices().stream().filter(d -> !d.staged()).mapToInt(PlanDevice::rank).min().orElse(-1);
         }
 
         /** Whether a newer plan takes over from {@code step}: checked between rounds, before any work on it. */
@@ -633,7 +687,7 @@ public final class JobRun {
     private String sampleText(DeviceStepPath path) {
         try {
             String prompt = corpus.tokenizer().canEncode(SAMPLE_PROMPT) ? SAMPLE_PROMPT : "";
-            return path.trainer().generate(corpus.tokenizer(), prompt, 240, 0.8, latest.seed());
+            return path.wholeModel().generate(corpus.tokenizer(), prompt, 240, 0.8, latest.seed());
         } catch (RuntimeException e) {
             log.warn("job {}: could not sample text from the trained model: {}", jobId, e.getMessage());
             return null;

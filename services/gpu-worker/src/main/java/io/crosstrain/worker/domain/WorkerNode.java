@@ -85,21 +85,6 @@ public final class WorkerNode {
         if (local.isEmpty()) {
             return Optional.empty();
         }
-        if (plan.pipelined()) {
-            // the planner can lay a replica over several devices; running such a replica is not built yet: say so
-            // rather than train each stage device as a whole replica with its replica's batch
-            seenPlanVersions.put(plan.jobId(), plan.planVersion());
-            String reason = "plan v" + plan.planVersion() + " splits replicas into pipeline stages, which this worker "
-                    + "cannot run yet (whole replicas only)";
-            log.error("node {}: job {}: {}", nodeId, plan.jobId(), reason);
-            for (PlanDevice d : local) {
-                outbox.publishMetric(new io.crosstrain.contracts.StepMetric(plan.jobId(), plan.planVersion(),
-                        d.deviceId(), d.datacenter(), d.chip(), plan.startStep(), d.batch(), Double.NaN, 0, 0, 0, 0,
-                        System.currentTimeMillis(), System.currentTimeMillis(), 0, 0, null, plan.mode(), false,
-                        reason));
-            }
-            return Optional.empty();
-        }
         JobState known = stopping.get(plan.jobId());
         if (known != null && known.terminal()) {
             log.info("node {}: job {} is {} already; plan v{} is not started", nodeId, plan.jobId(), known,
@@ -111,7 +96,7 @@ public final class WorkerNode {
         Corpus corpus = Datasets.load(plan.dataset(), dataDir);
         // a plan starting after step 1 makes this node join a running job: its devices load the published state
         JobRun run = new JobRun(plan, deviceIds, corpus, outbox, roundTimeoutMillis,
-                id -> speedShares.getOrDefault(id, 1.0), states);
+                id -> speedShares.getOrDefault(id, 1.0), states, hub);
         runs.put(plan.jobId(), run);
         run.onFinished(() -> {
             runs.remove(plan.jobId(), run);

@@ -14,7 +14,7 @@ import io.crosstrain.planner.LayerModel;
 public record StageTime(double computePerSample, double trafficPerSample, double weightTraffic) {
 
     /** Share of a micro-batch's time spent in the forward pass: a backward costs about twice a forward. */
-    public static final double FORWARD_SHARE = 1.0 / 3.0;
+    public static final double FORWARD_SHARE = io.crosstrain.contracts.PlanStage.FORWARD_SHARE;
 
     public static StageTime of(StageChip device, LayerModel model, int a, int b) {
         double peak = device.chip().peakFlops() * CostModel.REFERENCE_UTILISATION;
