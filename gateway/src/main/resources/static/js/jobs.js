@@ -1,6 +1,7 @@
 /*
  * CrossTrain web UI, the jobs list (#/jobs) and a job's page (#/jobs/<id>): state, progress, cancel, the loss,
- * throughput and busy charts, the report's efficiency and WAN figures, the plan (drawn by plan.js) and the history.
+ * throughput and busy charts, the report's efficiency and WAN figures with, for pipelined replicas, the measured
+ * bubble and each stage's busy fraction (drawn by plan.js), the plan (plan.js) and the history.
  * Needs core.js, charts.js and plan.js.
  */
 'use strict';
@@ -174,19 +175,25 @@
     function showReport(r) {
       const mode = r.mode;
       const devices = (r.devices || []).slice().sort((a, b) => a.id.localeCompare(b.id));
-      CtCharts.bars(el.throughputChart, devices.map(d => ({ label: `${d.id} (${d.chip})`, value: d.samplesPerSec,
+      const staged = devices.some(d => d.layers);
+      CtCharts.bars(el.throughputChart, devices.map(d => ({
+        label: `${d.id} (${d.chip}${d.layers ? `, layers ${d.layers}` : ''})`, value: d.samplesPerSec,
         cls: `dc-${d.datacenter}` })), { unit: 'samples/s', barTestId: 'throughput-bar' });
       el.throughputCaption.replaceChildren(mode === EMULATED
         ? `Each device's paced speed: its emulated chip's speed as the pacing sets it (Σ batch ÷ Σ busy time over `
           + `the measurement window, the busy time paced to the chip); batch per step in the plan table`
         : `Each device's measured speed (Σ batch ÷ Σ busy time over the measurement window), batch per step in `
-          + `the plan table`, ' ', modeTag(mode));
+          + `the plan table`,
+      staged ? '; a pipeline stage shows the whole-model speed of the chip it stands for, as it reports it' : '',
+      ' ', modeTag(mode));
       CtCharts.bars(el.busyChart, devices.map(d => ({ label: d.id, value: Number.isFinite(d.busyFraction)
         ? d.busyFraction * 100 : null, cls: `dc-${d.datacenter}` })), { unit: '% busy', max: 100,
         barTestId: 'busy-bar' });
       el.busyCaption.replaceChildren('Σ busy time ÷ window wall time', ' ', modeTag(mode));
       const e = r.efficiency || {};
       const w = r.wan || {};
+      const pipelined = (r.layouts || []).some(l => (l.replicas || []).some(x => (x.stages || []).length > 1));
+      const percent = Ct.plan.percent;
       const row = (label, value, testid) => h('tr', { testid },
         h('th', {}, label), h('td', { class: 'num', id: testid }, value), h('td', {}, modeTag(mode)));
       el.efficiency.replaceChildren(h('table', { class: 'figures' }, h('tbody', {},
@@ -204,10 +211,26 @@
           'wan-reduction'),
         row('steps / samples / wall s', `${r.steps} / ${r.samples} / ${num(r.wallSeconds, 1)}`, 'totals'),
         row('replicas identical', r.replicas ? `${r.replicas.identical ? 'yes' : 'no'} (${r.replicas.checkedSteps}`
-          + ' steps compared)' : 'n/a', 'replicas'),
-        row('emulation time scale k', r.emulation ? num(r.emulation.timeScale) : 'not emulated', 'time-scale'))),
+          + ' steps compared)' + replicaGroups(r.replicas) : 'n/a', 'replicas'),
+        pipelined || (r.bubbleFraction !== null && r.bubbleFraction !== undefined)
+          ? row('pipeline bubble: measured (replica with the longest step: 1 − its busiest stage\'s busy fraction) '
+            + '/ predicted (planner)', `${percent(r.bubbleFraction)} / ${percent(e.predictedBubbleFraction)}`,
+          'bubble') : null,
+        row('emulation time scale k', r.emulation ? num(r.emulation.timeScale) : 'not emulated', 'time-scale'),
+        r.emulation ? row('emulation memory scale', num(r.emulation.memoryScale ?? 1), 'memory-scale') : null)),
+      ...Ct.plan.measured(r),
       h('p', { class: 'muted small' }, `strategy ${r.strategy}, allocation ${r.allocation}, mode `, modeTag(mode),
         `, window ${e.windowSteps} steps after ${e.warmupSteps} warm-up steps`));
+    }
+
+    /** Per parameter range when stages hash their own range: "; whole yes, layers 0-2 no, …". */
+    function replicaGroups(replicas) {
+      const groups = replicas.groups || [];
+      if (groups.length < 2 && !groups.some(g => g.range !== 'whole')) {
+        return '';
+      }
+      return '; ' + groups.map(g => `${g.range} ${g.checkedSteps ? (g.identical ? 'yes' : 'no') : 'not compared'}`)
+        .join(', ');
     }
 
     async function refreshPlan() {

@@ -3,7 +3,8 @@
  * its layout (stages per replica, replicas, micro-batch, step, bubble, η against the equal-layer split and
  * data-parallel only), each pipelined replica's stages in order (device, chip, layers, parameters, memory against
  * capacity), and the per-device table. Plans made before pipelines carry no layouts, replicas or stages: every
- * device is then a whole replica. Needs core.js.
+ * device is then a whole replica. Also the report's measured side of the same layout (`measured`): per stage its
+ * busy fraction, per replica its bubble next to the predicted one. Needs core.js.
  */
 'use strict';
 
@@ -256,5 +257,57 @@
     ];
   }
 
-  Ct.plan = { view };
+  /**
+   * The report's measured pipeline figures (GET /api/v1/jobs/{id}/report, not the plan): per pipelined replica its
+   * measured bubble next to the planner's, and per stage its device's measured busy fraction over the report's
+   * window. Nothing for a run without pipelines.
+   */
+  function measured(report) {
+    const mode = report.mode;
+    const e = report.efficiency || {};
+    const layouts = (report.layouts || []).filter(l => (l.replicas || []).some(r => (r.stages || []).length > 1));
+    if (!layouts.length) {
+      return [];
+    }
+    const rows = [];
+    for (const l of layouts) {
+      for (const rep of l.replicas.filter(r => (r.stages || []).length > 1)) {
+        rep.stages.forEach((s, i) => {
+          const memory = present(s.memoryBytes) && present(s.capacityBytes)
+            ? `${num(s.memoryBytes / GB, 2)} of ${num(s.capacityBytes / GB, 2)} GB` : 'n/a';
+          rows.push(h('tr', { testid: 'stage-busy-row', 'data-datacenter': l.datacenter, 'data-replica': rep.id,
+            'data-device': s.device, 'data-stage': s.index },
+          i === 0 ? h('th', { scope: 'row', rowspan: rep.stages.length },
+            `${l.datacenter} / ${rep.id}`,
+            h('div', { class: 'small', testid: 'replica-bubble' }, 'bubble ',
+              figure(percent(rep.bubbleFraction), mode)),
+            h('div', { class: 'muted small' }, `predicted ${percent(l.predictedBubbleFraction)} (${l.datacenter}'s `
+              + 'slowest replica)')) : null,
+          h('td', { class: 'num' }, `${s.index + 1} / ${rep.stages.length}`),
+          h('td', {}, s.device),
+          h('td', {}, s.chip),
+          h('td', { class: 'num' }, present(s.firstLayer) && present(s.lastLayer) ? layerRange(s) : 'n/a'),
+          h('td', { class: 'num' }, figure(memory, mode)),
+          h('td', { class: 'num', testid: 'stage-busy' }, figure(percent(s.busyFraction), mode)),
+          h('td', { class: 'num' }, figure(present(s.busyFraction) ? percent(1 - s.busyFraction) : 'n/a', mode))));
+        });
+      }
+    }
+    return [
+      h('h4', {}, 'Pipeline stages, measured over the window'),
+      h('p', { testid: 'bubble-summary' }, `Bubble: measured ${percent(report.bubbleFraction)} (the pipelined `
+        + `replica with the longest step), predicted ${percent(e.predictedBubbleFraction)} (planner, slowest `
+        + 'replica) ', modeTag(mode)),
+      h('table', { id: 'stage-busy-table', testid: 'stage-busy-table', class: 'stages' },
+        h('thead', {}, h('tr', {}, ['Replica', 'Stage', 'Device', 'Chip', 'Layers',
+          mode === EMULATED ? 'Emulated memory: need of capacity' : 'Memory: need of capacity', 'Busy', 'Idle']
+          .map(t => h('th', {}, t)))),
+        h('tbody', {}, rows)),
+      h('p', { class: 'muted small' }, 'Busy: Σ busy time of the stage\'s device (its micro-batches\' forwards and '
+        + 'backwards) ÷ the window\'s wall time; idle = 1 − busy, the pipeline bubble and the waiting for the other '
+        + 'stages and replicas. A replica\'s bubble is 1 − the busy fraction of its busiest stage.')
+    ];
+  }
+
+  Ct.plan = { view, measured, percent };
 })(window.Ct);

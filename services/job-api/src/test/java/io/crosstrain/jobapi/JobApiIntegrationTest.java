@@ -336,6 +336,87 @@ class JobApiIntegrationTest {
     }
 
     @Test
+    void aPipelinedRunReportsItsLayoutsBubbleAndStagesAndNoNaN() throws Exception {
+        UUID id = submitted("pipeline-test");
+        publish(Topics.PLANS, id, json.writeValueAsString(Fixtures.pipelinedPlan(id)));
+        awaitState(id, "SCHEDULED", "RUNNING", "SUCCEEDED");
+        for (StepMetric m : Fixtures.pipelinedSteps(id, 8)) {
+            publish(Topics.STEP_METRICS, id, json.writeValueAsString(m));
+        }
+        awaitState(id, "SUCCEEDED");
+
+        // the first stage's NaN loss travels as valid JSON
+        MvcTestResult metrics = mvc.get().uri("/api/v1/jobs/" + id + "/metrics").exchange();
+        assertThat(metrics).hasStatusOk();
+        String raw = metrics.getResponse().getContentAsString();
+        assertThat(raw).doesNotContainPattern("[:\\[,]\\s*NaN");
+        assertThat(json.readTree(raw).size()).isEqualTo(9);
+
+        MvcTestResult result = mvc.get().uri("/api/v1/jobs/" + id + "/report").exchange();
+        assertThat(result).hasStatusOk();
+        String reportJson = result.getResponse().getContentAsString();
+        assertThat(reportJson).doesNotContain("NaN").doesNotContain("Infinity");
+        JsonNode report = json.readTree(reportJson);
+        assertThat(report.path("samples").asLong()).isEqualTo(24);
+        assertThat(report.path("loss").path("curve").size()).isEqualTo(3);
+        assertThat(report.path("loss").path("first").asDouble()).isEqualTo(3.5);
+        assertThat(report.path("loss").path("last").asDouble()).isEqualTo(2.0);
+        assertThat(report.path("bubbleFraction").asDouble()).isCloseTo(0.3, within(1e-9));
+        JsonNode eff = report.path("efficiency");
+        assertThat(eff.path("predictedBubbleFraction").asDouble()).isEqualTo(0.25);
+        assertThat(eff.path("achievedSamplesPerSec").asDouble()).isCloseTo(80.0, within(1e-9));
+        // the stored chip speed each stage metric reported, not the plan's paced speed
+        assertThat(eff.path("idealSamplesPerSec").asDouble()).isCloseTo(400.0, within(1e-9));
+        assertThat(report.path("emulation").path("memoryScale").asDouble()).isEqualTo(0.5);
+
+        JsonNode p0 = report.path("devices").get(0);
+        assertThat(p0.path("replica").asString()).isEqualTo("bj-r0");
+        assertThat(p0.path("stage").asInt()).isZero();
+        assertThat(p0.path("layers").asString()).isEqualTo("0-0");
+        assertThat(report.path("devices").get(2).has("replica")).isFalse();
+
+        JsonNode bj = report.path("layouts").get(0);
+        assertThat(bj.path("datacenter").asString()).isEqualTo("bj");
+        assertThat(bj.path("stages").asInt()).isEqualTo(2);
+        assertThat(bj.path("predictedBubbleFraction").asDouble()).isEqualTo(0.25);
+        assertThat(bj.path("idle").get(0).asString()).isEqualTo("bj-idle");
+        JsonNode stage1 = bj.path("replicas").get(0).path("stages").get(1);
+        assertThat(stage1.path("device").asString()).isEqualTo("p1");
+        assertThat(stage1.path("layers").asString()).isEqualTo("1-1");
+        assertThat(stage1.path("memoryBytes").asDouble()).isEqualTo(3e9);
+        assertThat(stage1.path("capacityBytes").asDouble()).isEqualTo(8e9);
+        assertThat(stage1.path("busyFraction").asDouble()).isCloseTo(0.7, within(1e-9));
+
+        JsonNode replicas = report.path("replicas");
+        assertThat(replicas.path("identical").asBoolean()).isTrue();
+        assertThat(replicas.path("lastHash").asString()).isEqualTo("w-3");
+        assertThat(top(replicas.path("groups"), "range")).containsExactly("whole", "layers 0-0", "layers 1-1");
+    }
+
+    @Test
+    void stageHashesAreComparedOnlyWithTheSameStageOfOtherReplicas() {
+        // every range agrees with itself and differs from the others: the run succeeds
+        UUID fine = submitted("stage-hashes-test");
+        publish(Topics.PLANS, fine, json.writeValueAsString(Fixtures.twoPipelinesPlan(fine)));
+        for (String[] d : new String[][] {{"p0", "bj", "s0"}, {"q0", "bj", "s0"}, {"p1", "bj", "s1"},
+                {"q1", "bj", "s1"}, {"w1", "bj", "w"}, {"w2", "sh", "w"}}) {
+            publish(Topics.STEP_METRICS, fine, json.writeValueAsString(Fixtures.stageMetric(fine, d[0], d[1], 1, 6,
+                    d[0].endsWith("0") ? Double.NaN : 1.0, 50, 0, 100, 0, 100, 0, d[2], true, 10, 16)));
+        }
+        awaitState(fine, "SUCCEEDED");
+
+        // block 0 of bj-r1 differs from bj-r0's: the job fails and the reason names the stage
+        UUID diverged = submitted("stage-diverge-test");
+        publish(Topics.PLANS, diverged, json.writeValueAsString(Fixtures.twoPipelinesPlan(diverged)));
+        publish(Topics.STEP_METRICS, diverged, json.writeValueAsString(Fixtures.stageMetric(diverged, "p0", "bj", 1,
+                6, Double.NaN, 50, 0, 100, 0, 100, 0, "aaaaaaaaaaaaaaaaaaaa", false, 10, 16)));
+        publish(Topics.STEP_METRICS, diverged, json.writeValueAsString(Fixtures.stageMetric(diverged, "q0", "bj", 1,
+                6, Double.NaN, 50, 0, 100, 0, 100, 0, "bbbbbbbbbbbbbbbbbbbb", false, 10, 16)));
+        assertThat(awaitState(diverged, "FAILED").path("reason").asString())
+                .isEqualTo("replicas diverged at step 1 (plan v1), stage layers 0-0: p0=aaaaaaaaaaaa q0=bbbbbbbbbbbb");
+    }
+
+    @Test
     void aRejectedSubmitNamesTheFieldsAndStoresNothing() {
         long before = rows();
         String valid = json.writeValueAsString(Fixtures.spec("valid"));

@@ -406,12 +406,14 @@ public class JobService {
         }
     }
 
-    /** Compares the hashes of {@code steps} among the plan version's devices; fails the job and says false if any differ. */
+    /**
+     * Compares the hashes of {@code steps} among the plan version's devices that hold the same parameter range (whole
+     * replicas with whole replicas, a stage with the same stage of the other replicas, {@link ReplicaCheck}); fails
+     * the job and says false if any differ.
+     */
     private boolean checkReplicas(UUID id, JobState state, Plan plan, List<Integer> steps) {
-        List<String> devices = plan.devices().stream().sorted(Comparator.comparingInt(PlanDevice::rank))
-                .map(PlanDevice::deviceId).toList();
         for (int step : steps) {
-            Optional<String> diverged = ReplicaCheck.divergence(step, plan.planVersion(), devices,
+            Optional<String> diverged = ReplicaCheck.divergence(step, plan,
                     metrics.hashesAt(id, plan.planVersion(), step));
             if (diverged.isPresent()) {
                 move(id, state, JobState.FAILED, diverged.get());

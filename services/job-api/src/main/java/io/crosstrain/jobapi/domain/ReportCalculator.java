@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -15,6 +16,8 @@ import java.util.UUID;
 import io.crosstrain.contracts.JobState;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.contracts.PlanLayout;
+import io.crosstrain.contracts.PlanStage;
 import io.crosstrain.contracts.StepMetric;
 
 /**
@@ -25,10 +28,15 @@ import io.crosstrain.contracts.StepMetric;
  * number of distinct steps reported (all steps when {@code n <= 2}). Within it:
  * <ul>
  *   <li>window wall time = max endedAtMs − min startedAtMs over every device;</li>
- *   <li>a device's solo speed = Σ batch / Σ busyMs · 1000, its busy fraction = Σ busyMs / wall;</li>
- *   <li>achieved samples/s = Σ batch of all devices / wall; ideal = Σ solo speeds; η = achieved / ideal;</li>
- *   <li>communication fraction = Σ commMs / Σ stepMs.</li>
+ *   <li>a device's busy fraction = Σ busyMs / wall; its solo speed on the whole model: for a whole replica
+ *       Σ batch / Σ busyMs · 1000, for a pipeline stage the mean of its metrics' {@code samplesPerSec} (the
+ *       whole-model speed of the chip it stands for, chip time) × k;</li>
+ *   <li>achieved samples/s = Σ batch / wall, each replica counted once per step (every stage of a pipelined
+ *       replica reports the replica's batch); ideal = Σ solo speeds; η = achieved / ideal;</li>
+ *   <li>communication fraction = Σ commMs / Σ stepMs;</li>
+ *   <li>a pipelined replica's bubble = 1 − the busy fraction of its busiest stage.</li>
  * </ul>
+ * Which device holds what (whole replica or stage) is read from the plan version each metric was reported under.
  */
 public final class ReportCalculator {
 
@@ -51,8 +59,8 @@ public final class ReportCalculator {
         if (metrics.isEmpty()) {
             throw new IllegalArgumentException("no metrics");
         }
+        Roles roles = new Roles(plan, versions);
         TreeSet<Integer> steps = new TreeSet<>();
-        long samples = 0;
         long firstStart = Long.MAX_VALUE;
         long lastEnd = Long.MIN_VALUE;
         long parameters = 0;
@@ -70,14 +78,12 @@ public final class ReportCalculator {
         }
         for (StepMetric m : metrics) {
             steps.add(m.step());
-            samples += allRounds ? 0 : m.batch();
             firstStart = Math.min(firstStart, m.startedAtMs());
             lastEnd = Math.max(lastEnd, m.endedAtMs());
             parameters = Math.max(parameters, m.parameters());
         }
-        if (allRounds) {
-            samples = roundSamples.values().stream().mapToLong(Integer::longValue).sum();
-        }
+        long samples = allRounds ? roundSamples.values().stream().mapToLong(Integer::longValue).sum()
+                : replicaSamples(metrics, roles);
         int n = steps.size();
         int warmup = n <= 2 ? 0 : Math.max(1, n / 10);
         Set<Integer> window = new TreeSet<>(new ArrayList<>(steps).subList(warmup, n));
@@ -86,19 +92,23 @@ public final class ReportCalculator {
         String mode = plan.mode() != null ? plan.mode()
                 : metrics.stream().map(StepMetric::mode).filter(m -> m != null).findFirst().orElse(null);
         boolean onDevice = Plan.MEASURED.equals(mode);
-        Efficiency eff = efficiency(plan, inWindow, metrics, onDevice);
+        Efficiency eff = efficiency(plan, roles, inWindow, metrics, onDevice);
+        List<Report.Layout> layouts = layouts(plan, eff);
         Report.Efficiency efficiency = new Report.Efficiency(eff.eta,
                 baseline != null && baseline.eta() != null ? baseline.eta() : predicted(plan, true),
                 baseline != null && baseline.eta() != null ? "measured" : "predicted",
                 baseline != null && baseline.eta() != null ? baseline.jobId() : null,
                 eff.achieved, eff.ideal, eff.communication, predicted(plan, false), warmup, window.size(),
-                onDevice ? Report.ETA_MEASURED : Report.ETA_EMULATED);
+                onDevice ? Report.ETA_MEASURED : Report.ETA_EMULATED,
+                plan.predicted() == null ? null : plan.predicted().bubbleFraction());
 
-        Report.Emulation emulation = onDevice ? null : new Report.Emulation(plan.timeScale());
+        Report.Emulation emulation = onDevice ? null
+                : new Report.Emulation(plan.timeScale(), plan.memoryScaleOrDefault());
 
         return new Report(jobId, name, state, mode, plan.strategy(), plan.allocation(), plan.planVersion(), n, samples,
-                (lastEnd - firstStart) / 1000.0, parameters, loss(metrics), efficiency, eff.devices,
-                wan(plan, metrics, n, parameters), emulation, replicas(versions, metrics));
+                (lastEnd - firstStart) / 1000.0, parameters, loss(metrics), efficiency,
+                bubble(layouts.stream().flatMap(l -> l.replicas().stream()).toList()), eff.devices, layouts,
+                wan(plan, metrics, n, parameters), emulation, replicas(plan, versions, metrics));
     }
 
     /** η measured over the window, for using a finished job as another job's equal-split baseline. */
@@ -109,15 +119,65 @@ public final class ReportCalculator {
         return compute(plan.jobId(), null, null, plan, metrics, null).efficiency().eta();
     }
 
-    private record Efficiency(Double eta, Double achieved, Double ideal, Double communication,
-                              List<Report.DeviceFigures> devices) {
+    /** What each device held under each plan version (whole replica or stage), read off the plans. */
+    private static final class Roles {
+        private final Map<Integer, Map<String, PlanDevice>> byVersion = new HashMap<>();
+        private final Map<String, PlanDevice> latest = new HashMap<>();
+
+        Roles(Plan plan, List<Plan> versions) {
+            versions.stream().sorted(Comparator.comparingInt(Plan::planVersion)).forEach(this::add);
+            add(plan);
+        }
+
+        private void add(Plan p) {
+            Map<String, PlanDevice> devices = new HashMap<>();
+            p.devices().forEach(d -> devices.put(d.deviceId(), d));
+            byVersion.put(p.planVersion(), devices);
+            latest.putAll(devices); // versions in order: the newest role of a device wins
+        }
+
+        /** The device's role when it reported {@code m}; null when that version is not known. */
+        PlanDevice of(StepMetric m) {
+            return byVersion.getOrDefault(m.planVersion(), Map.of()).get(m.deviceId());
+        }
+
+        boolean staged(StepMetric m) {
+            PlanDevice p = of(m);
+            return p != null && p.staged();
+        }
+
+        /** Its role in the newest version that has it. */
+        PlanDevice latest(String deviceId) {
+            return latest.get(deviceId);
+        }
+
+        /** Every stage of a pipelined replica reports the replica's batch: one key per replica and step. */
+        String replicaStep(StepMetric m) {
+            PlanDevice p = of(m);
+            String replica = p != null && p.staged() ? "r\u0000" + p.replicaOrSelf() : "d\u0000" + m.deviceId();
+            return m.planVersion() + "\u0000" + m.step() + "\u0000" + replica;
+        }
     }
 
-    private static Efficiency efficiency(Plan plan, List<StepMetric> window, List<StepMetric> all,
+    /** Σ batch, each replica counted once per (plan version, step): the largest batch any of its devices reported. */
+    private static long replicaSamples(List<StepMetric> metrics, Roles roles) {
+        Map<String, Integer> perReplicaStep = new HashMap<>();
+        metrics.forEach(m -> perReplicaStep.merge(roles.replicaStep(m), m.batch(), Math::max));
+        return perReplicaStep.values().stream().mapToLong(Integer::longValue).sum();
+    }
+
+    private record Efficiency(Double eta, Double achieved, Double ideal, Double communication,
+                              List<Report.DeviceFigures> devices, Map<String, Double> busyFraction,
+                              Map<String, Double> stepSeconds) {
+    }
+
+    private static Efficiency efficiency(Plan plan, Roles roles, List<StepMetric> window, List<StepMetric> all,
                                          boolean onDevice) {
         long start = window.stream().mapToLong(StepMetric::startedAtMs).min().orElse(0);
         long end = window.stream().mapToLong(StepMetric::endedAtMs).max().orElse(0);
         double wallMs = end - start;
+        // a stage's samplesPerSec is chip time: × k gives its paced whole-model speed in wall samples/s
+        double k = !onDevice && plan.timeScale() != null && plan.timeScale() > 0 ? plan.timeScale() : 1.0;
 
         // plan devices in rank order, then any device that reported under an earlier plan version
         Map<String, PlanDevice> planned = new LinkedHashMap<>();
@@ -127,24 +187,31 @@ public final class ReportCalculator {
         all.forEach(m -> ids.add(m.deviceId()));
 
         Map<String, List<StepMetric>> windowByDevice = new HashMap<>();
-        window.forEach(m -> windowByDevice.computeIfAbsent(m.deviceId(), k -> new ArrayList<>()).add(m));
+        window.forEach(m -> windowByDevice.computeIfAbsent(m.deviceId(), x -> new ArrayList<>()).add(m));
         Map<String, StepMetric> latestByDevice = new HashMap<>();
         all.forEach(m -> latestByDevice.merge(m.deviceId(), m, (a, b) -> b.step() > a.step() ? b : a));
 
         List<Report.DeviceFigures> devices = new ArrayList<>();
+        Map<String, Double> busyFractions = new HashMap<>();
+        Map<String, Double> stepSeconds = new HashMap<>();
         double ideal = 0;
         boolean anySpeed = false;
-        long windowBatch = 0;
         double comm = 0;
         double stepMs = 0;
         for (String id : ids) {
             List<StepMetric> mine = windowByDevice.getOrDefault(id, List.of());
-            long batch = mine.stream().mapToLong(StepMetric::batch).sum();
-            double busy = mine.stream().mapToDouble(StepMetric::busyMs).sum();
-            Double speed = busy > 0 ? batch / busy * 1000.0 : null;
+            PlanDevice role = planned.containsKey(id) ? planned.get(id) : roles.latest(id);
+            boolean staged = role != null && role.staged();
+            Double speed = staged ? stageSpeed(role, mine, roles, onDevice, k) : wholeSpeed(mine, roles);
             if (speed != null) {
                 ideal += speed;
                 anySpeed = true;
+            }
+            double busy = mine.stream().mapToDouble(StepMetric::busyMs).sum();
+            Double busyFraction = wallMs > 0 ? busy / wallMs : null;
+            busyFractions.put(id, busyFraction);
+            if (!mine.isEmpty()) {
+                stepSeconds.put(id, mine.stream().mapToDouble(StepMetric::stepMs).average().orElse(0) / 1000.0);
             }
             PlanDevice p = planned.get(id);
             StepMetric latest = latestByDevice.get(id);
@@ -152,18 +219,138 @@ public final class ReportCalculator {
                     p != null ? p.datacenter() : latest == null ? null : latest.datacenter(),
                     p != null ? p.chip() : latest == null ? null : latest.chip(),
                     p != null ? p.batch() : latest == null ? 0 : latest.batch(),
-                    speed, wallMs > 0 ? busy / wallMs : null,
-                    onDevice ? Report.SPEED_MEASURED : Report.SPEED_PACED));
+                    speed, busyFraction,
+                    onDevice ? Report.SPEED_MEASURED : Report.SPEED_PACED,
+                    staged ? role.replicaOrSelf() : null,
+                    staged ? role.stage().index() : null,
+                    staged ? layers(role) : null));
         }
         for (StepMetric m : window) {
-            windowBatch += m.batch();
             comm += m.commMs();
             stepMs += m.stepMs();
         }
+        long windowBatch = replicaSamples(window, roles);
         Double achieved = wallMs > 0 ? windowBatch / wallMs * 1000.0 : null;
         Double idealOrNull = anySpeed ? ideal : null;
         Double eta = achieved != null && idealOrNull != null && idealOrNull > 0 ? achieved / idealOrNull : null;
-        return new Efficiency(eta, achieved, idealOrNull, stepMs > 0 ? comm / stepMs : null, devices);
+        return new Efficiency(eta, achieved, idealOrNull, stepMs > 0 ? comm / stepMs : null, devices,
+                busyFractions, stepSeconds);
+    }
+
+    /** A whole replica's solo speed: Σ batch / Σ busy over its window metrics as a whole replica, wall samples/s. */
+    private static Double wholeSpeed(List<StepMetric> mine, Roles roles) {
+        long batch = 0;
+        double busy = 0;
+        for (StepMetric m : mine) {
+            if (!roles.staged(m)) {
+                batch += m.batch();
+                busy += m.busyMs();
+            }
+        }
+        return busy > 0 ? batch / busy * 1000.0 : null;
+    }
+
+    /**
+     * A stage's solo speed on the whole model, wall samples/s: the mean whole-model chip speed its window metrics
+     * report, × k. A stage's busy time covers only its blocks, so Σ batch / Σ busy would overstate it. Metrics that
+     * carry no speed (0) are skipped; when none does, under emulation the speed the plan paces the chip at.
+     */
+    private static Double stageSpeed(PlanDevice role, List<StepMetric> mine, Roles roles, boolean onDevice,
+                                     double k) {
+        List<StepMetric> asStage = mine.stream().filter(roles::staged).toList();
+        if (asStage.isEmpty()) {
+            return null;
+        }
+        OptionalDouble reported = asStage.stream().mapToDouble(StepMetric::samplesPerSec)
+                .filter(s -> s > 0 && Double.isFinite(s)).average();
+        if (reported.isPresent()) {
+            return reported.getAsDouble() * k;
+        }
+        double paced = role.emulatedSpeed();
+        return !onDevice && paced > 0 ? paced * k : null;
+    }
+
+    private static String layers(PlanDevice d) {
+        return d.stage() == null ? null : d.stage().firstLayer() + "-" + d.stage().lastLayer();
+    }
+
+    /** Per datacenter of the latest plan: its layout, each replica's stages with their measured busy fraction. */
+    private static List<Report.Layout> layouts(Plan plan, Efficiency eff) {
+        Map<String, PlanLayout> planned = new HashMap<>();
+        plan.layouts().forEach(l -> planned.put(l.datacenter(), l));
+        Set<String> dcs = new TreeSet<>();
+        if (plan.datacenters() != null) {
+            dcs.addAll(plan.datacenters());
+        }
+        plan.devices().forEach(d -> dcs.add(d.datacenter()));
+        dcs.addAll(planned.keySet());
+        List<Report.Layout> out = new ArrayList<>();
+        for (String dc : dcs) {
+            List<PlanDevice> mine = plan.devicesIn(dc).stream().sorted(Comparator.comparingInt(PlanDevice::rank))
+                    .toList();
+            PlanLayout l = planned.get(dc);
+            if (mine.isEmpty() && l == null) {
+                continue;
+            }
+            Map<String, List<PlanDevice>> byReplica = new LinkedHashMap<>();
+            for (PlanDevice d : mine) {
+                String key = d.staged() ? "r\u0000" + d.replicaOrSelf() : "d\u0000" + d.deviceId();
+                byReplica.computeIfAbsent(key, x -> new ArrayList<>()).add(d);
+            }
+            List<Report.ReplicaLayout> replicas = new ArrayList<>();
+            for (List<PlanDevice> stages : byReplica.values()) {
+                replicas.add(replica(stages, eff));
+            }
+            int stages = l != null ? l.stages()
+                    : mine.stream().mapToInt(d -> d.staged() ? d.stage().stages() : 1).max().orElse(1);
+            out.add(new Report.Layout(dc, stages, l == null ? null : l.microBatchSize(),
+                    l == null ? null : l.stepSeconds(), l == null ? null : l.bubbleFraction(),
+                    l == null ? null : l.eta(), bubble(replicas), replicas, l == null ? List.of() : l.idle()));
+        }
+        return out;
+    }
+
+    private static Report.ReplicaLayout replica(List<PlanDevice> devices, Efficiency eff) {
+        List<PlanDevice> ordered = devices.stream()
+                .sorted(Comparator.comparingInt(d -> d.stage() == null ? 0 : d.stage().index())).toList();
+        PlanDevice first = ordered.get(0);
+        boolean pipelined = first.staged();
+        List<Report.StageFigures> stages = new ArrayList<>();
+        Double step = null;
+        Double busiest = null;
+        boolean reported = false;
+        for (PlanDevice d : ordered) {
+            PlanStage s = d.stage();
+            Double busy = eff.busyFraction.get(d.deviceId());
+            stages.add(new Report.StageFigures(s == null ? 0 : s.index(), d.deviceId(), d.chip(),
+                    s == null ? null : s.firstLayer(), s == null ? null : s.lastLayer(), layers(d),
+                    s == null ? null : s.memoryBytes(), s == null ? null : s.capacityBytes(), busy));
+            Double mineStep = eff.stepSeconds.get(d.deviceId());
+            if (mineStep != null) {
+                reported = true;
+                step = step == null ? mineStep : Math.max(step, mineStep);
+            }
+            if (busy != null) {
+                busiest = busiest == null ? busy : Math.max(busiest, busy);
+            }
+        }
+        Double bubble = pipelined && reported && busiest != null ? Math.max(0.0, 1.0 - busiest) : null;
+        return new Report.ReplicaLayout(first.replicaOrSelf(), first.batch(), first.microBatches(), step, bubble,
+                stages);
+    }
+
+    /** The bubble of the pipelined replica with the longest measured step (the first of them on a tie). */
+    private static Double bubble(List<Report.ReplicaLayout> replicas) {
+        Report.ReplicaLayout slowest = null;
+        for (Report.ReplicaLayout r : replicas) {
+            if (r.bubbleFraction() == null) {
+                continue;
+            }
+            if (slowest == null || r.stepSeconds() > slowest.stepSeconds()) {
+                slowest = r;
+            }
+        }
+        return slowest == null ? null : slowest.bubbleFraction();
     }
 
     private static Double predicted(Plan plan, boolean equalSplit) {
@@ -175,9 +362,13 @@ public final class ReportCalculator {
     }
 
     private static Report.Loss loss(List<StepMetric> metrics) {
-        // per step: Σ batch·loss, Σ batch, Σ loss, count
+        // per step: Σ batch·loss, Σ batch, Σ loss, count — over the devices that report a finite loss (a pipeline's
+        // stages other than the last report NaN: only the last one computes the loss)
         Map<Integer, double[]> perStep = new TreeMap<>();
         for (StepMetric m : metrics) {
+            if (!Double.isFinite(m.loss())) {
+                continue;
+            }
             double[] acc = perStep.computeIfAbsent(m.step(), s -> new double[4]);
             acc[0] += m.batch() * m.loss();
             acc[1] += m.batch();
@@ -213,39 +404,66 @@ public final class ReportCalculator {
         return new Report.Wan(bytes, syncDp, bytes > 0 ? syncDp / (double) bytes : null);
     }
 
-    private static Report.Replicas replicas(List<Plan> versions, List<StepMetric> metrics) {
-        Map<Integer, List<String>> devicesOf = new HashMap<>();
-        for (Plan p : versions) {
-            devicesOf.put(p.planVersion(), p.devices().stream().sorted(Comparator.comparingInt(PlanDevice::rank))
-                    .map(PlanDevice::deviceId).toList());
+    /** Per group of devices holding one parameter range, summed over the plan versions. */
+    private static final class GroupTally {
+        final Set<String> devices = new LinkedHashSet<>();
+        int checked;
+        boolean agreed = true;
+        String lastHash;
+        int lastStep = Integer.MIN_VALUE;
+
+        Report.ReplicaGroup figures(String range) {
+            return new Report.ReplicaGroup(range, List.copyOf(devices), checked > 0 && agreed, checked, lastHash);
+        }
+    }
+
+    private static Report.Replicas replicas(Plan plan, List<Plan> versions, List<StepMetric> metrics) {
+        Map<Integer, Map<ReplicaCheck.Range, List<String>>> groupsOf = new HashMap<>();
+        Map<ReplicaCheck.Range, GroupTally> tallies = new TreeMap<>();
+        for (Plan p : versions.stream().sorted(Comparator.comparingInt(Plan::planVersion)).toList()) {
+            Map<ReplicaCheck.Range, List<String>> groups = ReplicaCheck.groups(p);
+            groupsOf.put(p.planVersion(), groups);
+            groups.forEach((range, devices) -> tallies.computeIfAbsent(range, r -> new GroupTally()).devices
+                    .addAll(devices));
         }
         // (plan version, step) → device → hash, in version then step order
         Map<Long, Map<String, String>> hashes = new TreeMap<>();
         for (StepMetric m : metrics) {
-            if (m.weightsHash() != null && devicesOf.containsKey(m.planVersion())) {
+            if (m.weightsHash() != null && groupsOf.containsKey(m.planVersion())) {
                 hashes.computeIfAbsent(((long) m.planVersion() << 32) | m.step(), k -> new HashMap<>())
                         .put(m.deviceId(), m.weightsHash());
             }
         }
         int checked = 0;
-        boolean identical = true;
-        String lastHash = null;
-        int lastStep = Integer.MIN_VALUE;
         for (Map.Entry<Long, Map<String, String>> e : hashes.entrySet()) {
             int version = (int) (e.getKey() >>> 32);
             int step = (int) (long) e.getKey();
-            List<String> devices = devicesOf.get(version);
-            if (!ReplicaCheck.compared(devices, e.getValue())) {
-                continue;
+            boolean any = false;
+            for (Map.Entry<ReplicaCheck.Range, List<String>> g : groupsOf.get(version).entrySet()) {
+                List<String> devices = g.getValue();
+                if (!ReplicaCheck.compared(devices, e.getValue())) {
+                    continue;
+                }
+                any = true;
+                GroupTally t = tallies.get(g.getKey());
+                t.checked++;
+                boolean agree = ReplicaCheck.divergence(step, version, devices, e.getValue()).isEmpty();
+                t.agreed &= agree;
+                if (step >= t.lastStep) {
+                    t.lastStep = step;
+                    t.lastHash = agree ? devices.stream().map(e.getValue()::get).filter(h -> h != null)
+                            .findFirst().orElse(null) : null;
+                }
             }
-            checked++;
-            boolean agree = ReplicaCheck.divergence(step, version, devices, e.getValue()).isEmpty();
-            identical &= agree;
-            if (step >= lastStep) {
-                lastStep = step;
-                lastHash = agree ? e.getValue().values().iterator().next() : null;
+            if (any) {
+                checked++;
             }
         }
-        return new Report.Replicas(checked > 0 && identical, checked, lastHash);
+        int modelLayers = ReplicaCheck.modelLayers(plan);
+        List<Report.ReplicaGroup> groups = new ArrayList<>();
+        tallies.forEach((range, t) -> groups.add(t.figures(range.label(modelLayers))));
+        boolean identical = checked > 0 && tallies.values().stream().allMatch(t -> t.agreed);
+        GroupTally whole = tallies.get(ReplicaCheck.Range.WHOLE);
+        return new Report.Replicas(identical, checked, whole == null ? null : whole.lastHash, groups);
     }
 }

@@ -20,7 +20,7 @@ public class MetricRepository {
     private static final String COLUMNS = """
             job_id, plan_version, device_id, datacenter, chip, step, batch, loss, compute_ms, busy_ms, comm_ms,
             step_ms, started_at_ms, ended_at_ms, wan_bytes, parameters, weights_hash, mode, last, error,
-            round_samples""";
+            round_samples, samples_per_sec""";
 
     private final JdbcClient jdbc;
 
@@ -39,10 +39,10 @@ public class MetricRepository {
         return jdbc.sql("""
                         insert into job_api.step_metrics (job_id, plan_version, device_id, datacenter, chip, step,
                             batch, loss, compute_ms, busy_ms, comm_ms, step_ms, started_at_ms, ended_at_ms, wan_bytes,
-                            parameters, weights_hash, mode, last, error, round_samples)
+                            parameters, weights_hash, mode, last, error, round_samples, samples_per_sec)
                         values (:jobId, :planVersion, :deviceId, :datacenter, :chip, :step, :batch, :loss, :computeMs,
                             :busyMs, :commMs, :stepMs, :startedAtMs, :endedAtMs, :wanBytes, :parameters, :weightsHash,
-                            :mode, :last, :error, :roundSamples)
+                            :mode, :last, :error, :roundSamples, :samplesPerSec)
                         on conflict (job_id, plan_version, device_id, step) do update
                             set late_error = excluded.error
                           where excluded.error is not null
@@ -148,7 +148,7 @@ public class MetricRepository {
                 rs.getString("mode"),
                 rs.getBoolean("last"),
                 rs.getString("error"),
-                0.0, 1, null,
+                rs.getDouble("samples_per_sec"), 1, null,
                 rs.getInt("round_samples"));
     }
 }

@@ -238,4 +238,196 @@ class ReportCalculatorTest {
                 .containsOnly(Report.SPEED_MEASURED);
         assertThat(onDevice.efficiency().etaMeasures()).isEqualTo(Report.ETA_MEASURED);
     }
+
+    // ---------------------------------------------------------------- pipelines
+
+    /** Every figure below is worked out by hand from {@link Fixtures#pipelinedSteps}; k = 10. */
+    @Test
+    void figuresOfAPipelinedRun() {
+        Plan p = Fixtures.pipelinedPlan(job);
+        Report r = ReportCalculator.compute(job, "pipe", JobState.SUCCEEDED, p, Fixtures.pipelinedSteps(job, 0),
+                null);
+
+        assertThat(r.steps()).isEqualTo(3);
+        // each replica once per step: bj-r0 6 (not 12: both stages report it) + w 2, 3 steps
+        assertThat(r.samples()).isEqualTo(24);
+        assertThat(r.parameters()).isEqualTo(1000); // the whole model's, as every stage reports it
+        // loss over the devices with a finite loss (p1 for bj-r0, w): (6·4 + 2·2)/8, (6·3 + 2·1)/8, (6·2 + 2·2)/8
+        assertThat(r.loss().curve()).extracting(Report.LossPoint::loss).containsExactly(3.5, 2.5, 2.0);
+        assertThat(r.loss().last()).isEqualTo(2.0);
+
+        // window: steps 2 and 3, wall 200 ms
+        Report.Efficiency e = r.efficiency();
+        assertThat(r.devices()).extracting(Report.DeviceFigures::id).containsExactly("p0", "p1", "w");
+        Report.DeviceFigures p0 = r.devices().get(0);
+        Report.DeviceFigures p1 = r.devices().get(1);
+        Report.DeviceFigures w = r.devices().get(2);
+        // a stage's whole-model speed: mean of its reported chip speeds × k: p0 (20 + 30)/2 · 10, p1 10 · 10
+        assertThat(p0.samplesPerSec()).isCloseTo(250.0, within(1e-9));
+        assertThat(p1.samplesPerSec()).isCloseTo(100.0, within(1e-9));
+        assertThat(w.samplesPerSec()).isCloseTo(50.0, within(1e-9));     // 4 samples / 80 ms busy
+        assertThat(p0.busyFraction()).isCloseTo(0.4, within(1e-9));      // 80 / 200
+        assertThat(p1.busyFraction()).isCloseTo(0.7, within(1e-9));      // 140 / 200
+        assertThat(w.busyFraction()).isCloseTo(0.4, within(1e-9));
+        assertThat(r.devices()).extracting(Report.DeviceFigures::speedKind).containsOnly(Report.SPEED_PACED);
+        assertThat(p0.replica()).isEqualTo("bj-r0");
+        assertThat(p0.stage()).isZero();
+        assertThat(p0.layers()).isEqualTo("0-0");
+        assertThat(p1.stage()).isEqualTo(1);
+        assertThat(p1.layers()).isEqualTo("1-1");
+        assertThat(p0.batch()).isEqualTo(6);
+        assertThat(w.replica()).isNull();
+        assertThat(w.stage()).isNull();
+        assertThat(w.layers()).isNull();
+
+        assertThat(e.idealSamplesPerSec()).isCloseTo(400.0, within(1e-9));    // 250 + 100 + 50
+        assertThat(e.achievedSamplesPerSec()).isCloseTo(80.0, within(1e-9));  // (6 + 2) · 2 / 0.2 s
+        assertThat(e.eta()).isCloseTo(0.2, within(1e-12));
+        assertThat(e.communicationFraction()).isCloseTo(0.2, within(1e-12));  // (40 + 20 + 60) / 600
+        assertThat(e.predictedBubbleFraction()).isEqualTo(0.25);
+        assertThat(e.predictedEta()).isEqualTo(0.75);
+
+        // bj-r0's busiest stage p1 is busy 0.7 of the window: bubble 0.3; w is no pipeline
+        assertThat(r.bubbleFraction()).isCloseTo(0.3, within(1e-12));
+
+        assertThat(r.layouts()).extracting(Report.Layout::datacenter).containsExactly("bj", "sh");
+        Report.Layout bj = r.layouts().get(0);
+        assertThat(bj.stages()).isEqualTo(2);
+        assertThat(bj.microBatchSize()).isEqualTo(2);
+        assertThat(bj.predictedStepSeconds()).isEqualTo(0.5);
+        assertThat(bj.predictedBubbleFraction()).isEqualTo(0.25);
+        assertThat(bj.predictedEta()).isEqualTo(0.8);
+        assertThat(bj.bubbleFraction()).isCloseTo(0.3, within(1e-12));
+        assertThat(bj.idle()).containsExactly("bj-idle");
+        assertThat(bj.replicas()).hasSize(1);
+        Report.ReplicaLayout r0 = bj.replicas().get(0);
+        assertThat(r0.id()).isEqualTo("bj-r0");
+        assertThat(r0.batch()).isEqualTo(6);
+        assertThat(r0.microBatches()).isEqualTo(3);
+        assertThat(r0.stepSeconds()).isCloseTo(0.1, within(1e-12));
+        assertThat(r0.bubbleFraction()).isCloseTo(0.3, within(1e-12));
+        assertThat(r0.stages()).extracting(Report.StageFigures::device).containsExactly("p0", "p1");
+        Report.StageFigures s0 = r0.stages().get(0);
+        assertThat(s0.index()).isZero();
+        assertThat(s0.chip()).isEqualTo("H20");
+        assertThat(s0.firstLayer()).isZero();
+        assertThat(s0.lastLayer()).isZero();
+        assertThat(s0.layers()).isEqualTo("0-0");
+        assertThat(s0.memoryBytes()).isEqualTo(4e9);
+        assertThat(s0.capacityBytes()).isEqualTo(8e9);
+        assertThat(s0.busyFraction()).isCloseTo(0.4, within(1e-9));
+        assertThat(r0.stages().get(1).busyFraction()).isCloseTo(0.7, within(1e-9));
+        Report.Layout sh = r.layouts().get(1);
+        assertThat(sh.stages()).isEqualTo(1);
+        assertThat(sh.bubbleFraction()).isNull();
+        assertThat(sh.predictedEta()).isEqualTo(1.0);
+        assertThat(sh.replicas()).singleElement().satisfies(rep -> {
+            assertThat(rep.id()).isEqualTo("w");
+            assertThat(rep.bubbleFraction()).isNull();
+            assertThat(rep.stages()).singleElement().satisfies(st -> {
+                assertThat(st.device()).isEqualTo("w");
+                assertThat(st.layers()).isNull();
+                assertThat(st.memoryBytes()).isNull();
+                assertThat(st.busyFraction()).isCloseTo(0.4, within(1e-9));
+            });
+        });
+
+        assertThat(r.emulation().timeScale()).isEqualTo(10.0);
+        assertThat(r.emulation().memoryScale()).isEqualTo(0.5);
+        assertThat(r.wan().bytes()).isEqualTo(3600); // bj 500 + sh 700, 3 steps
+
+        // one device per range: each group compares its own hash with itself at steps 1 and 3
+        Report.Replicas replicas = r.replicas();
+        assertThat(replicas.identical()).isTrue();
+        assertThat(replicas.checkedSteps()).isEqualTo(2);
+        assertThat(replicas.lastHash()).isEqualTo("w-3"); // the whole replicas' hash
+        assertThat(replicas.groups()).extracting(Report.ReplicaGroup::range)
+                .containsExactly("whole", "layers 0-0", "layers 1-1");
+        assertThat(replicas.groups()).extracting(Report.ReplicaGroup::lastHash).containsExactly("w-3", "s0-3", "s1-3");
+        assertThat(replicas.groups().get(1).devices()).containsExactly("p0");
+        assertThat(replicas.groups()).extracting(Report.ReplicaGroup::checkedSteps).containsOnly(2);
+    }
+
+    @Test
+    void aPipelinedRoundCountsItsCommittedSamplesOnce() {
+        Plan p = Fixtures.pipelinedPlan(job);
+        Report r = ReportCalculator.compute(job, "pipe", JobState.SUCCEEDED, p, Fixtures.pipelinedSteps(job, 8),
+                null);
+        assertThat(r.samples()).isEqualTo(24);
+        assertThat(r.efficiency().achievedSamplesPerSec()).isCloseTo(80.0, within(1e-9));
+    }
+
+    @Test
+    void aStageWithoutAReportedSpeedCountsTheSpeedThePlanPacesItAt() {
+        // metrics read back from the store carry no speed (0): p0 is paced at 20, p1 at 10 chip samples/s, × k = 10
+        Plan p = Fixtures.pipelinedPlan(job);
+        List<StepMetric> noSpeed = Fixtures.pipelinedSteps(job, 0).stream()
+                .map(m -> new StepMetric(m.jobId(), m.planVersion(), m.deviceId(), m.datacenter(), m.chip(), m.step(),
+                        m.batch(), m.loss(), m.computeMs(), m.busyMs(), m.commMs(), m.stepMs(), m.startedAtMs(),
+                        m.endedAtMs(), m.wanBytes(), m.parameters(), m.weightsHash(), m.mode(), m.last(), null))
+                .toList();
+        Report r = ReportCalculator.compute(job, "pipe", JobState.SUCCEEDED, p, noSpeed, null);
+        assertThat(r.devices().get(0).samplesPerSec()).isCloseTo(200.0, within(1e-9));
+        assertThat(r.devices().get(1).samplesPerSec()).isCloseTo(100.0, within(1e-9));
+        assertThat(r.efficiency().idealSamplesPerSec()).isCloseTo(350.0, within(1e-9));
+        assertThat(r.efficiency().eta()).isCloseTo(80.0 / 350.0, within(1e-12));
+    }
+
+    @Test
+    void aPlanWithoutPipelinesHasNoBubbleAndOneWholeReplicaGroup() {
+        Report r = ReportCalculator.compute(job, "demo", JobState.SUCCEEDED, plan, Fixtures.threeSteps(job), null);
+        assertThat(r.bubbleFraction()).isNull();
+        assertThat(r.efficiency().predictedBubbleFraction()).isNull();
+        assertThat(r.emulation().memoryScale()).isEqualTo(1.0);
+        assertThat(r.devices()).allSatisfy(d -> assertThat(d.replica()).isNull());
+        // the plan states no layouts: one per datacenter read off its devices, without predicted figures
+        assertThat(r.layouts()).extracting(Report.Layout::datacenter).containsExactly("bj", "sh");
+        assertThat(r.layouts()).allSatisfy(l -> {
+            assertThat(l.stages()).isEqualTo(1);
+            assertThat(l.predictedEta()).isNull();
+            assertThat(l.bubbleFraction()).isNull();
+            assertThat(l.replicas()).singleElement().satisfies(rep -> assertThat(rep.stages()).hasSize(1));
+        });
+        assertThat(r.layouts().get(0).replicas().get(0).stages().get(0).busyFraction()).isCloseTo(0.6, within(1e-9));
+        assertThat(r.replicas().groups()).singleElement().satisfies(g -> {
+            assertThat(g.range()).isEqualTo("whole");
+            assertThat(g.devices()).containsExactly("dev-a", "dev-b");
+            assertThat(g.checkedSteps()).isEqualTo(2);
+            assertThat(g.lastHash()).isEqualTo("h3-bbbbbbbbbbbbbbbb");
+        });
+    }
+
+    @Test
+    void hashesAreComparedPerParameterRangeNotAcrossRanges() {
+        UUID id = UUID.randomUUID();
+        Plan p = Fixtures.twoPipelinesPlan(id);
+        // every range agrees with itself, and the ranges differ from each other: identical
+        List<StepMetric> agreeing = new ArrayList<>();
+        for (String[] d : new String[][] {{"p0", "bj", "s0"}, {"q0", "bj", "s0"}, {"p1", "bj", "s1"},
+                {"q1", "bj", "s1"}, {"w1", "bj", "w"}, {"w2", "sh", "w"}}) {
+            agreeing.add(Fixtures.stageMetric(id, d[0], d[1], 1, 6, 1.0, 50, 0, 100, 0, 100, 0, d[2], false, 10, 16));
+        }
+        Report ok = ReportCalculator.compute(id, "j", JobState.RUNNING, p, agreeing, null);
+        assertThat(ok.replicas().identical()).isTrue();
+        assertThat(ok.replicas().checkedSteps()).isEqualTo(1);
+        assertThat(ok.replicas().lastHash()).isEqualTo("w");
+        assertThat(ok.replicas().groups()).extracting(Report.ReplicaGroup::range)
+                .containsExactly("whole", "layers 0-0", "layers 1-1");
+        assertThat(ok.replicas().groups().get(0).devices()).containsExactly("w1", "w2");
+        assertThat(ok.replicas().groups().get(1).devices()).containsExactly("p0", "q0");
+        assertThat(ok.replicas().groups()).allSatisfy(g -> assertThat(g.identical()).isTrue());
+        // two replicas of two stages: bj-r0 and bj-r1 count once each (6 + 6) and w1, w2 (2 + 2)
+        assertThat(ok.samples()).isEqualTo(16);
+
+        // q0's block 0 differs from p0's: that group, and so the run, is not identical
+        List<StepMetric> diverged = new ArrayList<>(agreeing);
+        diverged.set(1, Fixtures.stageMetric(id, "q0", "bj", 1, 6, 1.0, 50, 0, 100, 0, 100, 0, "s0-other", false, 10,
+                16));
+        Report bad = ReportCalculator.compute(id, "j", JobState.FAILED, p, diverged, null);
+        assertThat(bad.replicas().identical()).isFalse();
+        assertThat(bad.replicas().lastHash()).isEqualTo("w"); // the whole replicas still agreed
+        assertThat(bad.replicas().groups().get(1).identical()).isFalse();
+        assertThat(bad.replicas().groups().get(1).lastHash()).isNull();
+        assertThat(bad.replicas().groups().get(2).identical()).isTrue();
+    }
 }
