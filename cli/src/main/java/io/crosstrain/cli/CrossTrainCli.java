@@ -47,9 +47,13 @@ public final class CrossTrainCli implements Callable<Integer> {
     }
 
     LocalStack.Options options(int kafkaPort, String defaultDatabase) {
+        return options(kafkaPort, defaultDatabase, DemoCluster.standard());
+    }
+
+    LocalStack.Options options(int kafkaPort, String defaultDatabase, DemoCluster cluster) {
         Path root = home.toAbsolutePath().normalize();
         return new LocalStack.Options(root, kafkaPort, portBase, database != null ? database : defaultDatabase,
-                root.resolve(".crosstrain"), DemoCluster.standard());
+                root.resolve(".crosstrain"), cluster);
     }
 
     @Command(name = "up", description = "Start Kafka, PostgreSQL and every service, and keep them running.")
@@ -92,11 +96,15 @@ public final class CrossTrainCli implements Callable<Integer> {
         @Option(names = "--baseline-steps", description = "steps of the equal-split baseline (default: min(steps, 6))")
         Integer baselineSteps;
 
-        @Option(names = "--global-batch", defaultValue = "528")
-        int globalBatch;
+        @Option(names = "--model", defaultValue = "small", description = "small (whole replicas everywhere) or large "
+                + "(no single chip holds it: pipeline stages, a different layout per datacenter, gy with 3 devices)")
+        String model;
 
-        @Option(names = "--lr", defaultValue = "0.006")
-        double learningRate;
+        @Option(names = "--global-batch", description = "default: 528 (small), 144 (large)")
+        Integer globalBatch;
+
+        @Option(names = "--lr", description = "default: 0.006 (small), 0.003 (large)")
+        Double learningRate;
 
         @Option(names = "--seed", defaultValue = "42")
         long seed;
@@ -126,8 +134,9 @@ public final class CrossTrainCli implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintStream out = System.out;
             long t0 = System.nanoTime();
-            out.println("CrossTrain demo: 3 datacenters (bj 4x A100-80G, sh 4x H20, gy 4x Ascend-910B), "
-                    + "devices emulated on this CPU");
+            DemoModel demoModel = DemoModel.named(model);
+            out.println("CrossTrain demo: " + demoModel.describe() + " on 3 datacenters ("
+                    + demoModel.cluster().describe() + "), devices emulated on this CPU");
             if (parent.database == null && System.getenv("DB_URL") == null) {
                 // a demo starts from nothing: no queued job or held device of an earlier, interrupted demo
                 try {
@@ -137,16 +146,20 @@ public final class CrossTrainCli implements Callable<Integer> {
                     // no local server (an embedded one starts empty anyway)
                 }
             }
-            try (LocalStack stack = new LocalStack(parent.options(kafkaPort, DEMO_DATABASE), out)) {
+            try (LocalStack stack = new LocalStack(parent.options(kafkaPort, DEMO_DATABASE, demoModel.cluster()),
+                    out)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-stack"));
                 stack.start(Duration.ofMinutes(4));
                 out.println(String.format(Locale.ROOT, "  %d services healthy after %.0f s", stack.services().size(),
                         (System.nanoTime() - t0) / 1e9));
                 Path reportPath = report.isAbsolute() ? report : stack.options().home().resolve(report);
-                int baseline = baselineSteps != null ? baselineSteps : Math.min(steps, 6);
+                // a pipelined model is compared with the even layer split and with data parallelism alone by the
+                // planner (simulate), not with an equal split of whole replicas that do not fit
+                int baseline = baselineSteps != null ? baselineSteps : demoModel.pipelined() ? 0 : Math.min(steps, 6);
                 DemoRunner.Outcome outcome = new DemoRunner(stack, new DemoRunner.Settings(steps, baseline,
-                        globalBatch, learningRate, seed, data, reportPath, Duration.ofMinutes(30), strategy, h,
-                        codec), out).run();
+                        globalBatch != null ? globalBatch : demoModel.globalBatch(),
+                        learningRate != null ? learningRate : demoModel.learningRate(), seed, data, reportPath,
+                        Duration.ofMinutes(30), strategy, h, codec, demoModel), out).run();
                 Summary.print(out, outcome, (System.nanoTime() - t0) / 1e9);
                 JsonNode replicas = outcome.report().path("replicas");
                 if (!replicas.path("identical").asBoolean(false)) {

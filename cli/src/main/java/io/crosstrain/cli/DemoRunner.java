@@ -31,12 +31,12 @@ final class DemoRunner {
      * @param strategy sync-dp, or diloco with {@code h} inner steps per outer round and {@code codec} on the WAN
      */
     record Settings(int steps, int baselineSteps, int globalBatch, double learningRate, long seed, Path data,
-                    Path report, Duration jobTimeout, String strategy, int h, String codec) {
+                    Path report, Duration jobTimeout, String strategy, int h, String codec, DemoModel model) {
 
         Settings(int steps, int baselineSteps, int globalBatch, double learningRate, long seed, Path data,
                  Path report, Duration jobTimeout) {
             this(steps, baselineSteps, globalBatch, learningRate, seed, data, report, jobTimeout, "sync-dp", 0,
-                    null);
+                    null, DemoModel.SMALL);
         }
 
         boolean diloco() {
@@ -74,10 +74,13 @@ final class DemoRunner {
         printPlan(jobId);
         follow(jobId, "balanced   ", settings.steps());
 
-        UUID baselineId = submit("demo-equal-split", "equal", settings.baselineSteps(), dataset, jobId);
-        out.println("  job " + baselineId + ": the same job with an equal split (baseline), "
-                + settings.baselineSteps() + " steps");
-        follow(baselineId, "equal split", settings.baselineSteps());
+        UUID baselineId = null;
+        if (settings.baselineSteps() > 0) {
+            baselineId = submit("demo-equal-split", "equal", settings.baselineSteps(), dataset, jobId);
+            out.println("  job " + baselineId + ": the same job with an equal split (baseline), "
+                    + settings.baselineSteps() + " steps");
+            follow(baselineId, "equal split", settings.baselineSteps());
+        }
 
         JsonNode report = api.ok(api.get("/api/v1/jobs/" + jobId + "/report"), "report");
         Path reportFile = settings.report().toAbsolutePath();
@@ -120,10 +123,13 @@ final class DemoRunner {
                 "heads", model.path("heads").asInt(), "seqLen", model.path("seqLen").asInt(), "vocabSize", vocab),
                 "globalBatch", plan.path("globalBatch").asInt(), "allowGradientAccumulation", false,
                 "strategy", settings.diloco() ? "diloco" : "sync-dp");
+        job = new LinkedHashMap<>(job);
         if (settings.diloco()) {
-            job = new LinkedHashMap<>(job);
             job.put("h", settings.h());
             job.put("codec", settings.codec());
+        }
+        if (plan.path("memoryScale").isNumber()) {
+            job.put("memoryScale", plan.path("memoryScale").asDouble());
         }
         ApiClient.Response r = api.post("/api/v1/plans/simulate", Map.of("datacenters", dcs, "devices", devices,
                 "job", job));
@@ -149,9 +155,11 @@ final class DemoRunner {
     private void registerCluster(DemoCluster cluster) {
         for (DemoCluster.Datacenter dc : cluster.datacenters()) {
             accept(api.post("/api/v1/datacenters", Map.of("id", dc.id(), "name", dc.name())), "datacenter " + dc.id());
-            for (DemoCluster.Device d : dc.devices()) {
-                accept(api.post("/api/v1/devices", Map.of("id", d.id(), "nodeId", dc.nodeId(), "datacenter", dc.id(),
-                        "chip", d.chip())), "device " + d.id());
+            for (DemoCluster.Node node : dc.nodes()) {
+                for (DemoCluster.Device d : node.devices()) {
+                    accept(api.post("/api/v1/devices", Map.of("id", d.id(), "nodeId", node.id(), "datacenter",
+                            dc.id(), "chip", d.chip())), "device " + d.id());
+                }
             }
         }
         out.println("  registered " + cluster.datacenters().size() + " datacenters, " + cluster.deviceCount()
@@ -205,7 +213,10 @@ final class DemoRunner {
     private UUID submit(String name, String allocation, int steps, Map<String, Object> dataset, UUID baselineFor) {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("name", name);
-        spec.put("model", Map.of("layers", 2, "dModel", 96, "heads", 4, "seqLen", 64, "vocabSize", 0));
+        spec.put("model", settings.model().spec());
+        if (settings.model().memoryScale() != null) {
+            spec.put("memoryScale", settings.model().memoryScale());
+        }
         spec.put("dataset", dataset);
         spec.put("steps", steps);
         spec.put("globalBatch", settings.globalBatch());
@@ -248,9 +259,10 @@ final class DemoRunner {
                     k -> new ArrayList<>()).add(String.valueOf(d.path("batch").asInt()));
         }
         JsonNode p = plan.path("predicted");
-        out.println(String.format(Locale.ROOT, "  plan: %s  time scale k=%.3g  predicted eta %.3f (equal split %.3f)",
+        double equal = p.path("equalSplitEta").asDouble();
+        out.println(String.format(Locale.ROOT, "  plan: %s  time scale k=%.3g  predicted eta %.3f (equal split %s)",
                 byChip, plan.path("timeScale").asDouble(), p.path("eta").asDouble(),
-                p.path("equalSplitEta").asDouble()));
+                equal > 0 ? String.format(Locale.ROOT, "%.3f", equal) : "cannot run"));
     }
 
     private void follow(UUID jobId, String label, int steps) throws InterruptedException {
@@ -294,7 +306,7 @@ final class DemoRunner {
     /** The node that hosted rank 0 (the first device by datacenter, id) keeps a sample of the trained model. */
     private String fetchSample(UUID jobId, DemoCluster cluster) {
         HttpClient http = HttpClient.newHttpClient();
-        for (int i = 0; i < cluster.datacenters().size(); i++) {
+        for (int i = 0; i < cluster.nodes().size(); i++) {
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                                 + stack.options().worker(i) + "/api/v1/worker/samples/" + jobId))

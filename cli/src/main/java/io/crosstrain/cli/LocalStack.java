@@ -49,6 +49,7 @@ final class LocalStack implements AutoCloseable {
             return portBase + 10 + i;
         }
 
+        /** The i-th node's worker, in {@link DemoCluster#nodes()} order. */
         int worker(int i) {
             return portBase + 20 + i;
         }
@@ -170,18 +171,19 @@ final class LocalStack implements AutoCloseable {
         Path logs = options.workDir().resolve("logs");
 
         // workers first: their calibration is the longest part of start-up
-        List<DemoCluster.Datacenter> dcs = options.cluster().datacenters();
-        for (int i = 0; i < dcs.size(); i++) {
-            DemoCluster.Datacenter dc = dcs.get(i);
+        List<DemoCluster.Node> nodes = options.cluster().nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            DemoCluster.Node node = nodes.get(i);
             List<String> jvm = new ArrayList<>(HOT_JVM);
             jvm.addAll(List.of("-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
                     "-Dai.djl.pytorch.num_interop_threads=1"));
-            services.add(ServiceProcess.start("worker-" + dc.nodeId(), jar("services/gpu-worker"), options.worker(i),
-                    jvm, env, List.of("--crosstrain.worker.node-id=" + dc.nodeId(),
-                            "--crosstrain.worker.datacenter=" + dc.id(),
+            services.add(ServiceProcess.start("worker-" + node.id(), jar("services/gpu-worker"), options.worker(i),
+                    jvm, env, List.of("--crosstrain.worker.node-id=" + node.id(),
+                            "--crosstrain.worker.datacenter=" + node.datacenter(),
                             "--crosstrain.worker.devices=" + String.join(",",
-                                    dc.devices().stream().map(DemoCluster.Device::spec).toList())), logs));
+                                    node.devices().stream().map(DemoCluster.Device::spec).toList())), logs));
         }
+        List<DemoCluster.Datacenter> dcs = options.cluster().datacenters();
         for (int i = 0; i < dcs.size(); i++) {
             services.add(ServiceProcess.start("relay-" + dcs.get(i).id(), jar("services/gradient-relay"),
                     options.relay(i), HOT_JVM, env,
@@ -220,6 +222,8 @@ final class LocalStack implements AutoCloseable {
                 options.scheduler()));
         for (int i = 0; i < options.cluster().datacenters().size(); i++) {
             ports.add(options.relay(i));
+        }
+        for (int i = 0; i < options.cluster().nodes().size(); i++) {
             ports.add(options.worker(i));
         }
         if (options.kafkaPort() > 0) {

@@ -45,9 +45,14 @@ final class ReportPlot {
         }
         JsonNode eff = report.path("efficiency");
         boolean emulated = "emulated".equals(mode);
-        String title = String.format(Locale.ROOT, "Per-device %s samples/s (%s)  eta %.3f vs equal split %.3f",
-                emulated ? "paced" : "measured", mode, eff.path("eta").asDouble(),
-                eff.path("equalSplitEta").asDouble());
+        String against = eff.path("equalSplitEta").isNumber()
+                ? String.format(Locale.ROOT, " vs equal split %.3f", eff.path("equalSplitEta").asDouble()) : "";
+        if (report.path("bubbleFraction").isNumber()) {
+            against += String.format(Locale.ROOT, ", pipeline bubble %.3f", report.path("bubbleFraction").asDouble());
+        }
+        // a pipeline stage's bar is its whole-model-equivalent speed (docs/architecture.md §9)
+        String title = String.format(Locale.ROOT, "Per-device %s samples/s (%s)  eta %.3f%s",
+                emulated ? "paced" : "measured", mode, eff.path("eta").asDouble(), against);
         JFreeChart speedChart = ChartFactory.createBarChart(title, "device",
                 emulated ? "paced samples/s (emulated chip)" : "samples/s", speed,
                 PlotOrientation.VERTICAL, true, false, false);

@@ -32,9 +32,15 @@ final class Summary {
         if (eff.path("etaMeasures").isString()) {
             out.println("    eta measures          " + eff.path("etaMeasures").asString());
         }
-        out.println(String.format(Locale.ROOT, "  equal-split eta         %.3f  (%s, job %s)",
-                eff.path("equalSplitEta").asDouble(), eff.path("equalSplitEtaSource").asString(),
-                eff.path("equalSplitJobId").asString("-")));
+        if ("predicted".equals(eff.path("equalSplitEtaSource").asString())
+                && eff.path("equalSplitEta").asDouble() == 0) {
+            // the planner's η of 0: an equal share exceeds some replica's memory cap (its assumptions say which)
+            out.println("  equal-split eta         -      (the equal split cannot run on this cluster: planner)");
+        } else if (eff.path("equalSplitEta").isNumber()) {
+            out.println(String.format(Locale.ROOT, "  equal-split eta         %.3f  (%s, job %s)",
+                    eff.path("equalSplitEta").asDouble(), eff.path("equalSplitEtaSource").asString(),
+                    eff.path("equalSplitJobId").asString("-")));
+        }
         out.println(String.format(Locale.ROOT, "  predicted eta           %.3f  (planner)", eff.path("predictedEta").asDouble()));
         if (o.simulated() != null && o.simulated().path("predicted").path("eta").isNumber()) {
             double sim = o.simulated().path("predicted").path("eta").asDouble();
@@ -42,6 +48,7 @@ final class Summary {
             out.println(String.format(Locale.ROOT, "  simulate eta            %.3f  (POST /api/v1/plans/simulate at the emulated "
                     + "speeds; measured is %.1f%% below)", sim, 100 * (sim - measured) / sim));
         }
+        printLayouts(out, r, o.simulated());
         out.println(String.format(Locale.ROOT, "  communication fraction  %.3f",
                 eff.path("communicationFraction").asDouble()));
         out.println(String.format(Locale.ROOT, "  loss                    %.3f -> %.3f over %d steps, %d samples",
@@ -51,9 +58,18 @@ final class Summary {
                 wan.path("bytes").asLong(), wan.path("syncDpBytes").asLong()));
         out.println(String.format(Locale.ROOT, "  replicas identical      %s (%d checks)",
                 r.path("replicas").path("identical").asBoolean(), r.path("replicas").path("checkedSteps").asInt()));
+        for (JsonNode g : r.path("replicas").path("groups")) {
+            out.println(String.format(Locale.ROOT, "    %-21s %s over %d checks (%s)", g.path("range").asString(),
+                    g.path("identical").asBoolean() ? "identical" : "DIVERGED", g.path("checkedSteps").asInt(),
+                    String.join(", ", g.path("devices").valueStream().map(JsonNode::asString).toList())));
+        }
         if (r.has("emulation")) {
             out.println(String.format(Locale.ROOT, "  emulation time scale k  %.4g",
                     r.path("emulation").path("timeScale").asDouble()));
+            if (r.path("emulation").path("memoryScale").isNumber()) {
+                out.println(String.format(Locale.ROOT, "  emulation memory scale  %.3g  (each chip holds its memory "
+                        + "times this)", r.path("emulation").path("memoryScale").asDouble()));
+            }
         }
         out.println("  report                  " + o.reportFile());
         out.println("  plot                    " + o.plotFile());
@@ -62,5 +78,51 @@ final class Summary {
             out.println("    " + o.sample().replace("\n", "\n    "));
         }
         out.println(String.format(Locale.ROOT, "  demo wall time          %.0f s", wallSeconds));
+    }
+
+    /** Per datacenter: its replicas' stages (layers on which device), predicted and measured bubble. */
+    private static void printLayouts(PrintStream out, JsonNode r, JsonNode simulated) {
+        if (!r.path("bubbleFraction").isNumber()) {
+            return; // whole replicas only: the device table says it all
+        }
+        out.println(String.format(Locale.ROOT, "  bubble fraction         %.3f measured, %.3f predicted",
+                r.path("bubbleFraction").asDouble(), r.path("efficiency").path("predictedBubbleFraction").asDouble()));
+        out.println("  layouts");
+        for (JsonNode l : r.path("layouts")) {
+            JsonNode replicas = l.path("replicas");
+            String chip = replicas.path(0).path("stages").path(0).path("chip").asString("");
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "    %-4s %d x %s, %s", l.path("datacenter")
+                    .asString(), replicas.size(), l.path("stages").asInt() == 1 ? "whole replica"
+                    : l.path("stages").asInt() + " stages", chip));
+            if (l.path("stages").asInt() > 1) {
+                line.append(", layers ").append(String.join(" | ",
+                        replicas.path(0).path("stages").valueStream().map(st -> st.path("layers").asString()).toList()));
+                line.append(String.format(Locale.ROOT, ", micro-batch %d, bubble %.3f (predicted %.3f)",
+                        l.path("microBatchSize").asInt(), l.path("bubbleFraction").asDouble(),
+                        l.path("predictedBubbleFraction").asDouble()));
+            }
+            if (!l.path("idle").isEmpty()) {
+                line.append(", idle ").append(l.path("idle").size());
+            }
+            out.println(line);
+        }
+        if (simulated == null) {
+            return;
+        }
+        out.println("  planner's alternatives (simulate, per datacenter: chosen / layers split evenly / whole "
+                + "replicas only)");
+        for (JsonNode l : simulated.path("layouts")) {
+            out.println(String.format(Locale.ROOT, "    %-4s eta %.3f / %s / %s", l.path("datacenter").asString(),
+                    l.path("eta").asDouble(), alternative(l.path("equalLayers")),
+                    alternative(l.path("dataParallelOnly"))));
+        }
+    }
+
+    private static String alternative(JsonNode alt) {
+        if (alt.isMissingNode() || alt.isNull()) {
+            return "-";
+        }
+        return alt.path("feasible").asBoolean() ? String.format(Locale.ROOT, "eta %.3f", alt.path("eta").asDouble())
+                : "does not fit (" + alt.path("reason").asString() + ")";
     }
 }

@@ -429,7 +429,9 @@ final class ClusterStep {
             Alternative equalLayers = null;
             Alternative wholeOnly = null;
             if (job.layers() != null && batch > 0) {
-                GroupLayoutSearch search = new GroupLayoutSearch(job.layers(), g.intraGbps(), planner.options());
+                // the alternatives run under the job's own rules: no accumulation unless it allows it
+                GroupLayoutSearch search = new GroupLayoutSearch(job.layers(), g.intraGbps(),
+                        planner.options().withAccumulation(job.allowGradientAccumulation()));
                 List<StageChip> chips = new ArrayList<>();
                 g.devices().forEach(c -> chips.add(c.chip()));
                 g.idle().forEach(c -> chips.add(c.chip()));

@@ -38,6 +38,7 @@ public final class DeviceStepPath implements AutoCloseable {
     private final float[] slice;
     private final long offset;
     private final long total;
+    private final int vocab;
     /** DiLoCo only: the global weights and outer momentum, created at the first inner step of the job. */
     private OuterOptimizer outer;
     /** DiLoCo only: samples this replica processed since the last outer round (the weight of its Δ). */
@@ -62,25 +63,39 @@ public final class DeviceStepPath implements AutoCloseable {
         this.slice = device.staged() ? new float[trainer.parameterCount()] : null;
         this.offset = trainer.parameterOffset();
         this.total = plan.model().parameters(vocab);
+        this.vocab = vocab;
     }
 
     /**
      * Carries this replica over to a new plan version: same weights and optimizer state, new rank and batch. Only
-     * between rounds, from the thread that owns the path; a stage keeps its block range (re-plans keep layouts).
+     * between rounds, from the thread that owns the path, and only when the device keeps its part of the model
+     * ({@link #keepsPartIn}); a device whose range changes gets a fresh path with the state of its new range instead.
      */
     public void rebind(Plan next, PlanDevice nextDevice) {
         if (!next.jobId().equals(plan.jobId()) || !nextDevice.deviceId().equals(device.deviceId())) {
             throw new IllegalArgumentException("a path stays with its job and device");
         }
-        if (nextDevice.staged() != device.staged() || (device.staged()
-                && (nextDevice.stage().firstLayer() != device.stage().firstLayer()
-                        || nextDevice.stage().lastLayer() != device.stage().lastLayer()))) {
-            throw new IllegalArgumentException("device " + device.deviceId() + " would move from "
-                    + describe(device) + " to " + describe(nextDevice) + ": moving blocks between devices is not "
-                    + "supported, plan versions keep each device's blocks");
+        if (!keepsPartIn(next, nextDevice)) {
+            throw new IllegalArgumentException("device " + device.deviceId() + " moves from " + describe(device)
+                    + " to " + describe(nextDevice) + ": that needs a fresh path, not a carried-over one");
         }
         this.plan = next;
         this.device = nextDevice;
+    }
+
+    /** Whether the device holds the same part of the model, in the same way (whole or stage), in {@code next}. */
+    public boolean keepsPartIn(Plan next, PlanDevice nextDevice) {
+        return nextDevice.staged() == device.staged() && partOf(next, nextDevice, vocab).equals(part());
+    }
+
+    /** A device's part of the flat parameter vector in a plan: its stage's range, or the whole vector. */
+    public static NodeReducer.Part partOf(Plan plan, PlanDevice device, int vocab) {
+        if (!device.staged()) {
+            return new NodeReducer.Part(0, Math.toIntExact(plan.model().parameters(vocab)));
+        }
+        StageRange range = StageRange.of(plan.model(), vocab, device.stage());
+        return new NodeReducer.Part(range.parameterOffset(plan.model(), vocab),
+                Math.toIntExact(range.parameterCount(plan.model(), vocab)));
     }
 
     private static String describe(PlanDevice d) {
@@ -245,11 +260,20 @@ public final class DeviceStepPath implements AutoCloseable {
         samplesSinceOuter = 0;
     }
 
-    /** A joiner takes the outer state of a replica that trained so far. */
-    public void copyOuterFrom(DeviceStepPath other) {
-        if (other.outer != null) {
-            restoreOuter(other.outerState());
-            samplesSinceOuter = other.samplesSinceOuter;
+    /** The committed state of this device's part: its trainer's, plus the outer state under DiLoCo (else null). */
+    public ModelStateCodec.Snapshot snapshot() {
+        return new ModelStateCodec.Snapshot(trainer.exportState(), outerState());
+    }
+
+    /**
+     * A fresh path starts from the state of its part that the replicas have (a joiner, or a device whose range
+     * changed); {@code samplesSinceOuter} is the replica's DiLoCo progress since the last outer round.
+     */
+    public void resume(ModelStateCodec.Snapshot state, long samplesSinceOuter) {
+        trainer.importState(state.trainer());
+        if (state.outer() != null) {
+            restoreOuter(state.outer());
+            this.samplesSinceOuter = samplesSinceOuter;
         }
     }
 

@@ -3,7 +3,6 @@ package io.crosstrain.worker.domain;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,8 +35,10 @@ import io.crosstrain.worker.pipeline.ActivationHub;
  *
  * <p>A newer plan version (a re-plan after a failure, a rebalance) takes over at the first round at or after its
  * {@code startStep} whose update this node has not applied: the devices finish the rounds before it under the old
- * version, then every replica carries its weights and optimizer state into the new version, so no committed step is
- * lost or applied twice. A round stalled by a dead node is simply redone under the new version.
+ * version, then every device starts the new version with the committed state of its part of the model, so no
+ * committed step is lost or applied twice ({@link StateHandover}: a device keeping its range carries its own, one
+ * whose range changed or that is new takes the state of its new range). A round stalled by a dead node is simply
+ * redone under the new version.
  *
  * <p>A job being cancelled stops after one committed round that every replica agrees on ({@link #requestStop}): the
  * node marks its contributions with {@link RoundStop#HEADER}, the relays OR the mark into the round's average, and
@@ -76,7 +77,10 @@ public final class JobRun {
         }
     }
 
-    /** Where a device joining mid-job gets the model's state when no replica of the job is on its node. */
+    /**
+     * Where a device gets the model's state when it joins mid-job or its parameter range changes and this node's own
+     * replicas do not hold it.
+     */
     @FunctionalInterface
     public interface StateSource {
         /** The state published for plan version {@code planVersion}, taken after {@code round}; empty if none came. */
@@ -86,6 +90,15 @@ public final class JobRun {
         default Optional<ModelStateCodec.Snapshot> awaitSnapshot(UUID jobId, int planVersion, long round,
                                                                  boolean diloco) {
             return await(jobId, planVersion, round).map(s -> new ModelStateCodec.Snapshot(s, null));
+        }
+
+        /**
+         * The state of parameters {@code [offset, offset + count)} after {@code round}, put together from whatever
+         * ranges of it were published (a whole replica's, pipeline stages'); empty if they did not come.
+         */
+        default Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
+                                                              int count, boolean diloco) {
+            return awaitSnapshot(jobId, planVersion, round, diloco).map(s -> ModelStateCodec.slice(s, offset, count));
         }
     }
 
@@ -97,7 +110,6 @@ public final class JobRun {
     private final Outbox outbox;
     private final long roundTimeoutMillis;
     private final ToDoubleFunction<String> slowdown;
-    private final StateSource states;
     /** Pipeline hand-overs of this node's stages. */
     private final ActivationHub hub;
     private final Pacer pacer = new Pacer();
@@ -108,6 +120,8 @@ public final class JobRun {
     private volatile long stoppedAfter;
     /** Replicas by device id; they outlive plan versions. Touched by the coordinator only between segments. */
     private final Map<String, DeviceStepPath> paths = new HashMap<>();
+    /** Moves the committed state into the paths of each new plan version. */
+    private final StateHandover handover;
     private volatile Runnable onFinished = () -> { };
     private volatile String sample;
 
@@ -124,7 +138,7 @@ public final class JobRun {
         this(plan, nodeDevices, corpus, outbox, roundTimeoutMillis, slowdown, (job, version, round) -> Optional.empty());
     }
 
-    /** @param states where devices joining after the first step get the model's state */
+    /** @param states where devices get the model's state when this node's replicas do not hold it */
     public JobRun(Plan plan, Set<String> nodeDevices, Corpus corpus, Outbox outbox, long roundTimeoutMillis,
                   ToDoubleFunction<String> slowdown, StateSource states) {
         this(plan, nodeDevices, corpus, outbox, roundTimeoutMillis, slowdown, states, new ActivationHub());
@@ -134,7 +148,6 @@ public final class JobRun {
     public JobRun(Plan plan, Set<String> nodeDevices, Corpus corpus, Outbox outbox, long roundTimeoutMillis,
                   ToDoubleFunction<String> slowdown, StateSource states, ActivationHub hub) {
         this.hub = hub;
-        this.states = states;
         this.jobId = plan.jobId();
         this.latest = plan;
         this.nodeDevices = Set.copyOf(nodeDevices);
@@ -142,6 +155,7 @@ public final class JobRun {
         this.outbox = outbox;
         this.roundTimeoutMillis = roundTimeoutMillis;
         this.slowdown = slowdown;
+        this.handover = new StateHandover(jobId, paths, corpus, outbox, states);
     }
 
     /** Text sampled from the trained model once the run finished (null before, or on other nodes). */
@@ -259,12 +273,15 @@ public final class JobRun {
                             plan.planVersion(), from);
                     return;
                 }
-                String missing = preparePaths(plan, local, from);
+                StageWiring stages = new StageWiring(plan, nodeDevices, hub, outbox, roundTimeoutMillis);
+                // before the hand-over, which may wait for state: a neighbour that had it at hand may send already
+                stages.register(local);
+                String missing = handover.preparePaths(plan, local, from);
                 if (missing != null) {
                     failAll(plan, local, from, missing);
                     return;
                 }
-                Segment seg = new Segment(plan, local);
+                Segment seg = new Segment(plan, local, stages);
                 synchronized (this) {
                     current = seg;
                     if (pending != null && pending.planVersion() > plan.planVersion()) {
@@ -284,7 +301,7 @@ public final class JobRun {
                 if (plan == null) {
                     throw new IllegalStateException("segment superseded without a newer plan");
                 }
-                publishStateForJoiners(seg.plan, plan, next);
+                handover.publishAtSwitch(seg.plan, seg.local, plan, next);
                 log.info("job {}: switching to plan v{} at step {} ({})", jobId, plan.planVersion(), next,
                         plan.reason());
                 from = next;
@@ -296,83 +313,6 @@ public final class JobRun {
             hub.forget(jobId);
             onFinished.run();
         }
-    }
-
-    /**
-     * Devices new to the job in the next version start from the state every replica has now; the node holding the
-     * previous version's rank 0 publishes it (all replicas are identical, one copy is enough).
-     */
-    private void publishStateForJoiners(Plan previous, Plan next, long from) {
-        Set<String> before = new HashSet<>();
-        previous.devices().forEach(d -> before.add(d.deviceId()));
-        boolean joiners = next.devices().stream().anyMatch(d -> !before.contains(d.deviceId()));
-        PlanDevice rank0 = previous.devices().stream().min(Comparator.comparingInt(PlanDevice::rank)).orElse(null);
-        if (!joiners || rank0 == null || !paths.containsKey(rank0.deviceId())) {
-            return;
-        }
-        if (from > 1 && previous.outerAfter(from - 1)) {
-            return; // the outer round of that step published exactly this state already
-        }
-        int records = publishState(paths.get(rank0.deviceId()), next.planVersion(), from - 1);
-        log.info("job {}: published the state after step {} ({} records) for the devices joining in plan v{}",
-                jobId, from - 1, records, next.planVersion());
-    }
-
-    /** A replica's full state after {@code round} on the compacted model-state topic; returns the records sent. */
-    private int publishState(DeviceStepPath source, int planVersion, long round) {
-        List<ModelStateCodec.Record> records = ModelStateCodec.encode(jobId, planVersion, round,
-                source.trainer().exportState(), source.outerState());
-        records.forEach(r -> outbox.sendGradient(Topics.MODEL_STATE, r.key(), r.value()));
-        return records.size();
-    }
-
-    /** Keeps the replicas of the plan's local devices and drops the others; null when every device has one. */
-    private String preparePaths(Plan plan, List<PlanDevice> local, long from) {
-        Set<String> wanted = new HashSet<>();
-        for (PlanDevice d : local) {
-            wanted.add(d.deviceId());
-        }
-        paths.entrySet().removeIf(e -> {
-            if (!wanted.contains(e.getKey())) {
-                e.getValue().close();
-                return true;
-            }
-            return false;
-        });
-        // the state joiners start from, fetched once for all of them: a replica of the job on this node is as good as
-        // any (one that trained so far; a joiner created below has not), else the one published by the others
-        DeviceStepPath local0 = paths.values().stream().findFirst().orElse(null);
-        ModelStateCodec.Snapshot joinState = null;
-        for (PlanDevice d : local) {
-            DeviceStepPath path = paths.get(d.deviceId());
-            if (path != null) {
-                path.rebind(plan, d);
-                continue;
-            }
-            DeviceStepPath fresh = new DeviceStepPath(plan, d, corpus.tokens(), corpus.vocabSize());
-            if (from > 1) {
-                if (joinState == null) {
-                    joinState = local0 != null
-                            ? new ModelStateCodec.Snapshot(local0.trainer().exportState(), local0.outerState())
-                            : states.awaitSnapshot(jobId, plan.planVersion(), from - 1, plan.diloco()).orElse(null);
-                }
-                if (joinState == null) {
-                    fresh.close();
-                    return "device " + d.deviceId() + " cannot join job " + jobId + " at step " + from
-                            + ": no model state for plan v" + plan.planVersion() + " arrived";
-                }
-                fresh.trainer().importState(joinState.trainer());
-                if (local0 != null) {
-                    fresh.copyOuterFrom(local0);
-                } else if (joinState.outer() != null) {
-                    fresh.restoreOuter(joinState.outer());
-                }
-                log.info("job {}: device {} joins at step {} with the state after step {}", jobId, d.deviceId(),
-                        from, from - 1);
-            }
-            paths.put(d.deviceId(), fresh);
-        }
-        return null;
     }
 
     private void failAll(Plan plan, List<PlanDevice> local, long step, String reason) {
@@ -403,7 +343,7 @@ public final class JobRun {
         /** Per device: the step it switches at, or -1 when it finished or failed. */
         final long[] outcome;
 
-        Segment(Plan plan, List<PlanDevice> local) {
+        Segment(Plan plan, List<PlanDevice> local, StageWiring stages) {
             this.plan = plan;
             this.local = local;
             this.mailbox = new RoundMailbox(local.size());
@@ -415,8 +355,7 @@ public final class JobRun {
             this.outerReducer = new NodeReducer(plan.jobId(), plan.planVersion(), local.get(0).nodeId(), parts,
                     total);
             this.outcome = new long[local.size()];
-            this.stages = new StageWiring(plan, nodeDevices, hub, outbox, roundTimeoutMillis);
-            stages.register(local);
+            this.stages = stages;
         }
 
         /**
@@ -522,8 +461,8 @@ public final class JobRun {
                     // DiLoCo's inner rounds stay in the datacenter: a mark on them would reach only its replicas
                     boolean askStop = !plan.diloco() && stopRequested.get();
                     for (int i = 0; i < chunks.size(); i++) {
-                        outbox.sendGradient(upTopic, GradientHeaders.upKey(jobId, step, device.nodeId(), i),
-                                chunks.get(i), nodeReadyAt, askStop);
+                        outbox.sendGradient(upTopic, GradientHeaders.upKey(jobId, step, device.nodeId(),
+                                reducer.chunkIndex(i)), chunks.get(i), nodeReadyAt, askStop);
                     }
                     long sentAt = System.nanoTime();
                     RoundMailbox.Update update;
@@ -631,7 +570,8 @@ public final class JobRun {
             boolean askStop = stopRequested.get();
             for (int i = 0; i < chunks.size(); i++) {
                 outbox.sendGradient(Topics.gradUp(device.datacenter()),
-                        GradientHeaders.upKey(jobId, round, device.nodeId(), i), chunks.get(i), readyAt, askStop);
+                        GradientHeaders.upKey(jobId, round, device.nodeId(), outerReducer.chunkIndex(i)),
+                        chunks.get(i), readyAt, askStop);
             }
             RoundMailbox.Update update;
             try {
@@ -646,10 +586,10 @@ public final class JobRun {
                 }
             }
             path.applyOuter(update.averaged());
-            // a stage holds a part of the state only: joins (and so this state) are for whole-replica plans
+            // a stage holds a part of the state only: this per-round copy is for whole-replica plans
             if (device.rank() == lowestRank() && !plan.pipelined()) {
                 // the round's committed result, for joiners and restarts (compacted: the latest per key stays)
-                publishState(path, plan.planVersion(), step);
+                handover.publish(path, plan.planVersion(), step);
             }
             return new OuterResult(System.nanoTime() - t0, update.wanBytes(), update.stop());
         }

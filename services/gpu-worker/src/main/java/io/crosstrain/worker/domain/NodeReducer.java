@@ -88,6 +88,14 @@ public final class NodeReducer {
     }
 
     /**
+     * The chunk index (in the whole vector's chunk grid) of the {@code i}-th chunk a deposit returns: the record key
+     * must name it, and a node whose stages meet only part of the vector sends a subset of the grid.
+     */
+    public int chunkIndex(int i) {
+        return chunks[i];
+    }
+
+    /**
      * Deposits one device's gradient of {@code round}. The device that completes the round gets the node's
      * contribution as wire chunks (and sends them); the others get an empty list. The gradient array must stay
      * untouched until the round's update has arrived.

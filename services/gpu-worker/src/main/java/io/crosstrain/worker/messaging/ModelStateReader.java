@@ -6,6 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,9 +26,10 @@ import io.crosstrain.worker.domain.JobRun;
 import io.crosstrain.worker.domain.ModelStateCodec;
 
 /**
- * Reads the state a joining device starts from: scans the compacted {@code crosstrain.model-state} topic from the
- * beginning, with a consumer of its own (no group, nothing committed), until the state of the wanted plan version is
- * complete or the wait is over.
+ * Reads the state a device starts from when it joins or its parameter range changes: scans the compacted
+ * {@code crosstrain.model-state} topic from the beginning, with a consumer of its own (no group, nothing committed),
+ * until the wanted state (the whole of it, or one range put together from the published ranges) is complete or the
+ * wait is over.
  */
 @Component
 class ModelStateReader implements JobRun.StateSource {
@@ -50,6 +54,20 @@ class ModelStateReader implements JobRun.StateSource {
     public Optional<ModelStateCodec.Snapshot> awaitSnapshot(UUID jobId, int planVersion, long round,
                                                             boolean diloco) {
         ModelStateCodec.Assembler assembler = new ModelStateCodec.Assembler(jobId, round, diloco);
+        return scan(jobId, assembler::accept, assembler::complete, assembler::snapshot);
+    }
+
+    @Override
+    public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
+                                                         int count, boolean diloco) {
+        ModelStateCodec.RangeAssembler assembler = new ModelStateCodec.RangeAssembler(jobId, round, offset, count,
+                diloco);
+        return scan(jobId, assembler::accept, assembler::complete, assembler::snapshot);
+    }
+
+    /** Feeds the job's records from the topic's beginning to {@code accept} until {@code complete} or time is up. */
+    private Optional<ModelStateCodec.Snapshot> scan(UUID jobId, Predicate<byte[]> accept, BooleanSupplier complete,
+                                                    Supplier<ModelStateCodec.Snapshot> result) {
         long deadline = System.nanoTime() + wait.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
@@ -61,11 +79,11 @@ class ModelStateReader implements JobRun.StateSource {
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.key() != null && r.key().startsWith(prefix) && r.value() != null) {
-                        assembler.accept(r.value());
+                        accept.test(r.value());
                     }
                 }
-                if (assembler.complete()) {
-                    return Optional.of(assembler.snapshot());
+                if (complete.getAsBoolean()) {
+                    return Optional.of(result.get());
                 }
             }
         }

@@ -2,10 +2,13 @@ package io.crosstrain.scheduler.domain;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import io.crosstrain.contracts.DatasetSpec;
 import io.crosstrain.contracts.JobSpec;
@@ -146,7 +149,9 @@ public final class PlanAssembler {
         ClusterPlanner.Job job = new ClusterPlanner.Job(null, LayerModel.of(previous.model(), vocab),
                 previous.globalBatch(), false, previous.strategy(), h,
                 SyncSpec.bytesPerValue(previous.syncOrDefaults().codec()), null, null, previous.allocation(),
-                emulated ? previous.memoryScale() : null, previous.pipelined() ? null : 1, kept(previous));
+                emulated ? previous.memoryScale() : null, previous.pipelined() ? null : 1,
+                kept(previous, devices.stream().map(InventoryDevice::id).collect(Collectors.toSet()),
+                        joinedDatacenters(previous, devices)));
         ClusterPlanner.Emulation emulation = emulated && previous.timeScale() != null
                 ? new ClusterPlanner.Emulation(previous.timeScale(), 1, this.emulation.cpuBudget(), 0) : null;
         ClusterPlanner.Result result;
@@ -174,15 +179,33 @@ public final class PlanAssembler {
     }
 
     /**
-     * The pipelined replicas of a plan, per datacenter, to keep in the next version: a re-plan moves no block from
-     * one device to another (that would move its weights and optimizer state), it drops the replicas that lost a
-     * device and splits the batch anew over the rest.
+     * The replicas of a pipelined plan, per datacenter, that the next version keeps exactly as they are: a datacenter
+     * whose replicas all survive keeps its layout, so no block moves. Under sync DP a datacenter where a replica lost
+     * a device is left out here, so the planner lays it out afresh from its survivors (the workers re-shard the
+     * committed state, which every replica holds identically). Under DiLoCo the broken replicas are only dropped:
+     * between outer rounds the datacenters' replicas differ, so their ranges cannot be pieced together.
+     *
+     * @param surviving the ids of the devices the next version can use
      */
-    static Map<String, List<ClusterPlanner.KeptReplica>> kept(Plan previous) {
+    static Map<String, List<ClusterPlanner.KeptReplica>> kept(Plan previous, Set<String> surviving) {
+        return kept(previous, surviving, Set.of());
+    }
+
+    /**
+     * As {@link #kept(Plan, Set)}; under sync DP a datacenter a device joins is laid out afresh as well, so the
+     * joiner takes a stage (or a whole replica) there.
+     *
+     * @param joined datacenters of devices new to the job
+     */
+    static Map<String, List<ClusterPlanner.KeptReplica>> kept(Plan previous, Set<String> surviving,
+                                                             Set<String> joined) {
         Map<String, List<ClusterPlanner.KeptReplica>> out = new java.util.TreeMap<>();
         if (!previous.pipelined()) {
             return null;
         }
+        Set<String> broken = new HashSet<>(previous.diloco() ? Set.of() : joined);
+        previous.devices().stream().filter(d -> !surviving.contains(d.deviceId()))
+                .forEach(d -> broken.add(d.datacenter()));
         Map<String, List<PlanDevice>> byReplica = new java.util.LinkedHashMap<>();
         for (PlanDevice d : previous.devices().stream().sorted(java.util.Comparator.comparingInt(PlanDevice::rank))
                 .toList()) {
@@ -205,7 +228,17 @@ public final class PlanAssembler {
                             ordered.stream().map(PlanDevice::deviceId).toList(), blocks,
                             ordered.get(0).stage().microBatchSize()));
         }
+        if (!previous.diloco()) {
+            broken.forEach(out::remove);
+        }
         return out.isEmpty() ? null : out;
+    }
+
+    /** Datacenters of the devices in {@code next} that {@code previous} did not use. */
+    private static Set<String> joinedDatacenters(Plan previous, List<InventoryDevice> next) {
+        Set<String> before = previous.devices().stream().map(PlanDevice::deviceId).collect(Collectors.toSet());
+        return next.stream().filter(d -> !before.contains(d.id())).map(InventoryDevice::datacenter)
+                .collect(Collectors.toSet());
     }
 
     /** A measured speed of one chip for one model (device-inventory's {@code GET /api/v1/profiles}). */

@@ -125,8 +125,9 @@ class Replanning {
         Candidate best = null;
         for (Plan plan : active) {
             JobSpec spec = store.spec(plan.jobId()).orElse(null);
-            // a device alone cannot join a pipelined replica; joins add whole replicas only
-            if (spec == null || JobSpec.EQUAL.equals(plan.allocation()) || plan.pipelined()
+            // under sync DP a joiner's datacenter is laid out afresh and the workers re-shard; under DiLoCo the
+            // replicas of a datacenter differ between outer rounds, so their ranges cannot be pieced together
+            if (spec == null || JobSpec.EQUAL.equals(plan.allocation()) || (plan.pipelined() && plan.diloco())
                     || (spec.devices() != null && !spec.devices().isEmpty())
                     || !AdmissionPolicy.fits(joining, spec.placementOrNone())
                     || full(plan, spec) || committedStep(plan.jobId()) + lead > plan.steps()) {

@@ -354,6 +354,21 @@ class SimulationControllerTest {
     }
 
     @Test
+    void withoutAccumulationTheAlternativesObeyTheSameRuleAsTheChosenLayout() throws Exception {
+        // the large demo model: a whole replica holds its batch at once, a pipeline runs micro-batches of one
+        String cluster = "\"datacenters\": [{\"id\": \"bj\"}], \"devices\": [" + devices("bj", "A100-80G", 4)
+                + "]";
+        String model = "{\"layers\": 6, \"dModel\": 128, \"heads\": 4, \"seqLen\": 128, \"vocabSize\": 66}";
+        JsonNode plan = ok(post("{" + cluster + ", \"job\": {\"model\": " + model + ", \"globalBatch\": 64, "
+                + "\"allowGradientAccumulation\": false, \"memoryScale\": 6.2e-4}}"));
+
+        JsonNode layout = plan.path("layouts").get(0);
+        assertThat(layout.path("stages").asInt()).isEqualTo(2);
+        // whole replicas would need 16 samples at once each: more than an A100 holds at this scale
+        assertThat(layout.path("dataParallelOnly").path("feasible").asBoolean()).isFalse();
+    }
+
+    @Test
     void memoryScaleDecidesWhetherAWholeReplicaFits() throws Exception {
         String cluster = "\"datacenters\": [{\"id\": \"bj\"}], \"devices\": [" + devices("bj", "A100-80G", 2) + "]";
         String job = "\"model\": " + SEVEN_B + ", \"globalBatch\": 8, \"allowGradientAccumulation\": true";

@@ -251,6 +251,13 @@ class PlanAssemblerTest {
             assertThat(l.stages()).isGreaterThan(1);
             assertThat(l.replicas()).isEqualTo(4 / l.stages());
         });
+        assertEveryReplicaHoldsTheModelOnce(plan);
+        assertThat(plan.devices().stream().filter(d -> d.stage().index() == 0).mapToInt(PlanDevice::batch).sum())
+                .isEqualTo(32);
+    }
+
+    /** Every block in one stage of each replica, every parameter in one range, one batch per replica. */
+    private static void assertEveryReplicaHoldsTheModelOnce(Plan plan) {
         long total = ModelSpec.preset("large").parameters(66);
         java.util.Map<String, List<PlanDevice>> replicas = new java.util.TreeMap<>();
         plan.devices().forEach(d -> replicas.computeIfAbsent(d.replica(), k -> new java.util.ArrayList<>()).add(d));
@@ -270,11 +277,10 @@ class PlanAssemblerTest {
             assertThat(block).isEqualTo(6);
             assertThat(next).isEqualTo(total);
         }
-        assertThat(replicas.values().stream().mapToInt(r -> r.get(0).batch()).sum()).isEqualTo(32);
     }
 
     @Test
-    void aReplanKeepsEveryWholeReplicaAsItWasAndLeavesOutTheOnesThatLostAStage() {
+    void aSyncDpReplanLaysOutTheDatacenterThatLostAStageAfreshFromItsSurvivors() {
         Plan plan = pipelinedPlan();
         PlanDevice lost = plan.devices().get(0);
         List<InventoryDevice> remaining = plan.devices().stream().filter(d -> d != lost)
@@ -284,18 +290,117 @@ class PlanAssemblerTest {
                 true));
 
         assertThat(next.planVersion()).isEqualTo(2);
-        assertThat(next.devices()).noneMatch(d -> d.replica().equals(lost.replica()));
-        for (PlanDevice d : next.devices()) {
-            PlanDevice before = plan.devices().stream().filter(p -> p.deviceId().equals(d.deviceId())).findFirst()
-                    .orElseThrow();
-            assertThat(d.replica()).isEqualTo(before.replica());
-            assertThat(d.stage().firstLayer()).isEqualTo(before.stage().firstLayer());
-            assertThat(d.stage().lastLayer()).isEqualTo(before.stage().lastLayer());
-            assertThat(d.stage().parameterOffset()).isEqualTo(before.stage().parameterOffset());
-        }
+        // the lost device's partner is not left idle: the three survivors form a replica again
+        assertThat(next.devices()).extracting(PlanDevice::deviceId)
+                .containsExactlyInAnyOrderElementsOf(remaining.stream().map(InventoryDevice::id).toList());
+        assertEveryReplicaHoldsTheModelOnce(next);
         assertThat(next.devices().stream().filter(d -> d.stage().index() == 0).mapToInt(PlanDevice::batch).sum())
                 .isEqualTo(32);
         assertThat(next.timeScale()).isEqualTo(plan.timeScale());
+    }
+
+    @Test
+    void aSyncDpReplanKeepsTheIntactDatacentersExactlyAndReLaysOutTheOneThatLostADevice() {
+        Plan plan = threeDatacenterPipelinedPlan("sync-dp");
+        // gy holds one 3-stage replica; the others two 2-stage replicas each (memory allows 3 blocks per 910B)
+        assertThat(stagesOf(plan, "gy")).containsExactly(3, 3, 3);
+        List<InventoryDevice> remaining = survivorsWithout(plan, "gy-1");
+
+        Plan next = planned(assembler.replan(plan, remaining, java.util.Map.of(), 5, "lost gy-1", true));
+
+        assertKeptExactly(plan, next, "bj");
+        assertKeptExactly(plan, next, "sh");
+        List<PlanDevice> gy = next.devices().stream().filter(d -> d.datacenter().equals("gy")).toList();
+        assertThat(gy).extracting(PlanDevice::deviceId).containsExactlyInAnyOrder("gy-0", "gy-2");
+        // one replica of two stages, each holding more blocks than before
+        assertThat(stagesOf(next, "gy")).containsExactly(2, 2);
+        assertThat(gy).allSatisfy(d -> assertThat(d.stage().lastLayer() - d.stage().firstLayer() + 1)
+                .isGreaterThan(2));
+        assertEveryReplicaHoldsTheModelOnce(next);
+        assertThat(next.devices().stream().filter(d -> d.stage().index() == 0).mapToInt(PlanDevice::batch).sum())
+                .isEqualTo(32);
+    }
+
+    @Test
+    void aSyncDpJoinLaysOutTheJoinersDatacenterAfreshAndKeepsTheOthersExactly() {
+        Plan plan = threeDatacenterPipelinedPlan("sync-dp");
+        List<InventoryDevice> members = new java.util.ArrayList<>(survivorsWithout(plan, "none"));
+        members.add(emulated("gy-3", "gy", "Ascend-910B", 2e9, 2));
+
+        Plan next = planned(assembler.replan(plan, members, java.util.Map.of(), 5, "elastic: [gy-3] joined", false));
+
+        assertKeptExactly(plan, next, "bj");
+        assertKeptExactly(plan, next, "sh");
+        assertThat(next.devices()).extracting(PlanDevice::deviceId).contains("gy-3");
+        assertThat(next.devices().stream().filter(d -> d.datacenter().equals("gy")).count()).isEqualTo(4);
+        assertEveryReplicaHoldsTheModelOnce(next);
+        assertThat(next.devices().stream().filter(d -> d.stage().index() == 0).mapToInt(PlanDevice::batch).sum())
+                .isEqualTo(32);
+    }
+
+    @Test
+    void aDilocoReplanKeepsEveryIntactReplicaAsItWasAndLeavesOutTheOnesThatLostAStage() {
+        Plan plan = threeDatacenterPipelinedPlan("diloco");
+        assertThat(plan.diloco()).isTrue();
+        List<InventoryDevice> remaining = survivorsWithout(plan, "gy-1");
+
+        Plan next = planned(assembler.replan(plan, remaining, java.util.Map.of(), 5, "lost gy-1", true));
+
+        assertKeptExactly(plan, next, "bj");
+        assertKeptExactly(plan, next, "sh");
+        // gy's only replica broke: its survivors hold a different datacenter's inner state, so they stay out
+        assertThat(next.devices()).noneMatch(d -> d.datacenter().equals("gy"));
+        assertThat(next.devices().stream().filter(d -> d.stage().index() == 0).mapToInt(PlanDevice::batch).sum())
+                .isEqualTo(32);
+        assertThat(next.timeScale()).isEqualTo(plan.timeScale());
+    }
+
+    /** Four A100s in bj, three 910Bs in gy, four H20s in sh, memory scaled so that no device holds the model. */
+    private Plan threeDatacenterPipelinedPlan(String strategy) {
+        List<InventoryDevice> devices = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            devices.add(emulated("bj-" + i, "bj", "A100-80G", 2e9, 8));
+            devices.add(emulated("sh-" + i, "sh", "H20", 3e9, 4));
+        }
+        for (int i = 0; i < 3; i++) {
+            devices.add(emulated("gy-" + i, "gy", "Ascend-910B", 2e9, 2));
+        }
+        JobSpec spec = new JobSpec("pipe", ModelSpec.preset("large"), DatasetSpec.bundled(), 20, 32, 3e-3, 7L,
+                strategy, JobSpec.BALANCED, List.of(), null, null, 0, null, null, null, null, null, 8e-4);
+        Plan plan = planned(assembler.assemble(jobId, spec, devices, List.of(), List.of()));
+        assertThat(plan.devices()).hasSize(11).allMatch(PlanDevice::staged);
+        return plan;
+    }
+
+    private static List<InventoryDevice> survivorsWithout(Plan plan, String lost) {
+        return plan.devices().stream().filter(d -> !d.deviceId().equals(lost))
+                .map(d -> emulated(d.deviceId(), d.datacenter(), d.chip(), d.datacenter().equals("sh") ? 3e9 : 2e9,
+                        d.datacenter().equals("bj") ? 8 : d.datacenter().equals("sh") ? 4 : 2))
+                .toList();
+    }
+
+    /** Stages per replica of each of the datacenter's devices, in rank order. */
+    private static List<Integer> stagesOf(Plan plan, String datacenter) {
+        return plan.devices().stream().filter(d -> d.datacenter().equals(datacenter))
+                .map(d -> d.stage().stages()).toList();
+    }
+
+    /** The datacenter's devices keep their replica, blocks and parameter range. */
+    private static void assertKeptExactly(Plan before, Plan after, String datacenter) {
+        List<PlanDevice> was = before.devices().stream().filter(d -> d.datacenter().equals(datacenter)).toList();
+        List<PlanDevice> is = after.devices().stream().filter(d -> d.datacenter().equals(datacenter)).toList();
+        assertThat(is).extracting(PlanDevice::deviceId)
+                .containsExactlyInAnyOrderElementsOf(was.stream().map(PlanDevice::deviceId).toList());
+        for (PlanDevice d : is) {
+            PlanDevice b = was.stream().filter(p -> p.deviceId().equals(d.deviceId())).findFirst().orElseThrow();
+            assertThat(d.replica()).as("replica of %s", d.deviceId()).isEqualTo(b.replica());
+            assertThat(d.stage().index()).isEqualTo(b.stage().index());
+            assertThat(d.stage().firstLayer()).as("first block of %s", d.deviceId())
+                    .isEqualTo(b.stage().firstLayer());
+            assertThat(d.stage().lastLayer()).as("last block of %s", d.deviceId()).isEqualTo(b.stage().lastLayer());
+            assertThat(d.stage().parameterOffset()).isEqualTo(b.stage().parameterOffset());
+            assertThat(d.stage().parameterCount()).isEqualTo(b.stage().parameterCount());
+        }
     }
 
     @Test

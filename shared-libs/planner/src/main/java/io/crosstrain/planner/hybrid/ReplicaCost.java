@@ -149,17 +149,36 @@ public final class ReplicaCost {
         return new LayerPartition.Split(true, null, first, t, sum + (microBatches - 1) * max);
     }
 
-    /** Why no split fits, with the numbers: state and activations per block against the devices' room, in GB. */
+    /** Why no split fits, with the numbers: state and activations per block against the devices' room. */
     private static String memoryReason(LayerModel model, List<StageChip> order, int microBatches, int mx) {
         int p = order.size();
         double state = io.crosstrain.planner.ModelProfile.BYTES_PER_PARAMETER * model.parameters();
         double room = order.stream().mapToDouble(StageChip::capacityBytes).sum();
         double largest = order.stream().mapToDouble(StageChip::capacityBytes).max().orElse(0);
+        String activations = String.format(java.util.Locale.ROOT, "%s per block and sample",
+                bytes(model.blockActivations()));
+        if (p == 1) {
+            return String.format(java.util.Locale.ROOT, "no whole replica fits: weights, gradients and AdamW "
+                            + "state take %s, and its %d samples at once %s more (%s); the largest device holds %s",
+                    bytes(state), mx, bytes(model.activations(0, model.layers() - 1) * mx), activations,
+                    bytes(largest));
+        }
         return String.format(java.util.Locale.ROOT, "no split of %d blocks over %d stages fits: weights, gradients "
-                        + "and AdamW state take %.1f GB (%.2f GB per block), and 1F1B keeps up to %d micro-batches "
-                        + "of %d in flight on the first stage at %.2f GB per block and sample; the %d devices "
-                        + "hold %.1f GB together, the largest %.1f GB", model.layers(), p, state / 1e9,
-                io.crosstrain.planner.ModelProfile.BYTES_PER_PARAMETER * model.blockParameters() / 1e9,
-                Math.min(p, microBatches), mx, model.blockActivations() / 1e9, p, room / 1e9, largest / 1e9);
+                        + "and AdamW state take %s (%s per block), and 1F1B keeps up to %d micro-batches "
+                        + "of %d in flight on the first stage at %s; the %d devices hold %s together, the largest %s",
+                model.layers(), p, bytes(state),
+                bytes(io.crosstrain.planner.ModelProfile.BYTES_PER_PARAMETER * model.blockParameters()),
+                Math.min(p, microBatches), mx, activations, p, bytes(room), bytes(largest));
+    }
+
+    /** Bytes in the unit that keeps three significant digits readable: GB for real chips, MB or kB when scaled. */
+    static String bytes(double b) {
+        if (b >= 1e9) {
+            return String.format(java.util.Locale.ROOT, "%.1f GB", b / 1e9);
+        }
+        if (b >= 1e6) {
+            return String.format(java.util.Locale.ROOT, "%.1f MB", b / 1e6);
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f kB", b / 1e3);
     }
 }
