@@ -78,12 +78,12 @@ class PipelineEndToEndIT {
 
         JsonNode job = E2e.awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString())
                 && j.path("step").asInt() >= 3, Duration.ofMinutes(4));
-        JsonNode first = api.ok(api.get("/api/v1/jobs/" + jobId + "/plan"), "plan v1");
-        assertThat(first.path("planVersion").asInt()).isEqualTo(1);
+        // the plan in effect (a drift re-plan may have rebalanced it already; rebalancing keeps layouts)
+        JsonNode first = api.ok(api.get("/api/v1/jobs/" + jobId + "/plan"), "plan before the kill");
 
         // three datacenters, three different layouts: stages per replica and the blocks of each stage
         Map<String, String> layouts = layouts(first);
-        OUT.println("  plan v1 layouts: " + layouts);
+        OUT.println("  plan v" + first.path("planVersion").asInt() + " layouts: " + layouts);
         assertThat(layouts).containsOnlyKeys("bj", "sh", "gy");
         assertThat(new TreeSet<>(layouts.values())).hasSize(3);
         assertThat(layouts.get("sh")).isEqualTo("whole");
@@ -101,15 +101,20 @@ class PipelineEndToEndIT {
         assertThat(job.path("state").asString()).as("final state, reason: %s", job.path("reason").asString())
                 .isEqualTo("SUCCEEDED");
         List<String> states = new ArrayList<>();
-        api.ok(api.get("/api/v1/jobs/" + jobId + "/history"), "history").forEach(h -> states.add(
-                h.path("to").asString()));
+        List<String> recoveries = new ArrayList<>();
+        api.ok(api.get("/api/v1/jobs/" + jobId + "/history"), "history").forEach(h -> {
+            states.add(h.path("to").asString());
+            if ("RECOVERING".equals(h.path("to").asString())) {
+                recoveries.add(h.path("reason").asString());
+            }
+        });
         assertThat(states).containsSubsequence("RUNNING", "RECOVERING", "RUNNING", "SUCCEEDED");
+        assertThat(recoveries).anySatisfy(r -> assertThat(r).contains(lastGyStage.path("deviceId").asString()));
 
         // the re-plan lays gy out anew from its two survivors (fewer stages, more blocks each: their devices take
         // over blocks they did not hold, from the state the others published) and keeps bj's and sh's replicas
         JsonNode last = api.ok(api.get("/api/v1/jobs/" + jobId + "/plan"), "latest plan");
-        assertThat(last.path("planVersion").asInt()).isGreaterThan(1);
-        assertThat(last.path("recovery").asBoolean()).isTrue();
+        assertThat(last.path("planVersion").asInt()).isGreaterThan(first.path("planVersion").asInt());
         Map<String, String> after = layouts(last);
         OUT.println("  plan v" + last.path("planVersion").asInt() + " layouts: " + after);
         assertThat(after.get("bj")).isEqualTo(layouts.get("bj"));

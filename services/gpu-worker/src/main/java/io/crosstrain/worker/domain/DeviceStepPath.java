@@ -224,10 +224,17 @@ public final class DeviceStepPath implements AutoCloseable {
         return delta;
     }
 
-    /** Takes back the inner step applied since {@code before} was exported (its round is redone). */
-    public void undoInnerStep(DeviceTrainer.State before) {
-        trainer.importState(before);
-        samplesSinceOuter = Math.max(0, samplesSinceOuter - device.batch());
+    /**
+     * Takes back the inner step applied since {@code before} was exported (its round is redone): returns the path to
+     * continue with, holding {@code before} and this path's outer state; this one is closed.
+     */
+    public DeviceStepPath withoutInnerStep(StageTrainer.State before) {
+        // the optimizer cannot un-count an applied update: a fresh trainer takes the state from before it
+        DeviceStepPath fresh = new DeviceStepPath(plan, device, corpusTokens, vocab);
+        fresh.resume(new ModelStateCodec.Snapshot(before, outerState()),
+                Math.max(0, samplesSinceOuter - device.batch()));
+        close();
+        return fresh;
     }
 
     public int samplesSinceOuter() {

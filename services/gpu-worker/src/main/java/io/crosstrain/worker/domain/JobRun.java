@@ -2,7 +2,6 @@ package io.crosstrain.worker.domain;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -119,7 +118,8 @@ public final class JobRun {
     /** The step after which this node's devices stopped on request (0 = they did not). */
     private volatile long stoppedAfter;
     /** Replicas by device id; they outlive plan versions. Touched by the coordinator only between segments. */
-    private final Map<String, DeviceStepPath> paths = new HashMap<>();
+    /** Written by the coordinator between segments and by a device thread that takes back its own inner step. */
+    private final Map<String, DeviceStepPath> paths = new java.util.concurrent.ConcurrentHashMap<>();
     /** Moves the committed state into the paths of each new plan version. */
     private final StateHandover handover;
     private volatile Runnable onFinished = () -> { };
@@ -493,7 +493,7 @@ public final class JobRun {
                     if (outerNow) {
                         OuterResult outer = outerRound(position, path, device, step, emulated);
                         if (outer == null) {
-                            path.undoInnerStep(beforeStep);
+                            paths.put(device.deviceId(), path.withoutInnerStep(beforeStep));
                             return step; // redone, inner step included, under the newer plan
                         }
                         commNanos += outer.waitNanos();
