@@ -45,7 +45,8 @@ final class ReportPlot {
         }
         JsonNode eff = report.path("efficiency");
         boolean emulated = "emulated".equals(mode);
-        String against = eff.path("equalSplitEta").isNumber()
+        // a predicted 0 is the planner saying the equal split cannot run: nothing to compare with
+        String against = eff.path("equalSplitEta").asDouble() > 0
                 ? String.format(Locale.ROOT, " vs equal split %.3f", eff.path("equalSplitEta").asDouble()) : "";
         if (report.path("bubbleFraction").isNumber()) {
             against += String.format(Locale.ROOT, ", pipeline bubble %.3f", report.path("bubbleFraction").asDouble());
