@@ -1,13 +1,9 @@
 package io.crosstrain.relay.domain;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -20,9 +16,11 @@ import io.crosstrain.codec.CorruptChunkException;
 import io.crosstrain.codec.TensorCodec;
 import io.crosstrain.contracts.GradientHeaders;
 import io.crosstrain.contracts.Plan;
-import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.contracts.RoundLedgerEntry;
 import io.crosstrain.contracts.Rounds;
+import io.crosstrain.relay.domain.PlanBuffer.Pending;
+import io.crosstrain.relay.domain.RoundTracker.RoundId;
+import io.crosstrain.relay.domain.RoundTracker.SlotId;
 
 /**
  * Per-round chunk bookkeeping and summation of one relay stage.
@@ -165,43 +163,16 @@ public final class RoundAggregator<R> {
         }
     }
 
-    private record SlotId(UUID jobId, int planVersion, long round, int chunkIndex) {
-        RoundId roundId() {
-            return new RoundId(jobId, planVersion, round);
-        }
-    }
-
-    private record RoundId(UUID jobId, int planVersion, long round) {
-    }
-
-    /** Chunks of a round delivered so far, until its ledger line is written. */
-    private static final class RoundProgress {
-        int emitted;
-        long samples;
-        long wanBytes;
-        /** Wall time the round's first contribution reached this stage (earliest over its chunks). */
-        long openedAtMs = Long.MAX_VALUE;
-        final java.util.Set<String> late = new java.util.TreeSet<>();
-    }
-
-    private record Pending<R>(String key, byte[] value, R origin, UUID jobId, int planVersion, long readyAtMs,
-                              boolean stop) {
-    }
-
     private final Stage stage;
     private final String datacenter;
-    private final String downSender;
-    private final Settings settings;
     private final Sink<R> sink;
 
     private final Map<UUID, JobPlans> plans = new HashMap<>();
     private final Map<SlotId, Slot> open = new HashMap<>();
-    private final LinkedHashMap<SlotId, Boolean> completed;
-    private final ArrayDeque<Pending<R>> buffer = new ArrayDeque<>();
-    private long bufferedBytes;
-    private final Map<RoundId, RoundProgress> progress = new HashMap<>();
-    /** Rounds whose ledger line exists (written by this relay, or read back from the ledger after a restart). */
-    private final LinkedHashMap<RoundId, Boolean> committed;
+    private final RoundTracker tracker;
+    private final PlanBuffer<R> buffer;
+    private final OutputEncoder outputs;
+    private final SumArrays sums = new SumArrays();
     private WanEncoder wanEncoder = WanEncoder.FP32;
     private WanDelay wanDelay = WanDelay.NONE;
     private java.util.function.LongSupplier clock = System::currentTimeMillis;
@@ -218,21 +189,11 @@ public final class RoundAggregator<R> {
     public RoundAggregator(Stage stage, String datacenter, Settings settings, Sink<R> sink) {
         this.stage = Objects.requireNonNull(stage);
         this.datacenter = Objects.requireNonNull(datacenter);
-        this.downSender = relaySender(datacenter);
-        this.settings = Objects.requireNonNull(settings);
+        this.outputs = new OutputEncoder(stage, datacenter);
+        Objects.requireNonNull(settings);
         this.sink = Objects.requireNonNull(sink);
-        this.completed = bounded(settings.completedMemory());
-        this.committed = bounded(settings.completedMemory());
-    }
-
-    /** Insertion-ordered, forgetting the oldest entry beyond {@code limit}. */
-    private static <K> LinkedHashMap<K, Boolean> bounded(int limit) {
-        return new LinkedHashMap<>(Math.min(limit, 1 << 16), 0.75f) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<K, Boolean> eldest) {
-                return size() > limit;
-            }
-        };
+        this.tracker = new RoundTracker(datacenter, settings.completedMemory(), sink);
+        this.buffer = new PlanBuffer<>(settings.maxBufferedBytes(), sink);
     }
 
     public synchronized RoundAggregator<R> wanEncoder(WanEncoder encoder) {
@@ -256,11 +217,11 @@ public final class RoundAggregator<R> {
      * contribution to it counts as a duplicate, so it is neither summed nor delivered again.
      */
     public synchronized void markCommitted(UUID jobId, int planVersion, long round) {
-        committed.put(new RoundId(jobId, planVersion, round), Boolean.TRUE);
+        tracker.markCommitted(new RoundId(jobId, planVersion, round));
     }
 
     public synchronized boolean isCommitted(UUID jobId, int planVersion, long round) {
-        return committed.containsKey(new RoundId(jobId, planVersion, round));
+        return tracker.isCommitted(new RoundId(jobId, planVersion, round));
     }
 
     /** The sender name a relay puts on the averaged chunks it sends down. */
@@ -279,7 +240,7 @@ public final class RoundAggregator<R> {
         if (versions != null && versions.latest().version >= plan.planVersion()) {
             return;
         }
-        JobPlan added = new JobPlan(plan);
+        JobPlan added = new JobPlan(plan, stage, datacenter);
         if (versions == null) {
             versions = new JobPlans();
             plans.put(plan.jobId(), versions);
@@ -300,26 +261,13 @@ public final class RoundAggregator<R> {
             }
         }
         for (RoundId r : abortedRounds) {
-            RoundProgress p = progress.remove(r);
-            committed.put(r, Boolean.TRUE);
-            sink.roundClosed(new RoundLedgerEntry(r.jobId(), r.round(), r.planVersion(), datacenter,
-                    RoundLedgerEntry.ABORTED, kindOf(versions, r.round()), p == null ? 0 : p.samples, List.of(),
-                    List.of(), p == null ? 0 : p.emitted, p == null ? 0 : p.wanBytes, clock.getAsLong()));
+            tracker.abort(r, versions, clock.getAsLong());
         }
         if (dropped > 0) {
             sink.abandoned(plan.jobId(), previous, dropped);
         }
 
-        List<Pending<R>> ready = new ArrayList<>();
-        for (Iterator<Pending<R>> it = buffer.iterator(); it.hasNext(); ) {
-            Pending<R> p = it.next();
-            if (p.jobId().equals(plan.jobId()) && p.planVersion() <= plan.planVersion()) {
-                it.remove();
-                bufferedBytes -= p.value().length;
-                ready.add(p);
-            }
-        }
-        for (Pending<R> p : ready) { // in arrival order
+        for (Pending<R> p : buffer.release(plan.jobId(), plan.planVersion())) { // in arrival order
             process(p.key(), wrap(p.value()), p.origin(), p.readyAtMs(), p.stop());
         }
     }
@@ -371,11 +319,11 @@ public final class RoundAggregator<R> {
     }
 
     public synchronized int bufferedRecords() {
-        return buffer.size();
+        return buffer.records();
     }
 
     public synchronized long bufferedBytes() {
-        return bufferedBytes;
+        return buffer.bytes();
     }
 
     /**
@@ -392,9 +340,7 @@ public final class RoundAggregator<R> {
                 }
             }
         }
-        for (Pending<R> p : buffer) {
-            visitor.accept(p.origin());
-        }
+        buffer.forEachOrigin(visitor);
     }
 
     /** The plan version this stage works under for a job, or -1 when none arrived yet. */
@@ -420,13 +366,14 @@ public final class RoundAggregator<R> {
             return;
         }
         SlotId id = new SlotId(meta.jobId(), meta.planVersion(), meta.round(), chunk.chunkIndex());
-        if (completed.containsKey(id) || committed.containsKey(id.roundId())) {
+        if (tracker.delivered(id)) {
             sink.duplicate(key, origin);
             return;
         }
         JobPlans versions = plans.get(meta.jobId());
         if (versions == null || meta.planVersion() > versions.latest().version) {
-            buffer(key, value, origin, meta, readyAtMs, stop);
+            // a copy of its own: holding the slice would hold the whole fetch it came in
+            buffer.add(key, bytes(value), origin, meta, readyAtMs, stop);
             return;
         }
         JobPlan plan = versions.inEffect(meta.planVersion(), meta.round());
@@ -494,7 +441,7 @@ public final class RoundAggregator<R> {
             sink.wanReceived(meta.sender(), size);
         }
         if (slot.complete()) {
-            slot.output = finish(plan, meta, chunk, slot);
+            slot.output = outputs.finish(plan, meta, chunk, slot, wanEncoder);
             // the sum lives on in the encoded record only: its array serves the next slot
             sums.give(slot.acc);
             slot.acc = null;
@@ -516,371 +463,6 @@ public final class RoundAggregator<R> {
     private void emit(SlotId id, Slot slot) {
         sink.publish(slot.output);
         open.remove(id);
-        completed.put(id, Boolean.TRUE);
-        if (!slot.output.down()) {
-            return; // a partial for the WAN: the round commits where it goes down
-        }
-        RoundId r = id.roundId();
-        RoundProgress p = progress.computeIfAbsent(r, k -> new RoundProgress());
-        p.emitted++;
-        p.samples = slot.weight;
-        p.wanBytes += slot.foreignBytes;
-        p.late.addAll(slot.late);
-        if (slot.openedAtMs > 0) {
-            p.openedAtMs = Math.min(p.openedAtMs, slot.openedAtMs);
-        }
-        if (p.emitted == slot.chunkCount) {
-            progress.remove(r);
-            committed.put(r, Boolean.TRUE);
-            JobPlans versions = plans.get(id.jobId());
-            JobPlan plan = versions == null ? null : versions.inEffect(id.planVersion(), id.round());
-            long closedAt = clock.getAsLong();
-            RoundLedgerEntry entry = new RoundLedgerEntry(id.jobId(), id.round(), id.planVersion(), datacenter,
-                    RoundLedgerEntry.COMMITTED, kindOf(versions, id.round()), p.samples,
-                    plan == null ? List.of() : plan.contributors, List.copyOf(p.late), p.emitted, p.wanBytes,
-                    closedAt);
-            sink.roundClosed(entry);
-            if (p.openedAtMs != Long.MAX_VALUE) {
-                sink.roundCommitted(entry, Math.max(0, closedAt - p.openedAtMs));
-            }
-        }
-    }
-
-    private String kindOf(JobPlans versions, long round) {
-        if (Rounds.isOuter(round)) {
-            return RoundLedgerEntry.OUTER;
-        }
-        JobPlan p = versions == null ? null : versions.forRound(round);
-        return p != null && p.plan.diloco() ? RoundLedgerEntry.INNER : RoundLedgerEntry.SYNC;
-    }
-
-    private void buffer(String key, ByteBuffer record, R origin, ChunkMeta meta, long readyAtMs, boolean stop) {
-        // a copy of its own: holding the slice would hold the whole fetch it came in
-        byte[] value = bytes(record);
-        int size = value.length;
-        if (size > settings.maxBufferedBytes()) {
-            sink.deadLetter(key, value, origin, Rejection.BUFFER_OVERFLOW, "no plan version " + meta.planVersion()
-                    + " of job " + meta.jobId() + " yet and the chunk exceeds the buffer");
-            return;
-        }
-        while (bufferedBytes + size > settings.maxBufferedBytes()) {
-            Pending<R> oldest = buffer.removeFirst();
-            bufferedBytes -= oldest.value().length;
-            sink.deadLetter(oldest.key(), oldest.value(), oldest.origin(), Rejection.BUFFER_OVERFLOW,
-                    "plan version " + oldest.planVersion() + " of job " + oldest.jobId()
-                            + " did not arrive before the buffer filled up");
-        }
-        buffer.addLast(new Pending<>(key, value, origin, meta.jobId(), meta.planVersion(), readyAtMs, stop));
-        bufferedBytes += size;
-        sink.buffered(key, origin);
-    }
-
-    private Output finish(JobPlan jobPlan, ChunkMeta meta, ChunkView chunk, Slot slot) {
-        Plan plan = jobPlan.plan;
-        float[] sum = slot.acc;
-        long weight = slot.weight;
-        if (weight > Integer.MAX_VALUE) {
-            throw new IllegalStateException("sample count " + weight + " overflows");
-        }
-        // The cross-DC average goes down. So does a datacenter's own average when nothing of the round crosses the
-        // WAN: a DiLoCo inner round, and every round but an outer one of a plan with this datacenter alone, where the
-        // cross-DC stage would sum one FP32 partial and divide it by the same samples, to the same bits.
-        boolean down = stage == Stage.CROSS_DC
-                || !Rounds.isOuter(meta.round()) && (plan.diloco() || jobPlan.soleDatacenter);
-        if (!down) {
-            ChunkMeta out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), datacenter, (int) weight,
-                    meta.codec());
-            String key = GradientHeaders.wanKey(meta.jobId(), meta.round(), datacenter, chunk.chunkIndex());
-            byte[] record = (Rounds.isOuter(meta.round()) ? wanEncoder : WanEncoder.FP32).encode(plan, out, chunk,
-                    sum);
-            return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, 0, slot.readyAtMs, false,
-                    jobPlan.soleDatacenter, slot.stop);
-        }
-        // a round without samples has nothing to average: its (zero) sum goes out as is
-        if (weight > 0) {
-            float g = (float) weight;
-            for (int i = 0; i < sum.length; i++) {
-                sum[i] = sum[i] / g;
-            }
-        }
-        ChunkMeta out = new ChunkMeta(meta.jobId(), meta.round(), meta.planVersion(), downSender, (int) weight,
-                Codec.FP32);
-        String key = GradientHeaders.downKey(meta.jobId(), meta.round(), chunk.chunkIndex());
-        byte[] record = TensorCodec.encodeChunk(out, chunk.chunkIndex(), chunk.chunkCount(), chunk.totalElements(),
-                chunk.elementOffset(), sum, 0, sum.length);
-        return new Output(meta.jobId(), meta.round(), chunk.chunkIndex(), key, record, slot.foreignBytes,
-                slot.readyAtMs, true, false, slot.stop);
-    }
-
-    /** The versions of one job's plan still in effect for some round, oldest first (a few at most). */
-    private final class JobPlans {
-        static final int KEPT = 4;
-        final ArrayDeque<JobPlan> versions = new ArrayDeque<>();
-
-        boolean isEmpty() {
-            return versions.isEmpty();
-        }
-
-        JobPlan latest() {
-            return versions.getLast();
-        }
-
-        void add(JobPlan p) {
-            versions.addLast(p);
-            while (versions.size() > KEPT) {
-                versions.removeFirst();
-            }
-        }
-
-        /** The version a round runs under: the newest whose startStep is at or before its step. */
-        JobPlan forRound(long round) {
-            long step = Rounds.step(round);
-            JobPlan found = null;
-            for (JobPlan p : versions) {
-                if (found == null || p.startStep <= step) {
-                    found = p;
-                }
-            }
-            return found;
-        }
-
-        /** Version {@code version} when it is the one in effect for {@code round}, else null. */
-        JobPlan inEffect(int version, long round) {
-            JobPlan p = forRound(round);
-            return p != null && p.version == version ? p : null;
-        }
-
-        String describeFor(long round) {
-            JobPlan p = forRound(round);
-            return "version " + p.version + " (from step " + p.startStep + ")";
-        }
-    }
-
-    /** A plan as one stage sees it: who contributes, in which summation order. */
-    private final class JobPlan {
-        final Plan plan;
-        final int version;
-        final long startStep;
-        final List<String> contributors;
-        final Map<String, Integer> positions = new HashMap<>();
-        final boolean participating;
-        /** This datacenter is the plan's only one: nobody on the WAN takes part. */
-        final boolean soleDatacenter;
-
-        /**
-         * Per contributor, the element ranges of the flat vector it sends ({@code [offset, offset + count)} pairs);
-         * null when it sends the whole vector (whole replicas, and every datacenter's partial).
-         */
-        final long[][] coverage;
-        /** Every contributor, for a chunk every contributor sends. */
-        final int[] everyone;
-
-        JobPlan(Plan plan) {
-            this.plan = plan;
-            version = plan.planVersion();
-            startStep = plan.startStep();
-            soleDatacenter = List.of(datacenter).equals(plan.datacenters());
-            if (stage == Stage.INTRA_DC) {
-                List<PlanDevice> devices = plan.devices() == null ? List.of() : plan.devices().stream()
-                        .filter(d -> datacenter.equals(d.datacenter()))
-                        .sorted(Comparator.comparingInt(PlanDevice::rank))
-                        .toList();
-                // one contribution per node: each gpu-worker reduces its own devices first (see NodeReducer)
-                contributors = devices.stream().map(PlanDevice::nodeId).distinct().toList();
-                participating = !contributors.isEmpty();
-                coverage = new long[contributors.size()][];
-                for (int c = 0; c < contributors.size(); c++) {
-                    String node = contributors.get(c);
-                    coverage[c] = ranges(devices.stream().filter(d -> node.equals(d.nodeId())).toList());
-                }
-            } else {
-                contributors = plan.datacenters() == null ? List.of() : List.copyOf(plan.datacenters());
-                participating = contributors.contains(datacenter);
-                coverage = new long[contributors.size()][];
-            }
-            for (int i = 0; i < contributors.size(); i++) {
-                positions.putIfAbsent(contributors.get(i), i);
-            }
-            everyone = java.util.stream.IntStream.range(0, contributors.size()).toArray();
-        }
-
-        /**
-         * A node's pipeline stages' parameter ranges, or null when one of its devices holds a whole replica (then it
-         * sends every chunk). A stage without a known range (a plan made without the model's vocabulary) cannot be
-         * placed on the grid of chunks: such a plan is refused when the relay meets one.
-         */
-        private static long[] ranges(List<PlanDevice> nodeDevices) {
-            List<long[]> out = new ArrayList<>();
-            for (PlanDevice d : nodeDevices) {
-                if (!d.staged()) {
-                    return null;
-                }
-                if (d.stage().parameterOffset() == null || d.stage().parameterCount() == null) {
-                    throw new IllegalArgumentException("device " + d.deviceId() + " runs stage " + d.stage().index()
-                            + " without a parameter range: the plan was made without the model's vocabulary");
-                }
-                out.add(new long[] {d.stage().parameterOffset(), d.stage().parameterCount()});
-            }
-            long[] flat = new long[out.size() * 2];
-            for (int i = 0; i < out.size(); i++) {
-                flat[2 * i] = out.get(i)[0];
-                flat[2 * i + 1] = out.get(i)[1];
-            }
-            return flat;
-        }
-
-        /**
-         * The contributors that send {@code chunk}, ascending (the summation order): for pipeline stages the nodes
-         * whose stages' parameter ranges meet the chunk's elements, else every contributor.
-         */
-        int[] membersOf(ChunkView chunk) {
-            boolean all = true;
-            for (long[] c : coverage) {
-                all &= c == null;
-            }
-            if (all) {
-                return everyone;
-            }
-            long from = chunk.elementOffset();
-            long to = from + chunk.elementCount();
-            int[] out = new int[coverage.length];
-            int n = 0;
-            for (int c = 0; c < coverage.length; c++) {
-                if (covers(coverage[c], from, to)) {
-                    out[n++] = c;
-                }
-            }
-            return java.util.Arrays.copyOf(out, n);
-        }
-
-        private static boolean covers(long[] ranges, long from, long to) {
-            if (ranges == null) {
-                return true;
-            }
-            for (int i = 0; i < ranges.length; i += 2) {
-                if (ranges[i] < to && from < ranges[i] + ranges[i + 1]) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
-    /**
-     * A few sum arrays to reuse: a relay sums chunk after chunk of the same size, and handing each a fresh 512 KiB
-     * array costs allocation and collection for nothing. Only used under the aggregator's lock.
-     */
-    private static final class SumArrays {
-        private final ArrayDeque<float[]> free = new ArrayDeque<>();
-        private float[] scratch = new float[0];
-
-        float[] take(int length) {
-            for (Iterator<float[]> it = free.iterator(); it.hasNext(); ) {
-                float[] a = it.next();
-                if (a.length == length) {
-                    it.remove();
-                    return a; // every element is overwritten by the first contribution's copy
-                }
-            }
-            return new float[length];
-        }
-
-        /** One decode buffer for summing contributions (the lock makes one enough); grown on demand. */
-        float[] scratch(int length) {
-            if (scratch.length < length) {
-                scratch = new float[length];
-            }
-            return scratch;
-        }
-
-        void give(float[] a) {
-            if (a != null && free.size() < 8) {
-                free.addFirst(a);
-            }
-        }
-    }
-
-    private final SumArrays sums = new SumArrays();
-
-    /** One (job, plan version, round, chunk) in progress. */
-    private static final class Slot {
-        final int chunkCount;
-        final long totalElements;
-        final long elementOffset;
-        final int elementCount;
-        final Codec codec;
-        /** Contributions that arrived ahead of a lower-ordered one, by position: the records themselves, summed when
-         *  their turn comes (holding the record costs nothing extra; decoding early would copy it). */
-        final ChunkView[] waiting;
-        final boolean[] seen;
-        /** Where each contribution came from, until the chunk is emitted. */
-        final Object[] origins;
-        float[] acc;
-        int nextToFold;
-        int received;
-        long weight;
-        long foreignBytes;
-        long readyAtMs;
-        long openedAtMs;
-        /** Some contribution asked for the job to stop after this round. */
-        boolean stop;
-        final List<String> late = new ArrayList<>(1);
-        Output output;
-
-        final SumArrays sums;
-
-        Slot(ChunkView first, int contributors, SumArrays sums) {
-            this.sums = sums;
-            chunkCount = first.chunkCount();
-            totalElements = first.totalElements();
-            elementOffset = first.elementOffset();
-            elementCount = first.elementCount();
-            codec = first.meta().codec();
-            waiting = new ChunkView[contributors];
-            seen = new boolean[contributors];
-            origins = new Object[contributors];
-        }
-
-        boolean sameLayout(ChunkView c) {
-            return c.chunkCount() == chunkCount && c.totalElements() == totalElements
-                    && c.elementOffset() == elementOffset && c.elementCount() == elementCount
-                    && c.meta().codec() == codec;
-        }
-
-        String describe() {
-            return "(" + chunkCount + " chunks, " + totalElements + " elements, at " + elementOffset + "+"
-                    + elementCount + ", " + codec + ")";
-        }
-
-        boolean has(int position) {
-            return seen[position];
-        }
-
-        void add(int position, ChunkView values, int samples, int foreign, Object origin, long readyAt) {
-            readyAtMs = Math.max(readyAtMs, readyAt);
-            seen[position] = true;
-            origins[position] = origin;
-            received++;
-            weight += samples;
-            foreignBytes += foreign;
-            waiting[position] = values;
-            // fold every contribution whose predecessors are all in, straight from its record: the sum order is the
-            // position order, whatever the arrival order
-            while (nextToFold < waiting.length && waiting[nextToFold] != null) {
-                ChunkView v = waiting[nextToFold];
-                waiting[nextToFold] = null;
-                if (acc == null) {
-                    acc = sums.take(v.elementCount());
-                    v.copyValuesTo(acc, 0);
-                } else {
-                    v.addValuesTo(acc, sums.scratch(v.elementCount()));
-                }
-                nextToFold++;
-            }
-        }
-
-        boolean complete() {
-            return received == seen.length;
-        }
+        tracker.emitted(id, slot, plans.get(id.jobId()), clock);
     }
 }
