@@ -15,13 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.crosstrain.codec.ChunkView;
-import io.crosstrain.contracts.GradientHeaders;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.contracts.RoundStop;
-import io.crosstrain.contracts.Rounds;
 import io.crosstrain.contracts.StepMetric;
-import io.crosstrain.contracts.Topics;
 import io.crosstrain.training.Corpus;
 import io.crosstrain.training.DeviceTrainer;
 import io.crosstrain.training.Pacer;
@@ -117,8 +114,10 @@ public final class JobRun {
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     /** The step after which this node's devices stopped on request (0 = they did not). */
     private volatile long stoppedAfter;
-    /** Replicas by device id; they outlive plan versions. Touched by the coordinator only between segments. */
-    /** Written by the coordinator between segments and by a device thread that takes back its own inner step. */
+    /**
+     * Replicas by device id; they outlive plan versions. Written by the coordinator between segments and by a device
+     * thread that takes back its own inner step.
+     */
     private final Map<String, DeviceStepPath> paths = new java.util.concurrent.ConcurrentHashMap<>();
     /** Moves the committed state into the paths of each new plan version. */
     private final StateHandover handover;
@@ -205,8 +204,7 @@ public final class JobRun {
         if (seg == null || seg.plan.planVersion() != planVersion) {
             return false;
         }
-        RoundMailbox box = Rounds.isOuter(round) ? seg.outerMailbox : seg.mailbox;
-        return box.offer(round, chunk, wanBytes, readyAtMs, stop);
+        return seg.rounds.mailboxOf(round).offer(round, chunk, wanBytes, readyAtMs, stop);
     }
 
     /**
@@ -255,8 +253,7 @@ public final class JobRun {
             log.info("stopping job {} on this node: {}", jobId, reason);
             Segment seg = current;
             if (seg != null) {
-                seg.mailbox.failAll(new IllegalStateException(reason));
-                seg.outerMailbox.failAll(new IllegalStateException(reason));
+                seg.rounds.failAll(reason);
             }
         }
     }
@@ -324,20 +321,15 @@ public final class JobRun {
     }
 
     private void publishFailure(Plan plan, PlanDevice device, int step, String reason) {
-        outbox.publishMetric(new StepMetric(jobId, plan.planVersion(), device.deviceId(), device.datacenter(),
-                device.chip(), step, device.batch(), Double.NaN, 0, 0, 0, 0, System.currentTimeMillis(),
-                System.currentTimeMillis(), 0, 0, null, plan.mode(), false, reason));
+        outbox.publishMetric(StepReport.failure(jobId, plan, device, step, reason));
     }
 
     /** The execution of one plan version on this node. */
     private final class Segment {
         final Plan plan;
         final List<PlanDevice> local;
-        final RoundMailbox mailbox;
-        final NodeReducer reducer;
-        /** DiLoCo: the outer rounds, kept apart because their ids sort after every inner round. */
-        final RoundMailbox outerMailbox;
-        final NodeReducer outerReducer;
+        /** The inner rounds and DiLoCo's outer rounds of this version's devices on this node. */
+        final RoundExchange rounds;
         /** How this version's pipeline stages on this node reach their neighbours. */
         final StageWiring stages;
         /** Per device: the step it switches at, or -1 when it finished or failed. */
@@ -346,26 +338,18 @@ public final class JobRun {
         Segment(Plan plan, List<PlanDevice> local, StageWiring stages) {
             this.plan = plan;
             this.local = local;
-            this.mailbox = new RoundMailbox(local.size());
             // each device deposits its part of the flat vector: all of it, or its pipeline stage's range
             List<NodeReducer.Part> parts = local.stream().map(d -> paths.get(d.deviceId()).part()).toList();
-            long total = plan.model().parameters(corpus.vocabSize());
-            this.reducer = new NodeReducer(plan.jobId(), plan.planVersion(), local.get(0).nodeId(), parts, total);
-            this.outerMailbox = new RoundMailbox(local.size());
-            this.outerReducer = new NodeReducer(plan.jobId(), plan.planVersion(), local.get(0).nodeId(), parts,
-                    total);
+            this.rounds = new RoundExchange(plan, local.get(0).nodeId(), parts,
+                    plan.model().parameters(corpus.vocabSize()), outbox, handover, pacer, stopRequested::get,
+                    roundTimeoutMillis);
             this.outcome = new long[local.size()];
             this.stages = stages;
         }
 
-        /**
-         * Rounds from the newer plan's start step on are not this version's. An outer round belongs to the step it
-         * follows, so the outer round after step {@code startStep − 1} still completes here.
-         */
+        /** Rounds from the newer plan's start step on are not this version's ({@link RoundExchange#supersedeFrom}). */
         void supersedeFrom(Plan next) {
-            String why = "plan version " + next.planVersion();
-            mailbox.supersedeFrom(next.startStep(), why);
-            outerMailbox.supersedeFrom(Rounds.outer(next.startStep()), why);
+            rounds.supersedeFrom(next.startStep(), "plan version " + next.planVersion());
         }
 
         /** Runs every local device from {@code from}; returns the step to continue at under a newer plan, or null. */
@@ -409,8 +393,8 @@ public final class JobRun {
             PlanDevice device = local.get(position);
             DeviceStepPath path = paths.get(device.deviceId());
             boolean emulated = Plan.EMULATED.equals(plan.mode());
-            String upTopic = Topics.gradUp(device.datacenter());
-            String modelKey = plan.model().key(corpus.vocabSize());
+            StepReport report = new StepReport(jobId, plan, device, path, stages, emulated,
+                    plan.model().key(corpus.vocabSize()));
             int step = (int) from;
             if (plan.diloco()) {
                 path.outer(); // θ_global is where the replica stands before its first inner step
@@ -419,11 +403,7 @@ public final class JobRun {
                 for (; step <= plan.steps() && !stopped.get(); step++) {
                     long t0 = System.nanoTime();
                     long startedAtMs = System.currentTimeMillis();
-                    double loss;
-                    long computeNanos;
-                    double paced;
-                    long busyNanos;
-                    long readyAtMs;
+                    StepReport.Work work;
                     if (device.staged()) {
                         // its part of the replica's 1F1B step, each micro-batch paced to the stage's chip
                         DeviceStepPath.StageStep st;
@@ -433,56 +413,17 @@ public final class JobRun {
                         } catch (RoundMailbox.Superseded e) {
                             return step; // a newer plan took over this step: redone under it
                         }
-                        loss = st.loss();
-                        computeNanos = st.timing().computeNanos();
-                        busyNanos = st.timing().busyNanos();
-                        paced = (st.timing().endNanos() - t0) / 1e9; // the stage waited for its chip already
-                        readyAtMs = emulated ? st.timing().readyAtMs() : 0L;
+                        work = StepReport.Work.ofStage(st, t0, startedAtMs, emulated);
                     } else {
-                        DeviceStepPath.Computed computed = path.compute(step);
-                        loss = computed.loss();
-                        computeNanos = computed.computeNanos();
-                        // the emulated chip runs at its nominal speed (times any emulated slow-down), whatever speed
-                        // the plan assumed: a plan made from measurements must not change how fast the chip is
-                        // (planned paced time b/(s_plan·k) rescaled to b/(s_nominal·share·k))
-                        paced = device.chipSamplesPerSec() > 0
-                                ? device.pacedStepSeconds() * device.chipSamplesPerSec()
-                                        / (device.emulatedSpeed() * speedShare(device.deviceId()))
-                                : device.pacedStepSeconds() / speedShare(device.deviceId());
-                        // a device whose real compute overran its paced time was slower than its chip: count it
-                        busyNanos = emulated ? Math.max((long) (paced * 1e9), computeNanos) : computeNanos;
-                        // under emulation the gradient leaves as soon as the CPU is done, stamped with the time the
-                        // chip would be done; the round's real Kafka time then passes inside the paced wait
-                        readyAtMs = emulated ? startedAtMs + Math.round(paced * 1000) : 0L;
+                        work = StepReport.Work.ofReplica(path.compute(step), device, speedShare(device.deviceId()),
+                                t0, startedAtMs, emulated);
                     }
-                    List<byte[]> chunks = reducer.deposit(step, position, path.gradient(), device.batch(),
-                            readyAtMs);
-                    long nodeReadyAt = chunks.isEmpty() ? 0L : reducer.readyAtOfLastRound();
-                    // DiLoCo's inner rounds stay in the datacenter: a mark on them would reach only its replicas
-                    boolean askStop = !plan.diloco() && stopRequested.get();
-                    for (int i = 0; i < chunks.size(); i++) {
-                        outbox.sendGradient(upTopic, GradientHeaders.upKey(jobId, step, device.nodeId(),
-                                reducer.chunkIndex(i)), chunks.get(i), nodeReadyAt, askStop);
-                    }
-                    long sentAt = System.nanoTime();
-                    RoundMailbox.Update update;
-                    try {
-                        update = mailbox.take(step, roundTimeoutMillis);
-                    } catch (RoundMailbox.Superseded e) {
+                    RoundExchange.Inner round = rounds.inner(position, step, path, device, work, emulated);
+                    if (round == null) {
                         return step; // this round is redone under the newer plan
                     }
-                    long waitFrom = sentAt;
-                    if (emulated) {
-                        // not before this chip is done, nor before the slowest chip of the round is
-                        pacer.paceUntil(t0, paced);
-                        waitFrom = Math.max(sentAt, t0 + (long) (paced * 1e9));
-                        long late = update.readyAtMs() - System.currentTimeMillis();
-                        if (late > 0) {
-                            pacer.paceUntil(pacer.now(), late / 1000.0);
-                        }
-                    }
-                    // waiting on synchronisation beyond this chip's own work: what the round cost in wall time
-                    long commNanos = Math.max(0, System.nanoTime() - waitFrom);
+                    RoundMailbox.Update update = round.update();
+                    long commNanos = round.commNanos();
                     boolean outerNow = plan.outerAfter(step);
                     // an outer round that a newer plan supersedes is redone with this step: keep the state before it
                     DeviceTrainer.State beforeStep = outerNow ? path.trainer().exportState() : null;
@@ -491,41 +432,18 @@ public final class JobRun {
                     // the committed round every replica received marked: all of them end after it
                     boolean stopNow = !plan.diloco() && update.stop();
                     if (outerNow) {
-                        OuterResult outer = outerRound(position, path, device, step, emulated);
-                        if (outer == null) {
+                        RoundExchange.Outer outerDone = rounds.outer(position, path, device, step, emulated);
+                        if (outerDone == null) {
                             paths.put(device.deviceId(), path.withoutInnerStep(beforeStep));
                             return step; // redone, inner step included, under the newer plan
                         }
-                        commNanos += outer.waitNanos();
-                        wanBytes += outer.wanBytes();
-                        stopNow = outer.stop();
+                        commNanos += outerDone.waitNanos();
+                        wanBytes += outerDone.wanBytes();
+                        stopNow = outerDone.stop();
                     }
                     boolean last = step == plan.steps() || stopNow;
-                    int hashEvery = Math.max(1, plan.hashEvery());
-                    // under DiLoCo replicas of different datacenters agree only right after an outer round
-                    boolean comparable = !plan.diloco() || outerNow;
-                    String hash = comparable && (last || step % hashEvery == 0 || plan.diloco())
-                            ? path.weightsHash() : null;
-                    long endNanos = System.nanoTime();
-                    double busySeconds = busyNanos / 1e9;
-                    double samplesPerSec;
-                    if (device.staged() && emulated && busySeconds > 0) {
-                        // a stage's speed in whole-model terms: its chip's, as the time it was busy shows it (a
-                        // device that kept up with its chip was busy its nominal time, at the nominal speed)
-                        samplesPerSec = device.emulatedSpeed() * stages.nominalStepSeconds(device, path)
-                                / busySeconds;
-                    } else {
-                        samplesPerSec = busySeconds <= 0 ? 0.0
-                                : emulated && plan.timeScale() != null
-                                        ? device.batch() / (busySeconds * plan.timeScale())
-                                        : device.batch() / busySeconds;
-                    }
-                    outbox.publishMetric(new StepMetric(jobId, plan.planVersion(), device.deviceId(),
-                            device.datacenter(), device.chip(), step, device.batch(), loss,
-                            computeNanos / 1e6, busyNanos / 1e6, commNanos / 1e6, (endNanos - t0) / 1e6,
-                            startedAtMs, startedAtMs + (endNanos - t0) / 1_000_000, wanBytes,
-                            path.totalParameters(), hash, plan.mode(), last, null, samplesPerSec,
-                            Math.max(1, device.microBatches()), modelKey, update.samples()));
+                    outbox.publishMetric(report.metric(step, work, commNanos, wanBytes, outerNow, last,
+                            update.samples()));
                     if (stopNow) {
                         stoppedAfter = step;
                         if (position == 0) {
@@ -555,49 +473,6 @@ public final class JobRun {
             return -1;
         }
 
-        /**
-         * DiLoCo's outer round after inner step {@code step}: the node adds its replicas' sample-weighted Δ and sends
-         * it to the datacenter's relay, which exchanges the datacenters' (quantized) Δ over the WAN and returns the
-         * sample-weighted average; every replica then takes the same outer step. Null when a newer plan took over.
-         */
-        private OuterResult outerRound(int position, DeviceStepPath path, PlanDevice device, int step,
-                                       boolean emulated) throws TimeoutException, InterruptedException {
-            long round = Rounds.outer(step);
-            long t0 = System.nanoTime();
-            List<byte[]> chunks = outerReducer.deposit(round, position, path.weightedPseudoGradient(),
-                    path.samplesSinceOuter(), emulated ? System.currentTimeMillis() : 0L);
-            long readyAt = chunks.isEmpty() ? 0L : outerReducer.readyAtOfLastRound();
-            boolean askStop = stopRequested.get();
-            for (int i = 0; i < chunks.size(); i++) {
-                outbox.sendGradient(Topics.gradUp(device.datacenter()),
-                        GradientHeaders.upKey(jobId, round, device.nodeId(), outerReducer.chunkIndex(i)),
-                        chunks.get(i), readyAt, askStop);
-            }
-            RoundMailbox.Update update;
-            try {
-                update = outerMailbox.take(round, roundTimeoutMillis);
-            } catch (RoundMailbox.Superseded e) {
-                return null;
-            }
-            if (emulated) {
-                long late = update.readyAtMs() - System.currentTimeMillis();
-                if (late > 0) {
-                    pacer.paceUntil(pacer.now(), late / 1000.0); // the emulated WAN transfer
-                }
-            }
-            path.applyOuter(update.averaged());
-            // a stage holds a part of the state only: this per-round copy is for whole-replica plans
-            if (device.rank() == lowestRank() && !plan.pipelined()) {
-                // the round's committed result, for joiners and restarts (compacted: the latest per key stays)
-                handover.publish(path, plan.planVersion(), step);
-            }
-            return new OuterResult(System.nanoTime() - t0, update.wanBytes(), update.stop());
-        }
-
-        private int lowestRank() {
-            return plan.devices().stream().mapToInt(PlanDevice::rank).min().orElse(0);
-        }
-
         /** The device that samples text at the end: the lowest-ranked one holding the whole model, if any. */
         private int sampler() {
             return plan.devices().stream().filter(d -> !d.staged()).mapToInt(PlanDevice::rank).min().orElse(-1);
@@ -618,9 +493,6 @@ public final class JobRun {
             publishFailure(plan, device, step, reason);
             stop(reason);
         }
-    }
-
-    private record OuterResult(long waitNanos, long wanBytes, boolean stop) {
     }
 
     /** All replicas are identical, so any one of them speaks for the trained model; a failure here is no job failure. */
