@@ -91,8 +91,10 @@ final class StageWiring {
                         device.deviceId(), values.length, Codec.FP32), values);
                 String topic = Topics.activations(device.datacenter());
                 int partition = Topics.activationPartition(to.nodeId());
+                // the receiving node's id in the key: it may not know its stage yet (its plan can come later)
+                String wire = key.wire(to.nodeId());
                 for (int i = 0; i < chunks.size(); i++) {
-                    outbox.sendActivation(topic, partition, key.wire() + ":" + i, chunks.get(i), readyAtMs);
+                    outbox.sendActivation(topic, partition, wire + ":" + i, chunks.get(i), readyAtMs);
                 }
             }
 

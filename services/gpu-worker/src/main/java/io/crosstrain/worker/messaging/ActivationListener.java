@@ -22,9 +22,11 @@ import io.crosstrain.worker.pipeline.ActivationHub;
 class ActivationListener {
 
     private final ActivationHub hub;
+    private final String nodeId;
 
-    ActivationListener(ActivationHub hub) {
+    ActivationListener(ActivationHub hub, io.crosstrain.worker.config.WorkerProperties props) {
         this.hub = hub;
+        this.nodeId = props.nodeId();
     }
 
     @KafkaListener(id = "activations-${crosstrain.worker.node-id}", groupId = "worker-${crosstrain.worker.node-id}-act",
@@ -38,13 +40,15 @@ class ActivationListener {
         }
         ChunkView chunk;
         ActivationHub.Key handOver;
+        String withoutChunk = key.substring(0, key.lastIndexOf(':'));
         try {
             chunk = TensorCodec.view(record.value());
-            handOver = ActivationHub.Key.parse(key.substring(0, key.lastIndexOf(':')));
+            handOver = ActivationHub.Key.parse(withoutChunk);
         } catch (CorruptChunkException | IllegalArgumentException e) {
             throw new InvalidRecordException("bad activation record " + key + ": " + e.getMessage(), e);
         }
         Header ready = record.headers().lastHeader(ChunkHeaders.READY_AT);
-        hub.deliver(handOver, chunk, ready == null ? 0L : ChunkHeaders.decodeLong(ready.value()));
+        hub.deliver(handOver, chunk, ready == null ? 0L : ChunkHeaders.decodeLong(ready.value()),
+                nodeId.equals(ActivationHub.Key.toNode(withoutChunk)));
     }
 }

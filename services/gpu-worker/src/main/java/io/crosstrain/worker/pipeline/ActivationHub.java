@@ -25,10 +25,18 @@ public final class ActivationHub {
     public record Key(UUID jobId, int planVersion, long step, String replica, int toStage, int microBatch,
                       boolean forward) {
 
-        /** The record key on the activations topic, without the chunk index. */
+        /** The hand-over's identity (also its key in memory), without destination or chunk index. */
         public String wire() {
             return jobId + ":" + planVersion + ":" + step + ":" + replica + ":" + toStage + ":" + microBatch + ":"
                     + (forward ? "f" : "b");
+        }
+
+        /** The record key on the activations topic without the chunk index: the identity, then the receiving node. */
+        public String wire(String toNode) {
+            if (toNode.indexOf(':') >= 0) {
+                throw new IllegalArgumentException("a node id cannot hold ':': " + toNode);
+            }
+            return wire() + ":" + toNode;
         }
 
         public static Key parse(String wire) {
@@ -38,6 +46,12 @@ public final class ActivationHub {
             }
             return new Key(UUID.fromString(p[0]), Integer.parseInt(p[1]), Long.parseLong(p[2]), p[3],
                     Integer.parseInt(p[4]), Integer.parseInt(p[5]), "f".equals(p[6]));
+        }
+
+        /** The receiving node a record key names ({@link #wire(String)}), or null in a key without one. */
+        public static String toNode(String wire) {
+            String[] p = wire.split(":");
+            return p.length >= 8 ? p[7] : null;
         }
     }
 
@@ -82,14 +96,22 @@ public final class ActivationHub {
         return slot(key).complete(new Arrival(values, readyAtMs, System.nanoTime()));
     }
 
+    /** As {@link #deliver(Key, ChunkView, long, boolean)} for a chunk whose record does not name its node. */
+    public synchronized boolean deliver(Key key, ChunkView chunk, long readyAtMs) {
+        return deliver(key, chunk, readyAtMs, false);
+    }
+
     /**
      * One chunk of a tensor from another node; the tensor is delivered once its last chunk is in.
      *
-     * @return false for a duplicate, or a chunk of a hand-over delivered already
+     * @param addressedHere the record names this node as the receiver: kept even before the stage is registered
+     *                      (the sender may have had the plan version first); others only for registered stages,
+     *                      since nodes can share a partition of the topic
+     * @return false for a duplicate, a chunk for another node, or a chunk of a hand-over delivered already
      */
-    public synchronized boolean deliver(Key key, ChunkView chunk, long readyAtMs) {
-        if (done.containsKey(key) || !isLocal(key)) {
-            return false; // a duplicate, or for a node that shares this partition of the topic
+    public synchronized boolean deliver(Key key, ChunkView chunk, long readyAtMs, boolean addressedHere) {
+        if (done.containsKey(key) || !(addressedHere || isLocal(key))) {
+            return false;
         }
         TensorAssembler a = partial.computeIfAbsent(key, k -> new TensorAssembler());
         partialReadyAt.merge(key, readyAtMs, Math::max);

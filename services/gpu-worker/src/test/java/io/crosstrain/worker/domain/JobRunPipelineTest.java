@@ -116,8 +116,12 @@ class JobRunPipelineTest {
         public synchronized void sendActivation(String topic, int partition, String key, byte[] chunk,
                                                 long readyAtMs) {
             activationRecords++;
-            ActivationHub.Key k = ActivationHub.Key.parse(key.substring(0, key.lastIndexOf(':')));
-            partitions.get(partition).deliver(k, TensorCodec.view(chunk), readyAtMs);
+            String withoutChunk = key.substring(0, key.lastIndexOf(':'));
+            ActivationHub.Key k = ActivationHub.Key.parse(withoutChunk);
+            // as the node's listener does: a record naming this partition's node is kept before its stage registers
+            String toNode = ActivationHub.Key.toNode(withoutChunk);
+            partitions.get(partition).deliver(k, TensorCodec.view(chunk), readyAtMs,
+                    toNode != null && Topics.activationPartition(toNode) == partition);
         }
 
         @Override
