@@ -16,6 +16,10 @@ final class ApiClient {
     record Response(int status, JsonNode body, String raw) {
     }
 
+    /** A binary answer (a model archive). */
+    record Download(int status, byte[] body) {
+    }
+
     private final String base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final JsonMapper mapper;
@@ -49,6 +53,23 @@ final class ApiClient {
         return send(HttpRequest.newBuilder(URI.create(base + path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(mapper.writeValueAsString(body))));
+    }
+
+    Download download(String path) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).GET();
+        if (key != null) {
+            builder.header("Authorization", "Bearer " + key);
+        }
+        try {
+            HttpResponse<byte[]> r = http.send(builder.timeout(Duration.ofMinutes(5)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            return new Download(r.statusCode(), r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot reach " + base + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** A tenant's new API key (needs an admin key). */

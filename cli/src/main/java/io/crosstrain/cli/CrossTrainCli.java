@@ -15,7 +15,7 @@ import tools.jackson.databind.JsonNode;
 /** {@code ./crosstrain up | demo}: the whole platform on one machine, no Docker. */
 @Command(name = "crosstrain", mixinStandardHelpOptions = true, version = "crosstrain 0.1.0",
         description = "Train one model across datacenters and accelerator types.",
-        subcommands = {CrossTrainCli.Up.class, CrossTrainCli.Demo.class})
+        subcommands = {CrossTrainCli.Up.class, CrossTrainCli.Demo.class, TrainCommand.class, ExportCommand.class})
 public final class CrossTrainCli implements Callable<Integer> {
 
     @Option(names = "--home", description = "repository root (where the service jars are built)",

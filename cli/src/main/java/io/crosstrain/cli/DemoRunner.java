@@ -2,10 +2,6 @@ package io.crosstrain.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -88,7 +84,8 @@ final class DemoRunner {
         Files.writeString(reportFile, mapper.writeValueAsString(report));
         Path png = reportFile.resolveSibling(stripJson(reportFile.getFileName().toString()) + ".png");
         ReportPlot.write(report, png);
-        String sample = fetchSample(jobId, cluster);
+        JsonNode generated = Samples.generate(api, jobId, "the ", settings.seed());
+        String sample = generated == null ? null : generated.path("text").asString();
         JsonNode simulated = simulate(jobId, report);
         if (simulated != null) {
             Files.writeString(reportFile.resolveSibling(stripJson(reportFile.getFileName().toString())
@@ -301,27 +298,6 @@ final class DemoRunner {
         if ("FAILED".equals(state) || "CANCELLED".equals(state)) {
             throw new IllegalStateException("job " + jobId + " " + state + ": " + job.path("reason").asString());
         }
-    }
-
-    /** The node that hosted rank 0 (the first device by datacenter, id) keeps a sample of the trained model. */
-    private String fetchSample(UUID jobId, DemoCluster cluster) {
-        HttpClient http = HttpClient.newHttpClient();
-        for (int i = 0; i < cluster.nodes().size(); i++) {
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                                + stack.options().worker(i) + "/api/v1/worker/samples/" + jobId))
-                        .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return mapper.readTree(r.body()).path("text").asString();
-                }
-            } catch (IOException e) {
-                // try the next node
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-        }
-        return null;
     }
 
     private static String stripJson(String name) {

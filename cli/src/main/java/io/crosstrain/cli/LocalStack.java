@@ -157,6 +157,8 @@ final class LocalStack implements AutoCloseable {
         env.put("DB_USER", postgres.username());
         env.put("DB_PASSWORD", postgres.password());
         env.put("CROSSTRAIN_DATA_DIR", options.workDir().resolve("data").toString());
+        // checkpoints on the local disk: every service of this stack shares the machine
+        env.put("CROSSTRAIN_CHECKPOINTS_DIR", options.workDir().resolve("checkpoints").toString());
         env.put("INVENTORY_URL", "http://127.0.0.1:" + options.inventory());
         env.put("JOB_API_URL", "http://127.0.0.1:" + options.jobApi());
         env.put("SCHEDULER_URL", "http://127.0.0.1:" + options.scheduler());

@@ -74,7 +74,7 @@ final class Summary {
         out.println("  report                  " + o.reportFile());
         out.println("  plot                    " + o.plotFile());
         if (o.sample() != null) {
-            out.println("  sample from the trained model:");
+            out.println("  sample from the trained model (its final checkpoint, POST /api/v1/jobs/{id}/generate):");
             out.println("    " + o.sample().replace("\n", "\n    "));
         }
         out.println(String.format(Locale.ROOT, "  demo wall time          %.0f s", wallSeconds));
