@@ -39,11 +39,21 @@ public record JobSpec(
         Placement placement,
         SyncSpec sync,
         OptimizerSpec optimizer,
-        Double memoryScale) {
+        Double memoryScale,
+        CheckpointSpec checkpoint) {
 
     public static final String DEFAULT_TENANT = "default";
     public static final String AUTO = "auto";
     public static final String DILOCO = "diloco";
+
+    /** Issue 17's shape: checkpoint defaults. */
+    public JobSpec(String name, ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate,
+                   long seed, String strategy, String allocation, List<String> devices, UUID baselineFor,
+                   Double timeScale, int hashEvery, String tenant, Integer priority, Placement placement,
+                   SyncSpec sync, OptimizerSpec optimizer, Double memoryScale) {
+        this(name, model, dataset, steps, globalBatch, learningRate, seed, strategy, allocation, devices, baselineFor,
+                timeScale, hashEvery, tenant, priority, placement, sync, optimizer, memoryScale, null);
+    }
 
     /** Issue 5's shape: real memory. */
     public JobSpec(String name, ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate,
@@ -94,13 +104,19 @@ public record JobSpec(
     /** The same spec owned by {@code owner}. */
     public JobSpec withTenant(String owner) {
         return new JobSpec(name, model, dataset, steps, globalBatch, learningRate, seed, strategy, allocation, devices,
-                baselineFor, timeScale, hashEvery, owner, priority, placement, sync, optimizer, memoryScale);
+                baselineFor, timeScale, hashEvery, owner, priority, placement, sync, optimizer, memoryScale, checkpoint);
     }
 
     /** The same spec with the strategy {@code auto} was resolved to. */
     public JobSpec withStrategy(String resolved) {
         return new JobSpec(name, model, dataset, steps, globalBatch, learningRate, seed, resolved, allocation, devices,
-                baselineFor, timeScale, hashEvery, tenant, priority, placement, sync, optimizer, memoryScale);
+                baselineFor, timeScale, hashEvery, tenant, priority, placement, sync, optimizer, memoryScale, checkpoint);
+    }
+
+    /** Checkpoint settings with every default filled in for this spec's strategy. */
+    public CheckpointSpec checkpointOrDefaults() {
+        return (checkpoint == null ? CheckpointSpec.defaults() : checkpoint).resolved(strategy,
+                syncOrDefaults().hOrDefault());
     }
 
     public double memoryScaleOrDefault() {

@@ -5,13 +5,15 @@ import java.util.Set;
 
 /** Job lifecycle of ARCHITECTURE.md §7. */
 public enum JobState {
-    PENDING, SCHEDULED, RUNNING, RECOVERING, CANCELLING, SUCCEEDED, FAILED, CANCELLED;
+    PENDING, SCHEDULED, RUNNING, RECOVERING, SUSPENDED, CANCELLING, SUCCEEDED, FAILED, CANCELLED;
 
+    /** SUSPENDED: every device of the job was lost; it resumes from its last checkpoint when devices are back. */
     private static final Map<JobState, Set<JobState>> NEXT = Map.of(
             PENDING, Set.of(SCHEDULED, FAILED, CANCELLING, CANCELLED),
-            SCHEDULED, Set.of(RUNNING, FAILED, CANCELLING, SUCCEEDED),
-            RUNNING, Set.of(RECOVERING, SUCCEEDED, FAILED, CANCELLING),
-            RECOVERING, Set.of(RUNNING, FAILED, CANCELLING),
+            SCHEDULED, Set.of(RUNNING, FAILED, CANCELLING, SUCCEEDED, SUSPENDED),
+            RUNNING, Set.of(RECOVERING, SUCCEEDED, FAILED, CANCELLING, SUSPENDED),
+            RECOVERING, Set.of(RUNNING, FAILED, CANCELLING, SUSPENDED),
+            SUSPENDED, Set.of(RECOVERING, FAILED, CANCELLED),
             CANCELLING, Set.of(CANCELLED, FAILED),
             SUCCEEDED, Set.of(),
             FAILED, Set.of(),

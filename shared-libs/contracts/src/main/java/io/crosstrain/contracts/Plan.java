@@ -21,6 +21,10 @@ import java.util.UUID;
  * @param memoryScale the memory scale the layouts were made for (emulated memory = memoryGb × memoryScale); null = 1
  * @param layouts     per datacenter how it is laid out (pipeline stages, replicas, bubble); empty in plans made
  *                    before pipelines. Which device runs which stage is in {@link PlanDevice#stage}
+ * @param checkpoint  how often the job checkpoints and how many it keeps, resolved; null in plans made before
+ *                    checkpoints (then the defaults apply)
+ * @param resume      set on a version that resumes the whole job from a checkpoint (every device loads it); null
+ *                    otherwise
  */
 public record Plan(
         UUID jobId,
@@ -46,7 +50,9 @@ public record Plan(
         List<WanLink> links,
         OptimizerSpec optimizer,
         Double memoryScale,
-        List<PlanLayout> layouts) {
+        List<PlanLayout> layouts,
+        CheckpointSpec checkpoint,
+        ResumePoint resume) {
 
     /**
      * Plans written before versions existed have neither field: they start at step 1 and recover nothing. Steps
@@ -57,6 +63,17 @@ public record Plan(
         recovery = recovery != null && recovery;
         links = links == null ? List.of() : List.copyOf(links);
         layouts = layouts == null ? List.of() : List.copyOf(layouts);
+    }
+
+    /** Issue 17's shape: no checkpoint settings, no resume. */
+    public Plan(UUID jobId, int planVersion, String strategy, String allocation, String mode, Double timeScale,
+                ModelSpec model, DatasetSpec dataset, int steps, int globalBatch, double learningRate, long seed,
+                int hashEvery, List<String> datacenters, List<PlanDevice> devices, Prediction predicted,
+                Integer startStep, String reason, Boolean recovery, SyncSpec sync, List<WanLink> links,
+                OptimizerSpec optimizer, Double memoryScale, List<PlanLayout> layouts) {
+        this(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps, globalBatch,
+                learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason, recovery, sync,
+                links, optimizer, memoryScale, layouts, null, null);
     }
 
     /** Issue 5's shape: whole replicas only. */
@@ -103,39 +120,69 @@ public record Plan(
                      String reason, boolean recovery) {
         return new Plan(jobId, planVersion + 1, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, sync, links, optimizer, memoryScale, layouts);
+                recovery, sync, links, optimizer, memoryScale, layouts, checkpoint, null);
     }
 
     /** This plan with DiLoCo settings. */
     public Plan withSync(SyncSpec newSync) {
         return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, newSync, links, optimizer, memoryScale, layouts);
+                recovery, newSync, links, optimizer, memoryScale, layouts, checkpoint, resume);
     }
 
     /** This plan with the WAN links its relays emulate. */
     public Plan withLinks(List<WanLink> newLinks) {
         return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, sync, newLinks, optimizer, memoryScale, layouts);
+                recovery, sync, newLinks, optimizer, memoryScale, layouts, checkpoint, resume);
     }
 
     /** This plan with its replicas' inner optimizer. */
     public Plan withOptimizer(OptimizerSpec newOptimizer) {
         return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, sync, links, newOptimizer, memoryScale, layouts);
+                recovery, sync, links, newOptimizer, memoryScale, layouts, checkpoint, resume);
     }
 
     /** This plan with its memory scale and datacenter layouts. */
     public Plan withLayouts(Double newMemoryScale, List<PlanLayout> newLayouts) {
         return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
                 globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
-                recovery, sync, links, optimizer, newMemoryScale, newLayouts);
+                recovery, sync, links, optimizer, newMemoryScale, newLayouts, checkpoint, resume);
     }
 
     public double memoryScaleOrDefault() {
         return memoryScale == null ? 1.0 : memoryScale;
+    }
+
+    /** This plan with its checkpoint settings. */
+    public Plan withCheckpoint(CheckpointSpec newCheckpoint) {
+        return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
+                globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted, startStep, reason,
+                recovery, sync, links, optimizer, memoryScale, layouts, newCheckpoint, resume);
+    }
+
+    /** This plan resuming the whole job from {@code point}: it starts right after the checkpoint's step. */
+    public Plan withResume(ResumePoint point) {
+        return new Plan(jobId, planVersion, strategy, allocation, mode, timeScale, model, dataset, steps,
+                globalBatch, learningRate, seed, hashEvery, datacenters, devices, predicted,
+                (int) point.step() + 1, reason, recovery, sync, links, optimizer, memoryScale, layouts, checkpoint,
+                point);
+    }
+
+    /** Checkpoint settings with every default filled in (also for plans that carry none). */
+    public CheckpointSpec checkpointOrDefaults() {
+        return (checkpoint == null ? CheckpointSpec.defaults() : checkpoint).resolved(strategy,
+                syncOrDefaults().hOrDefault());
+    }
+
+    /** Whether a checkpoint follows step {@code step}: every {@code every} steps (DiLoCo: at an outer round) and last. */
+    public boolean checkpointAfter(long step) {
+        if (step == steps) {
+            return true;
+        }
+        long every = checkpointOrDefaults().everyOrDefault();
+        return step % every == 0 && (!diloco() || outerAfter(step));
     }
 
     /** True when some replica spans several devices. */

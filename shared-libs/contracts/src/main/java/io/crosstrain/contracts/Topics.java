@@ -14,6 +14,8 @@ public final class Topics {
     public static final String DEVICE_EVENTS = PREFIX + "device-events";
     /** Round commits, one line per (job, round, datacenter); never compacted: the log is the audit. */
     public static final String ROUND_LEDGER = PREFIX + "round-ledger";
+    /** A worker wrote one shard of a checkpoint ({@link CheckpointShard}), key = jobId. */
+    public static final String CHECKPOINT_SHARDS = PREFIX + "checkpoint-shards";
     public static final String DLT_SUFFIX = ".DLT";
 
     private Topics() {
