@@ -8,6 +8,7 @@
  *   plan.js    a job's plan: datacenter layouts, pipeline stages, the per-device table
  *   cluster.js the cluster page
  *   jobs.js    the jobs list and a job's page
+ *   model.js   a job's checkpoints, the model download and sampling ("Try the model")
  *   submit.js  the submit form
  * Each page file registers its page in Ct.pages; the router below calls it when its route is shown.
  */
@@ -168,6 +169,37 @@ window.Ct = window.Ct || {};
     return data;
   }
 
+  /** Fetches a file with the API key (a plain link cannot send it) and saves it as `filename`. */
+  async function download(path, filename) {
+    const key = apiKey();
+    if (!key) {
+      toLogin('Log in with an API key first.');
+      throw new LoggedOut();
+    }
+    const response = await fetch(path, { headers: { Authorization: `Bearer ${key}` }, cache: 'no-store' });
+    if (response.status === 401) {
+      sessionStorage.removeItem(KEY_STORE);
+      toLogin('The API key was refused (HTTP 401). Log in again.');
+      throw new LoggedOut();
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      let data = text;
+      try {
+        data = JSON.parse(text);
+      } catch (e) {
+        // not a problem document: show the text
+      }
+      throw new ApiError(response.status, data);
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const a = h('a', { href: url, download: filename, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+
   // ---------------------------------------------------------------- routing and polling
 
   let routeToken = 0;
@@ -317,7 +349,7 @@ window.Ct = window.Ct || {};
   Object.assign(Ct, {
     POLL_MS, CLUSTER_POLL_MS, TERMINAL, EMULATED,
     h, svg, num, bytes, when, modeTag, stateBadge, progressBar,
-    ApiError, LoggedOut, api, poll, isCurrent, show, pages
+    ApiError, LoggedOut, api, download, poll, isCurrent, show, pages
   });
 
   // ---------------------------------------------------------------- start

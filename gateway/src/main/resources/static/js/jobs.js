@@ -1,8 +1,9 @@
 /*
  * CrossTrain web UI, the jobs list (#/jobs) and a job's page (#/jobs/<id>): state, progress, cancel, the loss,
  * throughput and busy charts, the report's efficiency and WAN figures with, for pipelined replicas, the measured
- * bubble and each stage's busy fraction (drawn by plan.js), the plan (plan.js) and the history.
- * Needs core.js, charts.js and plan.js.
+ * bubble and each stage's busy fraction (drawn by plan.js), the plan (plan.js), the history, and for a suspended
+ * job a Resume button; checkpoints and "Try the model" come from model.js.
+ * Needs core.js, charts.js, plan.js and model.js.
  */
 'use strict';
 
@@ -15,7 +16,8 @@
   function jobsPage(token) {
     const filter = h('select', { id: 'job-filter', testid: 'job-filter', onchange: () => refresh() },
       h('option', { value: '' }, 'all states'),
-      ['PENDING', 'SCHEDULED', 'RUNNING', 'RECOVERING', 'CANCELLING', 'SUCCEEDED', 'FAILED', 'CANCELLED']
+      ['PENDING', 'SCHEDULED', 'RUNNING', 'RECOVERING', 'SUSPENDED', 'CANCELLING', 'SUCCEEDED', 'FAILED',
+        'CANCELLED']
         .map(s => h('option', { value: s }, s)));
     const tbody = h('tbody', {});
     const status = h('p', { class: 'muted', id: 'jobs-status' }, 'Loading…');
@@ -62,6 +64,8 @@
       progress: h('div', { id: 'job-progress' }),
       cancel: h('button', { id: 'cancel-job', testid: 'cancel-job', class: 'danger', type: 'button', hidden: true },
         'Cancel job'),
+      resume: h('button', { id: 'resume-job', testid: 'resume-job', type: 'button', hidden: true },
+        'Resume from the last checkpoint'),
       cancelMessage: h('p', { id: 'cancel-message', class: 'message', testid: 'cancel-message', role: 'status' }),
       lossChart: svg({ id: 'loss-chart', 'data-testid': 'loss-chart', class: 'chart', role: 'img',
         'aria-label': 'loss per step' }),
@@ -77,15 +81,17 @@
       history: h('div', { id: 'history', testid: 'history' }),
       error: h('p', { id: 'job-error', class: 'message error', role: 'alert' })
     };
+    const model = Ct.model.panel(id);
     show(h('section', { id: 'job-page', testid: 'job-page', 'data-job-id': id },
       h('p', {}, h('a', { href: '#/jobs' }, '← all jobs')),
-      h('div', { class: 'row' }, el.title, el.state, el.cancel),
+      h('div', { class: 'row' }, el.title, el.state, el.resume, el.cancel),
       el.reason, el.progress, el.cancelMessage, el.error,
       h('div', { class: 'grid' },
         h('figure', { class: 'card' }, h('h3', {}, 'Loss'), el.lossChart, el.lossCaption),
         h('figure', { class: 'card' }, h('h3', {}, 'Throughput per device'), el.throughputChart,
           el.throughputCaption, h('h3', {}, 'Busy fraction per device'), el.busyChart, el.busyCaption)),
       h('section', { class: 'card' }, h('h3', {}, 'Efficiency and WAN'), el.efficiency),
+      ...model.cards,
       h('section', { class: 'card' }, h('h3', {}, 'Plan: how each datacenter is laid out, which device got which '
         + 'batch and which layers'), el.plan),
       h('section', { class: 'card' }, h('h3', {}, 'History'), el.history)));
@@ -94,6 +100,7 @@
     let job = null;
     let planVersion = null;
     let tick = 0;
+    let afterEnd = 0;
 
     el.cancel.addEventListener('click', async () => {
       if (!window.confirm(`Cancel job ${job ? job.name : id}?`)) {
@@ -117,6 +124,22 @@
       }
     });
 
+    el.resume.addEventListener('click', async () => {
+      el.resume.disabled = true;
+      try {
+        await api(`/api/v1/jobs/${id}/resume`, { method: 'POST' });
+        el.cancelMessage.textContent = 'Resume requested: the scheduler places the job again from its last '
+          + 'checkpoint (RECOVERING once it has devices).';
+        el.cancelMessage.className = 'message';
+      } catch (e) {
+        if (!(e instanceof LoggedOut)) {
+          el.cancelMessage.textContent = `Resume failed: ${e.message}`;
+          el.cancelMessage.className = 'message error';
+          el.resume.disabled = false;
+        }
+      }
+    });
+
     function showJob(j) {
       job = j;
       el.title.textContent = j.name || j.id;
@@ -124,6 +147,8 @@
       el.reason.textContent = `${j.id}${j.reason ? ' — ' + j.reason : ''}`;
       el.progress.replaceChildren(progressBar(j.step, j.steps, 'job-progress-bar'));
       el.cancel.hidden = TERMINAL.includes(j.state) || j.state === 'CANCELLING';
+      el.resume.hidden = j.state !== 'SUSPENDED';
+      el.resume.disabled = el.resume.hidden;
     }
 
     async function refreshMetrics() {
@@ -278,13 +303,23 @@
         await refreshPlan();
       }
       if (stateChanged || done || tick % 2 === 0) {
-        await Promise.all([refreshReport(), refreshHistory()]);
+        await Promise.all([refreshReport(), refreshHistory(), model.refresh()]);
       }
       tick++;
-      // a finished job changes no more: one last full refresh above, then stop
+      if (done) {
+        // a finished job changes no more: one last full refresh above; only its last checkpoint, written after
+        // the last step, may still come
+        poll(token, async () => {
+          await model.refresh();
+          return ++afterEnd < CHECKPOINT_POLLS_AFTER_END;
+        }, POLL_MS);
+      }
       return !done;
     }, POLL_MS);
   }
+
+  /** How many more times (every POLL_MS) a finished job's checkpoints are looked for. */
+  const CHECKPOINT_POLLS_AFTER_END = 15;
 
   Ct.pages.jobs = jobsPage;
   Ct.pages.job = jobPage;

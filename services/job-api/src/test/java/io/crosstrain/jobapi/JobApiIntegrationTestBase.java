@@ -53,10 +53,15 @@ abstract class JobApiIntegrationTestBase {
         RealInfra.registerKafka(r);
         RealInfra.registerPostgres(r);
         r.add("crosstrain.job-api.data-dir", () -> DATA_DIR.toString());
+        r.add("crosstrain.checkpoints.store", () -> "local");
+        r.add("crosstrain.checkpoints.dir", () -> CHECKPOINT_DIR.toString());
     }
 
     static final java.nio.file.Path DATA_DIR = java.nio.file.Path.of("target", "job-api-data-" + UUID.randomUUID())
             .toAbsolutePath();
+    /** The checkpoint store: a local directory, as the workers of a single machine share it. */
+    static final java.nio.file.Path CHECKPOINT_DIR = java.nio.file.Path.of("target",
+            "job-api-checkpoints-" + UUID.randomUUID()).toAbsolutePath();
 
     static KafkaProducer<String, String> producer;
     static KafkaConsumer<String, String> events;

@@ -140,7 +140,18 @@ public final class DeviceTrainer extends StageTrainer {
      * @return the continuation only, without the prompt
      */
     public String generate(CharTokenizer tok, String prompt, int chars, double temperature, long seed) {
+        return generate(tok, prompt, chars, temperature, 0, seed);
+    }
+
+    /**
+     * As {@link #generate(CharTokenizer, String, int, double, long)}, sampling only among the {@code topK} most
+     * likely characters (ties broken by the lower token id); {@code topK} 0 or the vocabulary size samples from all.
+     */
+    public String generate(CharTokenizer tok, String prompt, int chars, double temperature, int topK, long seed) {
         ensureOpen();
+        if (topK < 0 || topK > vocab) {
+            throw new IllegalArgumentException("topK must be in [0, " + vocab + "]: " + topK);
+        }
         if (tok.vocabSize() != vocab) {
             throw new IllegalArgumentException("tokenizer has " + tok.vocabSize() + " symbols, model " + vocab);
         }
@@ -165,14 +176,14 @@ public final class DeviceTrainer extends StageTrainer {
                     return out.get(0, len - 1).toFloatArray();
                 }
             });
-            int next = pick(logits, temperature, rng, probs);
+            int next = pick(logits, temperature, topK, rng, probs);
             generated[c] = next;
             context[length++] = next;
         }
         return tok.decode(generated);
     }
 
-    private static int pick(float[] logits, double temperature, Rng rng, double[] probs) {
+    private static int pick(float[] logits, double temperature, int topK, Rng rng, double[] probs) {
         int best = 0;
         for (int i = 1; i < logits.length; i++) {
             if (logits[i] > logits[best]) {
@@ -182,9 +193,10 @@ public final class DeviceTrainer extends StageTrainer {
         if (temperature <= 0) {
             return best;
         }
+        boolean[] kept = topK > 0 && topK < logits.length ? topK(logits, topK) : null;
         double sum = 0;
         for (int i = 0; i < logits.length; i++) {
-            probs[i] = StrictMath.exp((logits[i] - logits[best]) / temperature);
+            probs[i] = kept != null && !kept[i] ? 0 : StrictMath.exp((logits[i] - logits[best]) / temperature);
             sum += probs[i];
         }
         double r = rng.nextDouble() * sum;
@@ -195,5 +207,20 @@ public final class DeviceTrainer extends StageTrainer {
             }
         }
         return best;
+    }
+
+    /** Which tokens are among the {@code k} largest logits; an exact count, lower ids first on a tie. */
+    private static boolean[] topK(float[] logits, int k) {
+        Integer[] order = new Integer[logits.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a])
+                : Integer.compare(a, b));
+        boolean[] kept = new boolean[logits.length];
+        for (int i = 0; i < k; i++) {
+            kept[order[i]] = true;
+        }
+        return kept;
     }
 }

@@ -10,9 +10,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import io.crosstrain.contracts.ModelSpec;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -88,30 +90,8 @@ public final class TinyTransformer implements AutoCloseable {
         this.stage = stage;
         int seq = spec.seqLen();
 
-        if (stage.first()) {
-            add(manager, seed, "tok_emb", new Shape(vocab, d), Init.NORMAL);
-            add(manager, seed, "pos_emb", new Shape(seq, d), Init.NORMAL);
-        }
-        for (int i = stage.firstLayer(); i <= stage.lastLayer(); i++) {
-            String p = "h" + i + ".";
-            add(manager, seed, p + "ln1.gamma", new Shape(d), Init.ONES);
-            add(manager, seed, p + "ln1.beta", new Shape(d), Init.ZEROS);
-            add(manager, seed, p + "attn.qkv.weight", new Shape(3L * d, d), Init.NORMAL);
-            add(manager, seed, p + "attn.qkv.bias", new Shape(3L * d), Init.ZEROS);
-            add(manager, seed, p + "attn.proj.weight", new Shape(d, d), Init.RESIDUAL);
-            add(manager, seed, p + "attn.proj.bias", new Shape(d), Init.ZEROS);
-            add(manager, seed, p + "ln2.gamma", new Shape(d), Init.ONES);
-            add(manager, seed, p + "ln2.beta", new Shape(d), Init.ZEROS);
-            add(manager, seed, p + "mlp.fc.weight", new Shape(4L * d, d), Init.NORMAL);
-            add(manager, seed, p + "mlp.fc.bias", new Shape(4L * d), Init.ZEROS);
-            add(manager, seed, p + "mlp.proj.weight", new Shape(d, 4L * d), Init.RESIDUAL);
-            add(manager, seed, p + "mlp.proj.bias", new Shape(d), Init.ZEROS);
-        }
-        if (stage.last()) {
-            add(manager, seed, "ln_f.gamma", new Shape(d), Init.ONES);
-            add(manager, seed, "ln_f.beta", new Shape(d), Init.ZEROS);
-            add(manager, seed, "head.weight", new Shape(vocab, d), Init.NORMAL);
-            add(manager, seed, "head.bias", new Shape(vocab), Init.ZEROS);
+        for (Param p : layout(spec, vocab, stage)) {
+            add(manager, seed, p.name(), new Shape(p.shape()), p.init());
         }
 
         float[] mask = new float[seq * seq];
@@ -147,6 +127,55 @@ public final class TinyTransformer implements AutoCloseable {
     }
 
     private enum Init { NORMAL, RESIDUAL, ONES, ZEROS }
+
+    private record Param(String name, long[] shape, Init init) {
+    }
+
+    /** The stage's parameters in their fixed order; the one place that names and shapes them. */
+    private static List<Param> layout(ModelSpec spec, int vocab, StageRange stage) {
+        long d = spec.dModel();
+        List<Param> out = new ArrayList<>();
+        if (stage.first()) {
+            out.add(new Param("tok_emb", new long[] {vocab, d}, Init.NORMAL));
+            out.add(new Param("pos_emb", new long[] {spec.seqLen(), d}, Init.NORMAL));
+        }
+        for (int i = stage.firstLayer(); i <= stage.lastLayer(); i++) {
+            String p = "h" + i + ".";
+            out.add(new Param(p + "ln1.gamma", new long[] {d}, Init.ONES));
+            out.add(new Param(p + "ln1.beta", new long[] {d}, Init.ZEROS));
+            out.add(new Param(p + "attn.qkv.weight", new long[] {3 * d, d}, Init.NORMAL));
+            out.add(new Param(p + "attn.qkv.bias", new long[] {3 * d}, Init.ZEROS));
+            out.add(new Param(p + "attn.proj.weight", new long[] {d, d}, Init.RESIDUAL));
+            out.add(new Param(p + "attn.proj.bias", new long[] {d}, Init.ZEROS));
+            out.add(new Param(p + "ln2.gamma", new long[] {d}, Init.ONES));
+            out.add(new Param(p + "ln2.beta", new long[] {d}, Init.ZEROS));
+            out.add(new Param(p + "mlp.fc.weight", new long[] {4 * d, d}, Init.NORMAL));
+            out.add(new Param(p + "mlp.fc.bias", new long[] {4 * d}, Init.ZEROS));
+            out.add(new Param(p + "mlp.proj.weight", new long[] {d, 4 * d}, Init.RESIDUAL));
+            out.add(new Param(p + "mlp.proj.bias", new long[] {d}, Init.ZEROS));
+        }
+        if (stage.last()) {
+            out.add(new Param("ln_f.gamma", new long[] {d}, Init.ONES));
+            out.add(new Param("ln_f.beta", new long[] {d}, Init.ZEROS));
+            out.add(new Param("head.weight", new long[] {vocab, d}, Init.NORMAL));
+            out.add(new Param("head.bias", new long[] {vocab}, Init.ZEROS));
+        }
+        return out;
+    }
+
+    /**
+     * The whole model's parameter names and shapes in their fixed order (the order of the flat vector), without
+     * building it: what an exporter needs to cut a flat weight vector into named tensors. Linear weights are
+     * {@code [out, in]}.
+     */
+    public static LinkedHashMap<String, long[]> parameterShapes(ModelSpec spec, int vocab) {
+        validate(spec, vocab);
+        LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
+        for (Param p : layout(spec, vocab, StageRange.whole(spec))) {
+            shapes.put(p.name(), p.shape().clone());
+        }
+        return shapes;
+    }
 
     private void add(NDManager manager, long seed, String name, Shape shape, Init init) {
         float[] values = new float[Math.toIntExact(shape.size())];

@@ -247,6 +247,23 @@ class DeviceTrainerTest {
     }
 
     @Test
+    void topKSamplesOnlyAmongTheMostLikelyCharacters() {
+        try (DeviceTrainer t = small(4)) {
+            for (int step = 0; step < 5; step++) {
+                t.bareStep(DeviceTrainer.sample(corpus.tokens(), 4, step, 0, 8, SMALL.seqLen()));
+            }
+            String greedy = t.generate(corpus.tokenizer(), "The ", 40, 0, 4);
+            // the one most likely character at any temperature is the greedy choice
+            assertThat(t.generate(corpus.tokenizer(), "The ", 40, 2.0, 1, 99)).isEqualTo(greedy);
+            String all = t.generate(corpus.tokenizer(), "The ", 40, 2.0, 5);
+            assertThat(t.generate(corpus.tokenizer(), "The ", 40, 2.0, corpus.vocabSize(), 5)).isEqualTo(all);
+            assertThat(t.generate(corpus.tokenizer(), "The ", 40, 2.0, 0, 5)).isEqualTo(all);
+            assertThatThrownBy(() -> t.generate(corpus.tokenizer(), "x", 1, 1.0, corpus.vocabSize() + 1, 1))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void cpuCostPerSampleOfTheDemoModel() {
         double seconds = CpuCalibration.cpuSecondsPerSample(ModelSpec.demo(), corpus.vocabSize(), 8, 4);
         System.out.printf("cpuSecondsPerSample(ModelSpec.demo(), vocab %d, batch 8) = %.5f s (%.1f samples/s, "

@@ -51,6 +51,23 @@ class TinyTransformerTest {
     }
 
     @Test
+    void parameterShapesNameEveryParameterOfTheBuiltModelInOrder() {
+        for (ModelSpec spec : List.of(ModelSpec.demo(), new ModelSpec(3, 48, 6, 40, 0))) {
+            Map<String, long[]> shapes = TinyTransformer.parameterShapes(spec, 66);
+            try (NDManager manager = NDManager.newBaseManager(Device.cpu());
+                    TinyTransformer model = new TinyTransformer(manager, spec, 66, 1L)) {
+                assertThat(shapes.keySet()).containsExactlyElementsOf(model.parameters().keySet());
+                model.parameters().forEach((name, array) ->
+                        assertThat(shapes.get(name)).as(name).isEqualTo(array.getShape().getShape()));
+            }
+            assertThat(shapes.values().stream().mapToLong(s -> Arrays.stream(s).reduce(1, (a, b) -> a * b)).sum())
+                    .isEqualTo(spec.parameters(66));
+        }
+        assertThatThrownBy(() -> TinyTransformer.parameterShapes(new ModelSpec(2, 30, 4, 8, 0), 10))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void forwardMapsTokensToLogitsAndIsCausal() {
         ModelSpec spec = new ModelSpec(2, 32, 4, 16, 0);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu());

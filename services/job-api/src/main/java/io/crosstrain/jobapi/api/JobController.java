@@ -1,6 +1,9 @@
 package io.crosstrain.jobapi.api;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
@@ -98,12 +101,25 @@ class JobController {
     }
 
     @Operation(summary = "Cancel a job",
-            description = "A pending job is CANCELLED at once; a planned or running one goes to CANCELLING and "
-                    + "becomes CANCELLED when every worker has stopped after the same committed round.")
+            description = "A pending or suspended job is CANCELLED at once; a planned or running one goes to "
+                    + "CANCELLING and becomes CANCELLED when every worker has stopped after the same committed round.")
     @PostMapping("/{id}/cancel")
     ResponseEntity<JobView> cancel(@PathVariable UUID id, @RequestBody(required = false) CancelRequest body,
                                    Caller caller) {
         return ResponseEntity.accepted().body(JobView.of(jobs.cancel(id, caller, body == null ? null : body.reason())));
+    }
+
+    @Operation(summary = "Resume a suspended job from its last checkpoint",
+            description = "Only for a SUSPENDED job (every device was lost), else 409. Asks the scheduler to place it "
+                    + "now (RESUME_REQUESTED on job-events); the job stays SUSPENDED until a plan resumes it.")
+    @ApiResponse(responseCode = "202", description = "Resume requested; the job as it is",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobView.class)))
+    @ApiResponse(responseCode = "409", description = "The job is not SUSPENDED",
+            content = @Content(mediaType = "application/problem+json",
+                    schema = @Schema(ref = "#/components/schemas/Problem")))
+    @PostMapping("/{id}/resume")
+    ResponseEntity<JobView> resume(@PathVariable UUID id, Caller caller) {
+        return ResponseEntity.accepted().body(JobView.of(jobs.resume(id, caller)));
     }
 
     @Operation(summary = "Follow a job as Server-Sent Events (state, progress, end)")

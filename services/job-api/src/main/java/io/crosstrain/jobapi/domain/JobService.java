@@ -49,12 +49,15 @@ public class JobService {
     private final JobRepository jobs;
     private final MetricRepository metrics;
     private final OutboxRepository outbox;
+    private final CheckpointService checkpoints;
     private final Clock clock;
 
-    public JobService(JobRepository jobs, MetricRepository metrics, OutboxRepository outbox, Clock clock) {
+    public JobService(JobRepository jobs, MetricRepository metrics, OutboxRepository outbox,
+                      CheckpointService checkpoints, Clock clock) {
         this.jobs = jobs;
         this.metrics = metrics;
         this.outbox = outbox;
+        this.checkpoints = checkpoints;
         this.clock = clock;
     }
 
@@ -214,12 +217,14 @@ public class JobService {
                 .orElse(null);
         List<Plan> versions = jobs.planVersions(id);
         return ReportCalculator.compute(id, job.name(), job.state(), plan.get(),
-                versions.isEmpty() ? List.of(plan.get()) : versions, all, baseline);
+                versions.isEmpty() ? List.of(plan.get()) : versions, all, baseline)
+                .withCheckpoints(checkpoints.list(id));
     }
 
     /**
-     * Cancels an active job: a PENDING one at once, a planned or running one by CANCELLING, which becomes CANCELLED
-     * when its workers have stopped. Cancelling a job that is already being cancelled changes nothing.
+     * Cancels an active job: a PENDING or SUSPENDED one at once (no worker runs it), a planned or running one by
+     * CANCELLING, which becomes CANCELLED when its workers have stopped. Cancelling a job that is already being
+     * cancelled changes nothing.
      */
     @Transactional
     public Job cancel(UUID id, Caller caller, String reason) {
@@ -238,6 +243,22 @@ public class JobService {
                             : reason));
         }
         return jobs.find(id).orElseThrow();
+    }
+
+    /**
+     * Asks for a SUSPENDED job to be resumed from its last checkpoint now: announces RESUME_REQUESTED through the
+     * outbox; the scheduler answers with a plan that resumes it (which makes it RECOVERING). The state is unchanged.
+     */
+    @Transactional
+    public Job resume(UUID id, Caller caller) {
+        Job job = jobs.lock(id).filter(caller::mayAccess).orElseThrow(() -> notFound(id));
+        if (job.state() != JobState.SUSPENDED) {
+            throw RequestRejectedException.conflict("state",
+                    "job " + id + " is " + job.state() + "; only a SUSPENDED job can be resumed");
+        }
+        outbox.add(new JobEvent(UUID.randomUUID(), id, JobEvent.RESUME_REQUESTED, job.state(), null,
+                "resume requested by " + (caller.admin() ? "an admin" : "tenant " + caller.tenant()), now()));
+        return job;
     }
 
     // ---------------------------------------------------------------- Kafka inputs
@@ -263,10 +284,18 @@ public class JobService {
         if (state == JobState.PENDING) {
             state = move(job.id(), state, JobState.SCHEDULED, "plan v" + plan.planVersion() + ": "
                     + plan.devices().size() + " devices in " + datacenters(plan) + " datacenters");
+        } else if (plan.resume() != null && (state == JobState.SUSPENDED || state == JobState.RUNNING)) {
+            state = move(job.id(), state, JobState.RECOVERING, "plan v" + plan.planVersion()
+                    + " resumes from the checkpoint of step " + plan.resume().step() + " on "
+                    + plan.devices().size() + " devices: " + plan.reason());
         } else if (plan.recovery() && state == JobState.RUNNING) {
             // RUNNING again once metrics arrive under the new version (evaluate)
             state = move(job.id(), state, JobState.RECOVERING, "plan v" + plan.planVersion() + " from step "
                     + plan.startStep() + " on " + plan.devices().size() + " devices: " + plan.reason());
+        }
+        if (plan.resume() != null) {
+            // the steps after the checkpoint are done again: progress shows where training really is
+            jobs.rewindStep(job.id(), (int) plan.resume().step(), now());
         }
         evaluate(job.id(), state, plan, null);
         return Outcome.APPLIED;
@@ -327,9 +356,14 @@ public class JobService {
             }
             case JobCommand.CANCEL -> {
                 String reason = blank(command.reason()) ? "cancelled" : command.reason();
-                // nothing runs yet for a PENDING job; otherwise the workers must stop first
-                return command(command,
-                        current -> current == JobState.PENDING ? JobState.CANCELLED : JobState.CANCELLING, reason);
+                // nothing runs for a PENDING or SUSPENDED job; otherwise the workers must stop first
+                return command(command, current -> current == JobState.PENDING || current == JobState.SUSPENDED
+                        ? JobState.CANCELLED : JobState.CANCELLING, reason);
+            }
+            case JobCommand.SUSPEND -> {
+                String reason = blank(command.reason()) ? "every device was lost" : command.reason();
+                // the lifecycle allows it from SCHEDULED, RUNNING and RECOVERING only; elsewhere it is ignored
+                return command(command, current -> JobState.SUSPENDED, reason);
             }
             default -> throw new IllegalArgumentException("unknown command type '" + command.type() + "'");
         }

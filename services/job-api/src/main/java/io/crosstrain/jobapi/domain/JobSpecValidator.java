@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
+import io.crosstrain.contracts.CheckpointSpec;
 import io.crosstrain.contracts.DatasetSpec;
 import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.OptimizerSpec;
@@ -131,13 +132,20 @@ public final class JobSpecValidator {
         range(errors, "priority", spec.priorityOrDefault(), -1000, 1000);
         Placement placement = placement(spec.placement(), errors);
         OptimizerSpec optimizer = optimizer(spec.optimizer(), errors);
+        CheckpointSpec checkpoint = spec.checkpoint();
+        if (checkpoint != null && checkpoint.every() != null) {
+            range(errors, "checkpoint.every", checkpoint.every(), 1, 100_000);
+        }
+        if (checkpoint != null && checkpoint.keep() != null) {
+            range(errors, "checkpoint.keep", checkpoint.keep(), 1, CheckpointSpec.MAX_KEEP);
+        }
 
         if (!errors.isEmpty()) {
             throw RequestRejectedException.invalid(errors);
         }
         return new JobSpec(name.strip(), model, dataset, spec.steps(), spec.globalBatch(), lr, spec.seed(), strategy,
                 allocation, List.copyOf(devices), spec.baselineFor(), timeScale, hashEvery, tenant, spec.priorityOrDefault(),
-                placement, sync, optimizer, memoryScale);
+                placement, sync, optimizer, memoryScale, checkpoint);
     }
 
     /** The inner optimizer with its defaults filled in. */

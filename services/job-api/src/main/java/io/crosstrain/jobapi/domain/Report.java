@@ -21,6 +21,7 @@ import io.crosstrain.contracts.JobState;
  * @param layouts        per datacenter of the latest plan, how it is laid out, with each stage's measured busy
  *                       fraction
  * @param emulation      absent when the run was measured on real devices
+ * @param checkpoints    the job's complete checkpoints still in the store, oldest first (§13)
  */
 public record Report(
         UUID jobId,
@@ -41,7 +42,33 @@ public record Report(
         List<Layout> layouts,
         Wan wan,
         @JsonInclude(JsonInclude.Include.NON_NULL) Emulation emulation,
-        Replicas replicas) {
+        Replicas replicas,
+        List<Checkpoint> checkpoints) {
+
+    public Report {
+        checkpoints = checkpoints == null ? List.of() : List.copyOf(checkpoints);
+    }
+
+    /** The same report listing {@code list} as the job's checkpoints. */
+    public Report withCheckpoints(List<Checkpoint> list) {
+        return new Report(jobId, name, state, mode, strategy, allocation, planVersion, steps, samples, wallSeconds,
+                parameters, loss, efficiency, bubbleFraction, devices, layouts, wan, emulation, replicas, list);
+    }
+
+    /**
+     * A complete checkpoint: its manifest was written after every shard.
+     *
+     * @param step         the last step it holds
+     * @param planVersion  the plan version that took it
+     * @param bytes        all its shards together
+     * @param uploadMillis the slowest shard's upload (uploads run beside training)
+     * @param pauseMillis  the longest a device stood still to copy its state out
+     * @param location     where its manifest is, for people ({@code file:///…} or {@code s3://…})
+     * @param manifest     the manifest's key in the checkpoint store
+     */
+    public record Checkpoint(long step, int planVersion, long bytes, double uploadMillis, double pauseMillis,
+                             String location, String manifest, java.time.Instant createdAt) {
+    }
 
     /**
      * @param curve per step, the batch-weighted mean loss over the devices that report a finite loss (whole replicas

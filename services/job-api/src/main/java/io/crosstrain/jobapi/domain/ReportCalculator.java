@@ -22,7 +22,8 @@ import io.crosstrain.contracts.StepMetric;
 
 /**
  * Turns a plan and its step metrics into a {@link Report}. Plain Java so every figure can be checked by hand.
- * Metrics that report a device error are left out: they carry no work.
+ * Metrics that report a device error are left out: they carry no work. So are, per step, those of plan versions older
+ * than the newest that reported the step (a resume plan redid it), except for the wall time.
  *
  * <p>Measurement window: the steps after the first {@code W = max(1, n/10)} warm-up steps, where {@code n} is the
  * number of distinct steps reported (all steps when {@code n <= 2}). Within it:
@@ -59,10 +60,12 @@ public final class ReportCalculator {
         if (metrics.isEmpty()) {
             throw new IllegalArgumentException("no metrics");
         }
+        // the wall time is what the run took, redone steps included; every other figure counts a step once
+        long firstStart = metrics.stream().mapToLong(StepMetric::startedAtMs).min().orElseThrow();
+        long lastEnd = metrics.stream().mapToLong(StepMetric::endedAtMs).max().orElseThrow();
+        metrics = newestVersionPerStep(metrics);
         Roles roles = new Roles(plan, versions);
         TreeSet<Integer> steps = new TreeSet<>();
-        long firstStart = Long.MAX_VALUE;
-        long lastEnd = Long.MIN_VALUE;
         long parameters = 0;
         // per step, the round's samples as the relays committed them, where the workers report it
         // (under DiLoCo an inner round is one datacenter's: its samples add up over the datacenters)
@@ -78,8 +81,6 @@ public final class ReportCalculator {
         }
         for (StepMetric m : metrics) {
             steps.add(m.step());
-            firstStart = Math.min(firstStart, m.startedAtMs());
-            lastEnd = Math.max(lastEnd, m.endedAtMs());
             parameters = Math.max(parameters, m.parameters());
         }
         long samples = allRounds ? roundSamples.values().stream().mapToLong(Integer::longValue).sum()
@@ -108,7 +109,17 @@ public final class ReportCalculator {
         return new Report(jobId, name, state, mode, plan.strategy(), plan.allocation(), plan.planVersion(), n, samples,
                 (lastEnd - firstStart) / 1000.0, parameters, loss(metrics), efficiency,
                 bubble(layouts.stream().flatMap(l -> l.replicas().stream()).toList()), eff.devices, layouts,
-                wan(plan, metrics, n, parameters), emulation, replicas(plan, versions, metrics));
+                wan(plan, metrics, n, parameters), emulation, replicas(plan, versions, metrics), List.of());
+    }
+
+    /**
+     * Per step, only the metrics of the newest plan version that reported it. A version that resumes from a
+     * checkpoint redoes the steps after it; what older versions reported for those steps was lost work.
+     */
+    static List<StepMetric> newestVersionPerStep(List<StepMetric> metrics) {
+        Map<Integer, Integer> newest = new HashMap<>();
+        metrics.forEach(m -> newest.merge(m.step(), m.planVersion(), Math::max));
+        return metrics.stream().filter(m -> m.planVersion() == newest.get(m.step())).toList();
     }
 
     /** η measured over the window, for using a finished job as another job's equal-split baseline. */

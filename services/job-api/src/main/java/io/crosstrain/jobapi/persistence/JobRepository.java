@@ -115,6 +115,12 @@ public class JobRepository {
                 .param("step", step).param("now", ts(now)).param("id", id).update();
     }
 
+    /** Winds the step back to a checkpoint's: a plan that resumes from it redoes the steps after it. */
+    public void rewindStep(UUID id, int step, Instant now) {
+        jdbc.sql("update job_api.jobs set step = :step, updated_at = :now where id = :id and step > :step")
+                .param("step", step).param("now", ts(now)).param("id", id).update();
+    }
+
     public void storePlan(UUID id, String planJson, int version, Instant now) {
         jdbc.sql("""
                         update job_api.jobs set plan = cast(:plan as jsonb), plan_version = :version, updated_at = :now

@@ -3,6 +3,7 @@ package io.crosstrain.jobapi.domain;
 import java.util.List;
 import java.util.UUID;
 
+import io.crosstrain.contracts.CheckpointSpec;
 import io.crosstrain.contracts.DatasetSpec;
 import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.ModelSpec;
@@ -21,6 +22,22 @@ public final class Fixtures {
     public static JobSpec spec(String name) {
         return new JobSpec(name, new ModelSpec(2, 64, 4, 32, 0), DatasetSpec.bundled(), 3, 8, 0.001, 7L,
                 JobSpec.SYNC_DP, JobSpec.BALANCED, List.of("dev-a", "dev-b"), null, null, 1);
+    }
+
+    /** {@link #spec} that keeps {@code keep} checkpoints. */
+    public static JobSpec specKeeping(String name, int keep) {
+        JobSpec b = spec(name);
+        return new JobSpec(b.name(), b.model(), b.dataset(), b.steps(), b.globalBatch(), b.learningRate(), b.seed(),
+                b.strategy(), b.allocation(), b.devices(), b.baselineFor(), b.timeScale(), b.hashEvery(), b.tenant(),
+                b.priority(), b.placement(), b.sync(), b.optimizer(), b.memoryScale(), new CheckpointSpec(null, keep));
+    }
+
+    /** The same metric reported under another plan version. */
+    public static StepMetric inVersion(StepMetric m, int version) {
+        return new StepMetric(m.jobId(), version, m.deviceId(), m.datacenter(), m.chip(), m.step(), m.batch(),
+                m.loss(), m.computeMs(), m.busyMs(), m.commMs(), m.stepMs(), m.startedAtMs(), m.endedAtMs(),
+                m.wanBytes(), m.parameters(), m.weightsHash(), m.mode(), m.last(), m.error(), m.samplesPerSec(),
+                m.microBatches(), m.modelKey(), m.roundSamples());
     }
 
     /** Two devices in two datacenters: dev-a (bj, batch 6) and dev-b (sh, batch 2). */

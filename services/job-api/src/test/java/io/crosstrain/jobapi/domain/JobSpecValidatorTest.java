@@ -161,6 +161,22 @@ class JobSpecValidatorTest {
                 .extracting(FieldError::field).containsExactly("optimizer.weightDecay");
     }
 
+    @Test
+    void checkpointSettingsAreKeptAndChecked() {
+        JobSpec base = Fixtures.spec("c");
+        JobSpec kept = Fixtures.specKeeping("c", 5);
+        assertThat(JobSpecValidator.validate(kept, id -> false).checkpoint())
+                .isEqualTo(new io.crosstrain.contracts.CheckpointSpec(null, 5));
+        assertThat(JobSpecValidator.validate(base, id -> false).checkpoint()).isNull();
+        JobSpec bad = new JobSpec(base.name(), base.model(), base.dataset(), base.steps(), base.globalBatch(),
+                base.learningRate(), base.seed(), base.strategy(), base.allocation(), base.devices(), null, null,
+                base.hashEvery(), null, null, null, null, null, null,
+                new io.crosstrain.contracts.CheckpointSpec(0, io.crosstrain.contracts.CheckpointSpec.MAX_KEEP + 1));
+        assertThat(catchThrowableOfType(RequestRejectedException.class,
+                () -> JobSpecValidator.validate(bad, id -> false)).errors())
+                .extracting(FieldError::field).containsExactlyInAnyOrder("checkpoint.every", "checkpoint.keep");
+    }
+
     private static JobSpec withOptimizer(JobSpec s, io.crosstrain.contracts.OptimizerSpec o) {
         return new JobSpec(s.name(), s.model(), s.dataset(), s.steps(), s.globalBatch(), s.learningRate(), s.seed(),
                 s.strategy(), s.allocation(), s.devices(), s.baselineFor(), s.timeScale(), s.hashEvery(), s.tenant(),

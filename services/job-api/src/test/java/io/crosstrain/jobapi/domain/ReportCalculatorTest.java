@@ -430,4 +430,30 @@ class ReportCalculatorTest {
         assertThat(bad.replicas().groups().get(1).lastHash()).isNull();
         assertThat(bad.replicas().groups().get(2).identical()).isTrue();
     }
+
+    @Test
+    void aStepRedoneByALaterPlanVersionCountsOnlyThatVersionsMetrics() {
+        // v1 ran steps 1 and 2 (its step 2 with loss 9 and its own hashes); v2 resumed after step 1 and redid 2, 3
+        List<StepMetric> metrics = new ArrayList<>();
+        for (StepMetric m : Fixtures.threeSteps(job)) {
+            if (m.step() == 1) {
+                metrics.add(m);
+            } else if (m.step() == 2) {
+                metrics.add(new StepMetric(job, 1, m.deviceId(), m.datacenter(), m.chip(), 2, m.batch(), 9.0,
+                        m.computeMs(), m.busyMs(), m.commMs(), m.stepMs(), 300, 400, m.wanBytes(), m.parameters(),
+                        "lost", m.mode(), false, null));
+            }
+            if (m.step() >= 2) {
+                metrics.add(Fixtures.inVersion(m, 2));
+            }
+        }
+        Plan v2 = plan.next(plan.datacenters(), plan.devices(), plan.predicted(), 2, "resume", true);
+        Report r = ReportCalculator.compute(job, "j", JobState.SUCCEEDED, v2, List.of(plan, v2), metrics, null);
+        assertThat(r.steps()).isEqualTo(3);
+        assertThat(r.samples()).isEqualTo(24);
+        assertThat(r.loss().curve()).extracting(Report.LossPoint::loss).containsExactly(3.5, 2.5, 2.0);
+        assertThat(r.replicas().checkedSteps()).isEqualTo(2); // v1 at step 1, v2 at step 3
+        assertThat(r.wallSeconds()).isEqualTo(1.2);           // 0 ms .. 1200 ms
+        assertThat(r.efficiency().achievedSamplesPerSec()).isCloseTo(80.0, within(1e-9));
+    }
 }
