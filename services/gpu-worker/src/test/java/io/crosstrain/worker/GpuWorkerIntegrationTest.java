@@ -62,9 +62,21 @@ class GpuWorkerIntegrationTest {
         io.crosstrain.training.DjlSetup.configureCpu();
     }
 
+    /** The checkpoint store of the test's worker. */
+    static final java.nio.file.Path CHECKPOINTS;
+
+    static {
+        try {
+            CHECKPOINTS = java.nio.file.Files.createTempDirectory("worker-it-checkpoints");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @DynamicPropertySource
     static void props(DynamicPropertyRegistry r) {
         RealInfra.registerKafka(r);
+        r.add("crosstrain.checkpoints.dir", CHECKPOINTS::toString);
     }
 
     @Autowired
@@ -100,14 +112,17 @@ class GpuWorkerIntegrationTest {
             var bytesOut = clients.bytesOut;
             var jsonOut = clients.jsonOut;
             up.subscribe(List.of(Topics.gradUp("t")));
-            json.subscribe(List.of(Topics.STEP_METRICS, Topics.DEVICE_HEARTBEATS));
+            json.subscribe(List.of(Topics.STEP_METRICS, Topics.DEVICE_HEARTBEATS, Topics.CHECKPOINT_SHARDS));
             jsonOut.send(new ProducerRecord<>(Topics.PLANS, jobId.toString(), mapper.writeValueAsString(plan))).get();
 
             Map<String, List<Chunk>> pending = new HashMap<>();
             List<StepMetric> metrics = new ArrayList<>();
             List<Heartbeat> heartbeats = new ArrayList<>();
+            List<io.crosstrain.contracts.CheckpointShard> shards = new ArrayList<>();
             long deadline = System.currentTimeMillis() + 120_000;
-            while (metrics.size() < devices.size() * steps && System.currentTimeMillis() < deadline) {
+            // the last step's checkpoint is uploaded in the background: its shard may come after the last metric
+            while ((metrics.size() < devices.size() * steps || shards.isEmpty())
+                    && System.currentTimeMillis() < deadline) {
                 for (var rec : up.poll(Duration.ofMillis(100))) {
                     Chunk c = TensorCodec.decode(rec.value());
                     if (!c.meta().jobId().equals(jobId)) {
@@ -131,6 +146,12 @@ class GpuWorkerIntegrationTest {
                         }
                         assertThat(m.error()).as("device error").isNull();
                         metrics.add(m);
+                    } else if (rec.topic().equals(Topics.CHECKPOINT_SHARDS)) {
+                        var shard = mapper.readValue(rec.value(), io.crosstrain.contracts.CheckpointShard.class);
+                        if (shard.jobId().equals(jobId)) {
+                            assertThat(rec.key()).isEqualTo(jobId.toString());
+                            shards.add(shard);
+                        }
                     } else {
                         heartbeats.add(mapper.readValue(rec.value(), Heartbeat.class));
                     }
@@ -150,6 +171,13 @@ class GpuWorkerIntegrationTest {
             assertThat(finalHashes.get(0)).as("replicas identical").isEqualTo(finalHashes.get(1));
             assertThat(heartbeats).extracting(Heartbeat::deviceId).contains("t-0", "t-1");
             assertThat(heartbeats).allSatisfy(h -> assertThat(h.cpuFlopsPerSec()).isPositive());
+            // the last step is always checkpointed, by the lowest-ranked device, into the configured store
+            assertThat(shards).singleElement().satisfies(shard -> {
+                assertThat(shard.step()).isEqualTo(steps);
+                assertThat(shard.deviceId()).isEqualTo("t-0");
+                assertThat(shard.count()).isEqualTo(shard.total()).isEqualTo(metrics.get(0).parameters());
+                assertThat(CHECKPOINTS.resolve(shard.key())).isRegularFile().hasSize(shard.bytes());
+            });
         }
 
         // the device meters, as Prometheus reads them: 3 steps of batch 3 on t-0, of batch 2 on t-1 on top of what

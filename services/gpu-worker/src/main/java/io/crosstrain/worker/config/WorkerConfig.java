@@ -5,6 +5,9 @@ import java.nio.file.Path;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.crosstrain.checkpoint.CheckpointStore;
+import io.crosstrain.checkpoint.CheckpointStores;
+import io.crosstrain.worker.domain.Checkpointing;
 import io.crosstrain.worker.domain.JobRun;
 import io.crosstrain.worker.domain.WorkerNode;
 import io.crosstrain.worker.pipeline.ActivationHub;
@@ -18,11 +21,25 @@ class WorkerConfig {
         return new ActivationHub();
     }
 
+    /** Checkpoint shards, checkpoints to resume from, and hand-over states too large for Kafka. */
+    @Bean(destroyMethod = "close")
+    CheckpointStore checkpointStore(CheckpointProperties checkpoints, WorkerProperties props) {
+        CheckpointStores.Settings settings = checkpoints.settings(Path.of(props.dataDir()));
+        org.slf4j.LoggerFactory.getLogger(WorkerConfig.class).info("checkpoint store: {}", settings);
+        return CheckpointStores.create(settings);
+    }
+
+    /** The node's background uploads; closing lets queued ones finish. */
+    @Bean(destroyMethod = "close")
+    Checkpointing checkpointing(CheckpointStore store) {
+        return new Checkpointing(store);
+    }
+
     @Bean
     WorkerNode workerNode(WorkerProperties props, JobRun.Outbox outbox, JobRun.StateSource states,
-                          ActivationHub hub) {
+                          ActivationHub hub, Checkpointing checkpointing) {
         return new WorkerNode(props.nodeId(),
                 props.parsedDevices().stream().map(WorkerProperties.Device::id).toList(),
-                Path.of(props.dataDir()), props.roundTimeout().toMillis(), outbox, states, hub);
+                Path.of(props.dataDir()), props.roundTimeout().toMillis(), outbox, states, hub, checkpointing);
     }
 }

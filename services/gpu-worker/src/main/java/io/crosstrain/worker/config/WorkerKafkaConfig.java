@@ -60,7 +60,8 @@ class WorkerKafkaConfig {
     @Bean
     KafkaAdmin.NewTopics workerTopics(WorkerProperties props) {
         return KafkaTopics.withDeadLetters(Topics.gradUp(props.datacenter()), Topics.gradDown(props.datacenter()),
-                Topics.activations(props.datacenter()), Topics.PLANS, Topics.STEP_METRICS, Topics.JOB_EVENTS);
+                Topics.activations(props.datacenter()), Topics.PLANS, Topics.STEP_METRICS, Topics.JOB_EVENTS,
+                Topics.CHECKPOINT_SHARDS);
     }
 
     @Bean

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.crosstrain.codec.ChunkView;
+import io.crosstrain.contracts.CheckpointShard;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.contracts.RoundStop;
@@ -34,7 +35,8 @@ import io.crosstrain.worker.pipeline.ActivationHub;
  * version, then every device starts the new version with the committed state of its part of the model, so no
  * committed step is lost or applied twice ({@link StateHandover}: a device keeping its range carries its own, one
  * whose range changed or that is new takes the state of its new range). A round stalled by a dead node is simply
- * redone under the new version.
+ * redone under the new version. A version that resumes the whole job from a checkpoint starts at its own start step
+ * instead, every device loading the checkpoint whatever it held ({@link CheckpointResume}).
  *
  * <p>A job being cancelled stops after one committed round that every replica agrees on ({@link #requestStop}): the
  * node marks its contributions with {@link RoundStop#HEADER}, the relays OR the mark into the round's average, and
@@ -71,6 +73,11 @@ public final class JobRun {
         default void sendActivation(String topic, int partition, String key, byte[] chunk, long readyAtMs) {
             throw new UnsupportedOperationException("this outbox carries no activations");
         }
+
+        /** A checkpoint shard that reached the store, for job-api to complete the checkpoint with. */
+        default void publishCheckpointShard(CheckpointShard shard) {
+            throw new UnsupportedOperationException("this outbox carries no checkpoint shards");
+        }
     }
 
     /**
@@ -98,8 +105,6 @@ public final class JobRun {
         }
     }
 
-    static final String SAMPLE_PROMPT = "The ";
-
     private final UUID jobId;
     private final Set<String> nodeDevices;
     private final Corpus corpus;
@@ -121,11 +126,12 @@ public final class JobRun {
     private final Map<String, DeviceStepPath> paths = new java.util.concurrent.ConcurrentHashMap<>();
     /** Moves the committed state into the paths of each new plan version. */
     private final StateHandover handover;
+    private final Checkpointing checkpoints;
     private volatile Runnable onFinished = () -> { };
     private volatile String sample;
 
-    private Plan latest;
-    private Plan pending;
+    /** The versions given and the one to switch to next; guarded by this. */
+    private final PlanSwitch switches;
     private volatile Segment current;
 
     /**
@@ -146,15 +152,23 @@ public final class JobRun {
     /** @param hub where this node's pipeline stages receive their hand-overs */
     public JobRun(Plan plan, Set<String> nodeDevices, Corpus corpus, Outbox outbox, long roundTimeoutMillis,
                   ToDoubleFunction<String> slowdown, StateSource states, ActivationHub hub) {
+        this(plan, nodeDevices, corpus, outbox, roundTimeoutMillis, slowdown, states, hub, Checkpointing.none());
+    }
+
+    /** @param checkpoints the node's checkpoint store and uploads */
+    public JobRun(Plan plan, Set<String> nodeDevices, Corpus corpus, Outbox outbox, long roundTimeoutMillis,
+                  ToDoubleFunction<String> slowdown, StateSource states, ActivationHub hub,
+                  Checkpointing checkpoints) {
         this.hub = hub;
         this.jobId = plan.jobId();
-        this.latest = plan;
+        this.switches = new PlanSwitch(plan);
+        this.checkpoints = checkpoints;
         this.nodeDevices = Set.copyOf(nodeDevices);
         this.corpus = corpus;
         this.outbox = outbox;
         this.roundTimeoutMillis = roundTimeoutMillis;
         this.slowdown = slowdown;
-        this.handover = new StateHandover(jobId, paths, corpus, outbox, states);
+        this.handover = new StateHandover(jobId, paths, corpus, outbox, states, checkpoints.store());
     }
 
     /** Text sampled from the trained model once the run finished (null before, or on other nodes). */
@@ -173,17 +187,17 @@ public final class JobRun {
      * @return false when the version is not newer than the newest known one
      */
     public synchronized boolean replan(Plan next) {
-        if (next.planVersion() <= latest.planVersion()) {
+        if (!switches.offer(next)) {
             return false;
         }
-        latest = next;
-        pending = next;
         Segment seg = current;
+        // usually next itself; a pending resume version goes first
+        Plan takesOver = switches.next(seg != null ? seg.plan.planVersion() : 0);
         if (seg != null) {
-            seg.supersedeFrom(next);
+            seg.supersedeFrom(takesOver);
         }
         // a stage waiting for a hand-over of a superseded step switches instead of timing out
-        hub.supersede(jobId, next.planVersion(), next.startStep());
+        hub.supersede(jobId, takesOver.planVersion(), takesOver.startStep());
         log.info("job {}: plan v{} received ({}), takes over from step {}", jobId, next.planVersion(),
                 next.reason(), next.startStep());
         return true;
@@ -235,13 +249,13 @@ public final class JobRun {
     }
 
     private synchronized Plan latestPlan() {
-        return latest;
+        return switches.latest();
     }
 
     public void start() {
         Plan first;
         synchronized (this) {
-            first = latest;
+            first = switches.first();
         }
         Thread coordinator = new Thread(() -> coordinate(first), "job-" + jobId);
         coordinator.setDaemon(true);
@@ -281,10 +295,9 @@ public final class JobRun {
                 Segment seg = new Segment(plan, local, stages);
                 synchronized (this) {
                     current = seg;
-                    if (pending != null && pending.planVersion() > plan.planVersion()) {
-                        seg.supersedeFrom(pending);
-                    } else {
-                        pending = null;
+                    Plan newer = switches.next(plan.planVersion());
+                    if (newer != null) {
+                        seg.supersedeFrom(newer);
                     }
                 }
                 Long next = seg.run(from);
@@ -292,16 +305,16 @@ public final class JobRun {
                     return; // finished or failed
                 }
                 synchronized (this) {
-                    plan = pending;
-                    pending = null;
+                    plan = switches.take(seg.plan.planVersion());
                 }
                 if (plan == null) {
                     throw new IllegalStateException("segment superseded without a newer plan");
                 }
                 handover.publishAtSwitch(seg.plan, seg.local, plan, next);
-                log.info("job {}: switching to plan v{} at step {} ({})", jobId, plan.planVersion(), next,
+                // a resume starts at its checkpoint, wherever this node was
+                from = plan.resume() != null ? plan.startStep() : next;
+                log.info("job {}: switching to plan v{} at step {} ({})", jobId, plan.planVersion(), from,
                         plan.reason());
-                from = next;
             }
         } finally {
             current = null;
@@ -441,6 +454,9 @@ public final class JobRun {
                         wanBytes += outerDone.wanBytes();
                         stopNow = outerDone.stop();
                     }
+                    if (plan.checkpointAfter(step)) {
+                        checkpoints.afterStep(plan, device, path, step, outbox);
+                    }
                     boolean last = step == plan.steps() || stopNow;
                     outbox.publishMetric(report.metric(step, work, commNanos, wanBytes, outerNow, last,
                             update.samples()));
@@ -456,8 +472,8 @@ public final class JobRun {
                         return step + 1;
                     }
                 }
-                if (device.rank() == sampler() && step > plan.steps() && path.wholeModel() != null) {
-                    sample = sampleText(path);
+                if (device.rank() == TextSample.samplerRank(plan) && step > plan.steps() && path.wholeModel() != null) {
+                    sample = TextSample.of(jobId, path, corpus, plan.seed());
                 }
             } catch (TimeoutException e) {
                 fail(device, step, "no averaged update for round " + step + " within " + roundTimeoutMillis + " ms");
@@ -473,16 +489,11 @@ public final class JobRun {
             return -1;
         }
 
-        /** The device that samples text at the end: the lowest-ranked one holding the whole model, if any. */
-        private int sampler() {
-            return plan.devices().stream().filter(d -> !d.staged()).mapToInt(PlanDevice::rank).min().orElse(-1);
-        }
-
         /** Whether a newer plan takes over from {@code step}: checked between rounds, before any work on it. */
         private boolean supersededAt(long step) {
             synchronized (JobRun.this) {
-                return pending != null && pending.planVersion() > plan.planVersion()
-                        && step >= pending.startStep();
+                Plan newer = switches.next(plan.planVersion());
+                return newer != null && step >= newer.startStep();
             }
         }
 
@@ -492,17 +503,6 @@ public final class JobRun {
             }
             publishFailure(plan, device, step, reason);
             stop(reason);
-        }
-    }
-
-    /** All replicas are identical, so any one of them speaks for the trained model; a failure here is no job failure. */
-    private String sampleText(DeviceStepPath path) {
-        try {
-            String prompt = corpus.tokenizer().canEncode(SAMPLE_PROMPT) ? SAMPLE_PROMPT : "";
-            return path.wholeModel().generate(corpus.tokenizer(), prompt, 240, 0.8, latest.seed());
-        } catch (RuntimeException e) {
-            log.warn("job {}: could not sample text from the trained model: {}", jobId, e.getMessage());
-            return null;
         }
     }
 

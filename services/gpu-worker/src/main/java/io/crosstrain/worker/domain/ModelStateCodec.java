@@ -211,7 +211,8 @@ public final class ModelStateCodec {
      * job's state after one round: whole-state records, ranged ones, and pieces a node holds itself ({@link #offer}).
      * Replicas hold the same state, so overlapping ranges agree and any completely received range covering an element
      * serves. Complete once, for every vector it needs, such ranges cover the wanted one. As with {@link Assembler},
-     * the plan version is not matched.
+     * the plan version is not matched. A claim-check pointer ({@link StateClaimCheck.Ref}) is resolved from the store
+     * when it meets the wanted range, and passed over when its shard is missing or fails its hash.
      */
     public static final class RangeAssembler {
         private static final List<String> TRAINER = List.of(WEIGHTS, MEANS, VARIANCES);
@@ -247,11 +248,20 @@ public final class ModelStateCodec {
         private final long offset;
         private final int count;
         private final boolean wantOuter;
+        /** Resolves claim-check pointers; null passes them over. */
+        private final StateClaimCheck claims;
         /** By sender: vector and range. */
         private final Map<String, Piece> pieces = new HashMap<>();
 
         /** @param wantOuter complete only with DiLoCo's outer state of the range too */
         public RangeAssembler(UUID jobId, long round, long offset, int count, boolean wantOuter) {
+            this(jobId, round, offset, count, wantOuter, null);
+        }
+
+        /** @param claims resolves pointers to state held in the store (null: they are passed over) */
+        public RangeAssembler(UUID jobId, long round, long offset, int count, boolean wantOuter,
+                              StateClaimCheck claims) {
+            this.claims = claims;
             if (offset < 0 || count <= 0) {
                 throw new IllegalArgumentException("no range " + offset + "+" + count);
             }
@@ -264,6 +274,10 @@ public final class ModelStateCodec {
 
         /** @return true when the record was a new chunk of some range of the wanted state (corrupt, foreign: false) */
         public boolean accept(byte[] value) {
+            StateClaimCheck.Ref ref = StateClaimCheck.Ref.decode(value);
+            if (ref != null) {
+                return acceptRef(ref);
+            }
             Chunk chunk = chunkOf(value, jobId, round);
             if (chunk == null) {
                 return false;
@@ -302,22 +316,44 @@ public final class ModelStateCodec {
             }
         }
 
+        /** A pointer of this job's state after this round that meets the wanted range: its shard, once. */
+        private boolean acceptRef(StateClaimCheck.Ref ref) {
+            if (claims == null || !ref.jobId().equals(jobId) || ref.round() != round
+                    || ref.offset() >= offset + count || ref.offset() + ref.count() <= offset) {
+                return false;
+            }
+            String source = "ref:" + ref.key();
+            if (pieces.containsKey(source + ":" + WEIGHTS + "@" + ref.offset() + "+" + ref.count())) {
+                return false;
+            }
+            Snapshot state = claims.resolveOrNull(ref);
+            if (state == null) {
+                return false;
+            }
+            put(source, ref.offset(), state);
+            return true;
+        }
+
         /** A range this node holds already: elements {@code [pieceOffset, pieceOffset + length)} (not copied). */
         public void offer(long pieceOffset, Snapshot piece) {
+            put("local", pieceOffset, piece);
+        }
+
+        private void put(String source, long pieceOffset, Snapshot piece) {
             DeviceTrainer.State s = piece.trainer();
-            give(WEIGHTS, pieceOffset, s.updates(), s.weights());
-            give(MEANS, pieceOffset, s.updates(), s.means());
-            give(VARIANCES, pieceOffset, s.updates(), s.variances());
+            give(source, WEIGHTS, pieceOffset, s.updates(), s.weights());
+            give(source, MEANS, pieceOffset, s.updates(), s.means());
+            give(source, VARIANCES, pieceOffset, s.updates(), s.variances());
             if (piece.outer() != null) {
-                give(OUTER_GLOBAL, pieceOffset, piece.outer().steps(), piece.outer().global());
-                give(OUTER_VELOCITY, pieceOffset, piece.outer().steps(), piece.outer().velocity());
+                give(source, OUTER_GLOBAL, pieceOffset, piece.outer().steps(), piece.outer().global());
+                give(source, OUTER_VELOCITY, pieceOffset, piece.outer().steps(), piece.outer().velocity());
             }
         }
 
-        private void give(String kind, long pieceOffset, int counter, float[] values) {
+        private void give(String source, String kind, long pieceOffset, int counter, float[] values) {
             Piece p = new Piece(kind, pieceOffset, values.length, counter);
             p.given = values;
-            pieces.put("local:" + kind + "@" + pieceOffset + "+" + values.length, p);
+            pieces.put(source + ":" + kind + "@" + pieceOffset + "+" + values.length, p);
         }
 
         public boolean complete() {

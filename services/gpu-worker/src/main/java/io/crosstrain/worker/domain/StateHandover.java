@@ -21,7 +21,8 @@ import io.crosstrain.training.Corpus;
  * segments. A device that holds the same part of the model in both versions keeps its path. A device new to the
  * job, or whose parameter range changed (a re-plan laid its datacenter out anew), gets a fresh path that starts from
  * the committed state of exactly its new range after step {@code from − 1}: put together from this node's own paths
- * when they cover the range, else from the ranges every node of the previous version publishes at the switch.
+ * when they cover the range, else from the ranges every node of the previous version publishes at the switch. A
+ * version that resumes the whole job from a checkpoint replaces every path instead ({@link CheckpointResume}).
  */
 final class StateHandover {
 
@@ -33,14 +34,20 @@ final class StateHandover {
     private final Corpus corpus;
     private final JobRun.Outbox outbox;
     private final JobRun.StateSource states;
+    /** Large ranges go to the store, model-state carries a pointer. */
+    private final StateClaimCheck claims;
+    private final CheckpointResume resume;
 
+    /** @param store the node's checkpoint store; null = ranges always inline, resume from the seed only */
     StateHandover(UUID jobId, Map<String, DeviceStepPath> paths, Corpus corpus, JobRun.Outbox outbox,
-                  JobRun.StateSource states) {
+                  JobRun.StateSource states, io.crosstrain.checkpoint.CheckpointStore store) {
         this.jobId = jobId;
         this.paths = paths;
         this.corpus = corpus;
         this.outbox = outbox;
         this.states = states;
+        this.claims = new StateClaimCheck(store);
+        this.resume = new CheckpointResume(jobId, paths, corpus, store);
     }
 
     /**
@@ -50,8 +57,8 @@ final class StateHandover {
      * finds its range even when the replica that held it exactly lost a device.
      */
     void publishAtSwitch(Plan previous, List<PlanDevice> previousLocal, Plan next, long from) {
-        if (from <= 1 || !needsState(previous, next)) {
-            return; // no device needs state, or before step 1 all start from the seed
+        if (from <= 1 || next.resume() != null || !needsState(previous, next)) {
+            return; // no device needs state: before step 1 all start from the seed, on a resume from the checkpoint
         }
         if (!previous.pipelined() && previous.outerAfter(from - 1)) {
             return; // the outer round of that step published exactly this state already
@@ -80,11 +87,27 @@ final class StateHandover {
         });
     }
 
-    /** A path's committed state of its range after {@code round} on the compacted model-state topic; records sent. */
+    /**
+     * A path's committed state of its range after {@code round} on the compacted model-state topic: as chunks, or,
+     * above {@link StateClaimCheck#INLINE_LIMIT_BYTES}, in the store with a pointer on the topic. Records sent.
+     */
     int publish(DeviceStepPath source, int planVersion, long round) {
         NodeReducer.Part part = source.part();
-        List<ModelStateCodec.Record> records = ModelStateCodec.encodeRange(jobId, planVersion, round, part.offset(),
-                source.totalParameters(), source.trainer().exportState(), source.outerState());
+        ModelStateCodec.Snapshot state = source.snapshot();
+        List<ModelStateCodec.Record> records = null;
+        if (!claims.inline(part.length(), state.outer() != null)) {
+            try {
+                records = List.of(claims.put(jobId, planVersion, round, part.offset(), source.device().nodeId(),
+                        state));
+            } catch (java.io.IOException | RuntimeException e) {
+                log.warn("job {}: the state of [{}, +{}) after step {} goes inline: the store failed ({})", jobId,
+                        part.offset(), part.length(), round, e.toString());
+            }
+        }
+        if (records == null) {
+            records = ModelStateCodec.encodeRange(jobId, planVersion, round, part.offset(), source.totalParameters(),
+                    state.trainer(), state.outer());
+        }
         records.forEach(r -> outbox.sendGradient(Topics.MODEL_STATE, r.key(), r.value()));
         return records.size();
     }
@@ -95,6 +118,9 @@ final class StateHandover {
      * @return null, or why a device could not get the state it starts from
      */
     String preparePaths(Plan plan, List<PlanDevice> local, long from) {
+        if (plan.resume() != null) {
+            return resume.preparePaths(plan, local);
+        }
         Map<String, DeviceStepPath> next = new HashMap<>();
         List<DeviceStepPath> created = new ArrayList<>();
         Map<NodeReducer.Part, ModelStateCodec.Snapshot> fetched = new HashMap<>();

@@ -31,6 +31,7 @@ public final class WorkerNode {
     private final JobRun.StateSource states;
     /** Pipeline hand-overs of this node's stages. */
     private final ActivationHub hub;
+    private final Checkpointing checkpoints;
     private final Map<UUID, JobRun> runs = new ConcurrentHashMap<>();
     private final Map<UUID, Integer> seenPlanVersions = new ConcurrentHashMap<>();
     private final Map<UUID, String> samples = new ConcurrentHashMap<>();
@@ -57,7 +58,15 @@ public final class WorkerNode {
 
     public WorkerNode(String nodeId, List<String> deviceIds, Path dataDir, long roundTimeoutMillis,
                       JobRun.Outbox outbox, JobRun.StateSource states, ActivationHub hub) {
+        this(nodeId, deviceIds, dataDir, roundTimeoutMillis, outbox, states, hub, Checkpointing.none());
+    }
+
+    /** @param checkpoints the node's checkpoint store and uploads, shared by its runs */
+    public WorkerNode(String nodeId, List<String> deviceIds, Path dataDir, long roundTimeoutMillis,
+                      JobRun.Outbox outbox, JobRun.StateSource states, ActivationHub hub,
+                      Checkpointing checkpoints) {
         this.hub = hub;
+        this.checkpoints = checkpoints;
         this.states = states;
         this.nodeId = nodeId;
         this.deviceIds = Set.copyOf(deviceIds);
@@ -68,7 +77,8 @@ public final class WorkerNode {
 
     /**
      * Starts the plan's share of this node, or hands a newer version to the job's running run. A node that never ran
-     * the job and is named from a later step joins it with the state the others publish.
+     * the job and is named from a later step joins it with the state the others publish, or, when the version
+     * resumes the whole job (a restarted worker), with the checkpoint it names.
      */
     public synchronized Optional<JobRun> accept(Plan plan) {
         Integer seen = seenPlanVersions.get(plan.jobId());
@@ -85,6 +95,13 @@ public final class WorkerNode {
         if (local.isEmpty()) {
             return Optional.empty();
         }
+        if (plan.startStep() > plan.steps()) {
+            // a version that takes over after the last step has nothing to run (the job ended before it came)
+            log.info("node {}: plan v{} of job {} starts at step {}, after its last step {}: nothing to start", nodeId,
+                    plan.planVersion(), plan.jobId(), plan.startStep(), plan.steps());
+            seenPlanVersions.put(plan.jobId(), plan.planVersion());
+            return Optional.empty();
+        }
         JobState known = stopping.get(plan.jobId());
         if (known != null && known.terminal()) {
             log.info("node {}: job {} is {} already; plan v{} is not started", nodeId, plan.jobId(), known,
@@ -95,8 +112,9 @@ public final class WorkerNode {
         seenPlanVersions.put(plan.jobId(), plan.planVersion());
         Corpus corpus = Datasets.load(plan.dataset(), dataDir);
         // a plan starting after step 1 makes this node join a running job: its devices load the published state
+        // (or the checkpoint, when the plan resumes the job)
         JobRun run = new JobRun(plan, deviceIds, corpus, outbox, roundTimeoutMillis,
-                id -> speedShares.getOrDefault(id, 1.0), states, hub);
+                id -> speedShares.getOrDefault(id, 1.0), states, hub, checkpoints);
         runs.put(plan.jobId(), run);
         run.onFinished(() -> {
             runs.remove(plan.jobId(), run);

@@ -3,6 +3,7 @@ package io.crosstrain.worker.messaging;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
+import io.crosstrain.contracts.CheckpointShard;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.worker.domain.JobRun;
@@ -10,7 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Sends a run's gradients and metrics. Idempotent producers: a retried send is written once. Each step metric also
+ * Sends a run's gradients, metrics and checkpoint shards. Idempotent producers: a retried send is written once. Each step metric also
  * updates this node's {@link DeviceMeters}.
  */
 @Component
@@ -66,6 +67,11 @@ class KafkaOutbox implements JobRun.Outbox {
                     io.crosstrain.codec.ChunkHeaders.encodeLong(readyAtMs));
         }
         gradients.send(record);
+    }
+
+    @Override
+    public void publishCheckpointShard(CheckpointShard shard) {
+        json.send(Topics.CHECKPOINT_SHARDS, shard.jobId().toString(), mapper.writeValueAsString(shard));
     }
 
     @Override

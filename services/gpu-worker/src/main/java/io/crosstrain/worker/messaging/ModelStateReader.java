@@ -19,25 +19,29 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.stereotype.Component;
 
+import io.crosstrain.checkpoint.CheckpointStore;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.training.DeviceTrainer;
 import io.crosstrain.worker.config.WorkerProperties;
 import io.crosstrain.worker.domain.JobRun;
 import io.crosstrain.worker.domain.ModelStateCodec;
+import io.crosstrain.worker.domain.StateClaimCheck;
 
 /**
  * Reads the state a device starts from when it joins or its parameter range changes: scans the compacted
  * {@code crosstrain.model-state} topic from the beginning, with a consumer of its own (no group, nothing committed),
  * until the wanted state (the whole of it, or one range put together from the published ranges) is complete or the
- * wait is over.
+ * wait is over. A range's pointer record (a state too large for Kafka) is resolved from the checkpoint store.
  */
 @Component
 class ModelStateReader implements JobRun.StateSource {
 
     private final Map<String, Object> config;
     private final Duration wait;
+    private final StateClaimCheck claims;
 
-    ModelStateReader(KafkaProperties kafka, WorkerProperties props) {
+    ModelStateReader(KafkaProperties kafka, WorkerProperties props, CheckpointStore store) {
+        this.claims = new StateClaimCheck(store);
         this.config = new HashMap<>(kafka.buildConsumerProperties());
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -61,7 +65,7 @@ class ModelStateReader implements JobRun.StateSource {
     public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
                                                          int count, boolean diloco) {
         ModelStateCodec.RangeAssembler assembler = new ModelStateCodec.RangeAssembler(jobId, round, offset, count,
-                diloco);
+                diloco, claims);
         return scan(jobId, assembler::accept, assembler::complete, assembler::snapshot);
     }
 

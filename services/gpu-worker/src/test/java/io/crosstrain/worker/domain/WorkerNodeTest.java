@@ -1,0 +1,42 @@
+package io.crosstrain.worker.domain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import io.crosstrain.contracts.DatasetSpec;
+import io.crosstrain.contracts.ModelSpec;
+import io.crosstrain.contracts.Plan;
+import io.crosstrain.contracts.PlanDevice;
+import io.crosstrain.contracts.StepMetric;
+
+/** Which plans a node starts a run for. */
+class WorkerNodeTest {
+
+    private static final JobRun.Outbox NOTHING = new JobRun.Outbox() {
+        @Override
+        public void sendGradient(String topic, String key, byte[] chunk) {
+        }
+
+        @Override
+        public void publishMetric(StepMetric metric) {
+        }
+    };
+
+    @Test
+    void aVersionThatTakesOverAfterTheLastStepStartsNothing() {
+        WorkerNode node = new WorkerNode("n0", List.of("d0"), Path.of("."), 1_000, NOTHING);
+        PlanDevice d0 = new PlanDevice("d0", "n0", "dc", "A100-80G", 0, 4, 1, 100.0, 0.0);
+        // a rebalance planned a few steps ahead of a job that ended meanwhile: its run here finished already
+        Plan late = new Plan(UUID.randomUUID(), 5, "sync-dp", "balanced", Plan.MEASURED, null,
+                new ModelSpec(2, 16, 2, 16, 0), DatasetSpec.bundled(), 12, 4, 0.01, 7, 2, List.of("dc"), List.of(d0),
+                null, 14, "rebalance", false);
+
+        assertThat(node.accept(late)).isEmpty();
+        assertThat(node.runs()).isEmpty();
+    }
+}
