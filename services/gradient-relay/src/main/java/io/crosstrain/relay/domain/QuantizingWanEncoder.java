@@ -16,7 +16,8 @@ import io.crosstrain.contracts.Plan;
  * quantization residual into the job's next outer round (error feedback), so what the codec drops in one round is
  * sent in a later one instead of being lost. The chunk keeps the float32 layout (same element range per chunk
  * index), only its payload shrinks. The residual lives in this relay's memory: a restarted relay starts with none,
- * which costs at most one round's rounding error.
+ * which costs at most one round's rounding error; so does a job resuming from a checkpoint, whose residual came from
+ * rounds it took back.
  */
 public final class QuantizingWanEncoder implements RoundAggregator.WanEncoder {
 
@@ -39,6 +40,16 @@ public final class QuantizingWanEncoder implements RoundAggregator.WanEncoder {
         }
         return TensorCodec.encodeChunk(out.withCodec(codec), chunk.chunkIndex(), chunk.chunkCount(),
                 chunk.totalElements(), chunk.elementOffset(), sent, 0, sent.length);
+    }
+
+    @Override
+    public synchronized void forget(UUID jobId) {
+        feedback.keySet().removeIf(k -> k.jobId().equals(jobId));
+    }
+
+    /** Chunks of the job with a residual held (for tests). */
+    synchronized int residuals(UUID jobId) {
+        return (int) feedback.keySet().stream().filter(k -> k.jobId().equals(jobId)).count();
     }
 
     static Codec codecOf(Plan plan) {

@@ -121,6 +121,10 @@ public final class RoundAggregator<R> {
     public interface WanEncoder {
         byte[] encode(Plan plan, ChunkMeta out, ChunkView chunk, float[] values);
 
+        /** The job resumes from a checkpoint: what was carried from rounds it took back must not be sent. */
+        default void forget(UUID jobId) {
+        }
+
         WanEncoder FP32 = (plan, out, chunk, values) -> TensorCodec.encodeChunk(out, chunk.chunkIndex(),
                 chunk.chunkCount(), chunk.totalElements(), chunk.elementOffset(), values, 0, values.length);
     }
@@ -232,7 +236,9 @@ public final class RoundAggregator<R> {
     /**
      * Takes a plan. Only a newer version than the newest held is added. Older versions stay in effect for the rounds
      * before the new version's {@code startStep} (a rebalance announced ahead); their open chunks of later rounds are
-     * dropped, and buffered contributions that now have their plan are processed.
+     * dropped, and buffered contributions that now have their plan are processed. Rounds from {@code startStep} on
+     * are the new version's even where an older one committed them (a resume from a checkpoint redoes them): a
+     * contribution is identified with its version, so they are summed and committed afresh, once per version.
      */
     public synchronized void onPlan(Plan plan) {
         Objects.requireNonNull(plan, "plan");
@@ -247,6 +253,9 @@ public final class RoundAggregator<R> {
         }
         int previous = versions.isEmpty() ? -1 : versions.latest().version;
         versions.add(added);
+        if (plan.resume() != null) {
+            wanEncoder.forget(plan.jobId());
+        }
 
         int dropped = 0;
         java.util.Set<RoundId> abortedRounds = new java.util.TreeSet<>(

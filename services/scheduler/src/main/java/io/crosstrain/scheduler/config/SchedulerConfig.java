@@ -16,7 +16,9 @@ import io.crosstrain.kafka.KafkaTopics;
 import io.crosstrain.planner.ChipCatalogue;
 import io.crosstrain.planner.ClusterPlanner;
 import io.crosstrain.scheduler.client.InventoryClient;
+import io.crosstrain.scheduler.domain.Activity;
 import io.crosstrain.scheduler.domain.AdmissionPolicy;
+import io.crosstrain.scheduler.domain.OrphanRule;
 import io.crosstrain.scheduler.domain.PlanAssembler;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -64,5 +66,23 @@ class SchedulerConfig {
     KafkaAdmin.NewTopics schedulerTopics() {
         return KafkaTopics.withDeadLetters(Topics.JOB_EVENTS, Topics.PLANS, Topics.JOB_COMMANDS,
                 Topics.DEVICE_EVENTS, Topics.STEP_METRICS);
+    }
+
+    /** Compacted as the workers and device-inventory declare it: whoever starts first creates it the same way. */
+    @Bean
+    KafkaAdmin.NewTopics heartbeatTopics() {
+        return new KafkaAdmin.NewTopics(
+                KafkaTopics.compacted(Topics.DEVICE_HEARTBEATS, Topics.partitions(Topics.DEVICE_HEARTBEATS)),
+                KafkaTopics.deadLetter(Topics.DEVICE_HEARTBEATS));
+    }
+
+    @Bean
+    Activity activity(Clock clock) {
+        return new Activity(clock);
+    }
+
+    @Bean
+    OrphanRule orphanRule(SchedulerProperties props) {
+        return new OrphanRule(props.orphanAfter(), props.heartbeatFresh(), props.orphanSteps());
     }
 }

@@ -22,6 +22,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param quotas          devices the jobs of a tenant may hold together, by tenant
  * @param defaultQuota    the quota of tenants not listed (0 = unlimited)
  * @param elastic         whether a device that becomes HEALTHY may join a running job
+ * @param orphanAfter     a running job whose plan is older than this, with no step metric for as long while its
+ *                        devices send heartbeats, is orphaned: suspended and resumed from its latest checkpoint
+ * @param heartbeatFresh  a device counts as up for the orphan rule when its last heartbeat is at most this old
+ * @param orphanSteps     the orphan grace is at least this many predicted steps of the job's plan
  */
 @ConfigurationProperties("crosstrain.scheduler")
 public record SchedulerProperties(
@@ -36,7 +40,10 @@ public record SchedulerProperties(
         @DefaultValue Rebalance rebalance,
         Map<String, Integer> quotas,
         @DefaultValue("0") int defaultQuota,
-        @DefaultValue("true") boolean elastic) {
+        @DefaultValue("true") boolean elastic,
+        @DefaultValue("60s") Duration orphanAfter,
+        @DefaultValue("15s") Duration heartbeatFresh,
+        @DefaultValue("10") int orphanSteps) {
 
     public SchedulerProperties {
         quotas = quotas == null ? Map.of() : Map.copyOf(quotas);

@@ -29,8 +29,9 @@ import io.crosstrain.planner.PlacementRules;
  *   <li>Only devices that are ready (HEALTHY, calibrated) and not held by a running job are free.</li>
  *   <li>A tenant's jobs together hold at most the tenant's quota of devices.</li>
  *   <li>A job starts when at least {@code minDevices} (default 1; all named devices for an explicit list) are free.
- *       A job that takes every eligible device waits, within {@code deviceWait} of its submission, while one of them
- *       is HEALTHY but still calibrating, so it does not start on a half-ready cluster.</li>
+ *       A job that takes every eligible device waits, within {@code deviceWait} of its submission (of its suspension,
+ *       for a suspended job), while one of them is HEALTHY but still calibrating, so it does not start on a half-ready
+ *       cluster.</li>
  *   <li>A job that waits for busy devices reserves the free eligible ones it would take: later jobs may not use them
  *       (no starvation of large high-priority jobs by small later ones); a job blocked only by its tenant's quota
  *       reserves nothing.</li>
@@ -41,8 +42,17 @@ import io.crosstrain.planner.PlacementRules;
  */
 public final class AdmissionPolicy {
 
-    /** A job waiting in the queue. */
-    public record QueuedJob(UUID jobId, String tenant, int priority, Instant submittedAt, JobSpec spec) {
+    /**
+     * A job waiting in the queue.
+     *
+     * @param submittedAt its place in the queue
+     * @param waitingSince what {@code deviceWait} counts from: the submission, or a suspended job's suspension
+     */
+    public record QueuedJob(UUID jobId, String tenant, int priority, Instant submittedAt, JobSpec spec,
+                            Instant waitingSince) {
+        public QueuedJob(UUID jobId, String tenant, int priority, Instant submittedAt, JobSpec spec) {
+            this(jobId, tenant, priority, submittedAt, spec, submittedAt);
+        }
     }
 
     /** A job that holds devices now. */
@@ -120,7 +130,7 @@ public final class AdmissionPolicy {
     private Outcome decideOne(QueuedJob job, List<InventoryDevice> inventory, Map<String, InventoryDevice> byId,
                               Map<String, UUID> heldBy, Map<String, Integer> heldByTenant, Set<String> taken,
                               Instant now) {
-        boolean late = Duration.between(job.submittedAt(), now).compareTo(deviceWait) >= 0;
+        boolean late = Duration.between(job.waitingSince(), now).compareTo(deviceWait) >= 0;
         PlacementRules rules = new PlacementRules(job.spec().placementOrNone());
         Placement p = rules.placement();
         List<String> named = job.spec().devices() == null ? List.of() : job.spec().devices();

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import io.crosstrain.contracts.CheckpointSpec;
 import io.crosstrain.contracts.DatasetSpec;
 import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.ModelSpec;
@@ -17,6 +18,7 @@ import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.contracts.PlanLayout;
 import io.crosstrain.contracts.PlanStage;
+import io.crosstrain.contracts.ResumePoint;
 import io.crosstrain.contracts.SyncSpec;
 import io.crosstrain.contracts.WanLink;
 import io.crosstrain.planner.ChipCatalogue;
@@ -135,6 +137,41 @@ public final class PlanAssembler {
         if (devices.isEmpty()) {
             return new SchedulingDecision.Rejected(previous.jobId(), reason + "; no device is left to run on");
         }
+        return next(previous, devices, measured, previous.links(),
+                kept(previous, devices.stream().map(InventoryDevice::id).collect(Collectors.toSet()),
+                        joinedDatacenters(previous, devices)), startStep, reason, recovery, "the remaining devices");
+    }
+
+    /**
+     * The version that resumes a suspended job from {@code point} on the devices admission chose. Every device loads
+     * the checkpoint, so no replica is kept and every datacenter is laid out afresh; strategy, H, allocation, memory
+     * scale and time scale stay the previous plan's, as in {@link #replan}.
+     *
+     * @param links the inventory's WAN links between the chosen devices' datacenters
+     */
+    public SchedulingDecision resume(Plan previous, List<InventoryDevice> devices, List<WanLink> links,
+                                     ResumePoint point) {
+        String reason = Resumes.resumeReason(point);
+        if (devices.isEmpty()) {
+            return new SchedulingDecision.Rejected(previous.jobId(), reason + ": no device is free");
+        }
+        SchedulingDecision d = next(previous, devices, Map.of(), links, null, (int) point.step() + 1, reason, true,
+                "the devices free now");
+        if (d instanceof SchedulingDecision.Rejected r && r.reason().startsWith(reason + "; ")) {
+            return new SchedulingDecision.Rejected(r.jobId(), r.reason().substring(reason.length() + 2));
+        }
+        if (!(d instanceof SchedulingDecision.Planned planned)) {
+            return d;
+        }
+        Plan plan = planned.plan().withLinks(links == null ? List.of() : links).withResume(point);
+        // a plan made before checkpoints carries no settings: the resumed job gets the defaults
+        return new SchedulingDecision.Planned(plan.checkpoint() != null ? plan
+                : plan.withCheckpoint(previous.checkpointOrDefaults()));
+    }
+
+    private SchedulingDecision next(Plan previous, List<InventoryDevice> devices, Map<String, Double> measured,
+                                    List<WanLink> links, Map<String, List<ClusterPlanner.KeptReplica>> keep,
+                                    int startStep, String reason, boolean recovery, String over) {
         Map<String, Double> planned = new HashMap<>();
         previous.devices().forEach(d -> planned.put(d.deviceId(), d.chipSamplesPerSec()));
         int vocab = assumedVocab(previous.model(), previous.dataset());
@@ -149,21 +186,19 @@ public final class PlanAssembler {
         ClusterPlanner.Job job = new ClusterPlanner.Job(null, LayerModel.of(previous.model(), vocab),
                 previous.globalBatch(), false, previous.strategy(), h,
                 SyncSpec.bytesPerValue(previous.syncOrDefaults().codec()), null, null, previous.allocation(),
-                emulated ? previous.memoryScale() : null, previous.pipelined() ? null : 1,
-                kept(previous, devices.stream().map(InventoryDevice::id).collect(Collectors.toSet()),
-                        joinedDatacenters(previous, devices)));
+                emulated ? previous.memoryScale() : null, previous.pipelined() ? null : 1, keep);
         ClusterPlanner.Emulation emulation = emulated && previous.timeScale() != null
                 ? new ClusterPlanner.Emulation(previous.timeScale(), 1, this.emulation.cpuBudget(), 0) : null;
         ClusterPlanner.Result result;
         try {
-            result = planner.plan(new ClusterPlanner.Request(null, links(previous.links()), inputs, job, emulation));
+            result = planner.plan(new ClusterPlanner.Request(null, links(links), inputs, job, emulation));
         } catch (IllegalArgumentException e) {
-            return new SchedulingDecision.Rejected(previous.jobId(), reason + "; the planner rejected the remaining "
-                    + "devices: " + e.getMessage());
+            return new SchedulingDecision.Rejected(previous.jobId(), reason + "; the planner rejected " + over + ": "
+                    + e.getMessage());
         }
         if (!result.feasible()) {
-            return new SchedulingDecision.Rejected(previous.jobId(), reason + "; no feasible plan on the remaining "
-                    + "devices: " + result.reason());
+            return new SchedulingDecision.Rejected(previous.jobId(), reason + "; no feasible plan on " + over + ": "
+                    + result.reason());
         }
         // a device keeps the speed it was emulated at; one new to the job runs at its chip's nominal speed
         Map<String, Double> emulatedBefore = new HashMap<>();
@@ -346,7 +381,14 @@ public final class PlanAssembler {
                 .withSync(sync)
                 .withOptimizer(spec.optimizerOrDefaults())
                 .withLinks(links == null ? List.of() : links)
-                .withLayouts(emulated ? spec.memoryScale() : null, layouts(result));
+                .withLayouts(emulated ? spec.memoryScale() : null, layouts(result))
+                .withCheckpoint(checkpoint(spec, strategy, sync));
+    }
+
+    /** The spec's checkpoint settings resolved for the strategy and H the plan runs (DiLoCo: every outer round). */
+    static CheckpointSpec checkpoint(JobSpec spec, String strategy, SyncSpec sync) {
+        CheckpointSpec asked = spec.checkpoint() == null ? CheckpointSpec.defaults() : spec.checkpoint();
+        return asked.resolved(strategy, sync != null ? sync.hOrDefault() : spec.syncOrDefaults().hOrDefault());
     }
 
     /** A job shorter than its H syncs once, at its end. */

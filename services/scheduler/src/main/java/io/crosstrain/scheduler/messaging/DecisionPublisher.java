@@ -14,12 +14,13 @@ import io.crosstrain.contracts.JobCommand;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.scheduler.config.SchedulerProperties;
+import io.crosstrain.scheduler.persistence.ResumeStore;
 import io.crosstrain.scheduler.persistence.SchedulerStore;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Publishes stored decisions: plans on {@code crosstrain.plans}, failures as a {@code fail} command on
- * {@code crosstrain.job-commands}. Called only after the decision is committed; a row is marked published once the
+ * Publishes stored decisions: plans on {@code crosstrain.plans}, failures and suspensions as {@code fail} and
+ * {@code suspend} commands on {@code crosstrain.job-commands}. Called only after the decision is committed; a row is marked published once the
  * broker acknowledged it, and a failed send leaves it for {@link OutboxSweeper}.
  */
 @Component
@@ -30,13 +31,15 @@ public class DecisionPublisher {
     private final KafkaTemplate<String, String> kafka;
     private final JsonMapper json;
     private final SchedulerStore store;
+    private final ResumeStore resumes;
     private final SchedulerProperties props;
 
-    DecisionPublisher(KafkaTemplate<String, String> kafka, JsonMapper json, SchedulerStore store,
+    DecisionPublisher(KafkaTemplate<String, String> kafka, JsonMapper json, SchedulerStore store, ResumeStore resumes,
                       SchedulerProperties props) {
         this.kafka = kafka;
         this.json = json;
         this.store = store;
+        this.resumes = resumes;
         this.props = props;
     }
 
@@ -55,6 +58,16 @@ public class DecisionPublisher {
         if (send(Topics.JOB_COMMANDS, jobId, json.writeValueAsString(command))) {
             store.markFailurePublished(jobId);
             log.info("asked job-api to fail job {}: {}", jobId, reason);
+            return true;
+        }
+        return false;
+    }
+
+    public boolean publishSuspension(UUID jobId, int planVersion, String reason) {
+        JobCommand command = new JobCommand(JobCommand.SUSPEND, jobId, null, reason);
+        if (send(Topics.JOB_COMMANDS, jobId, json.writeValueAsString(command))) {
+            resumes.markSuspensionPublished(jobId, planVersion);
+            log.info("asked job-api to suspend job {}: {}", jobId, reason);
             return true;
         }
         return false;

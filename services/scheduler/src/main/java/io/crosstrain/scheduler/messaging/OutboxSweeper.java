@@ -7,6 +7,7 @@ import org.springframework.stereotype.Component;
 
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.scheduler.config.SchedulerProperties;
+import io.crosstrain.scheduler.persistence.ResumeStore;
 import io.crosstrain.scheduler.persistence.SchedulerStore;
 
 /**
@@ -21,11 +22,13 @@ class OutboxSweeper {
     private static final Logger log = LoggerFactory.getLogger(OutboxSweeper.class);
 
     private final SchedulerStore store;
+    private final ResumeStore resumes;
     private final DecisionPublisher publisher;
     private final SchedulerProperties props;
 
-    OutboxSweeper(SchedulerStore store, DecisionPublisher publisher, SchedulerProperties props) {
+    OutboxSweeper(SchedulerStore store, ResumeStore resumes, DecisionPublisher publisher, SchedulerProperties props) {
         this.store = store;
+        this.resumes = resumes;
         this.publisher = publisher;
         this.props = props;
     }
@@ -42,6 +45,12 @@ class OutboxSweeper {
         for (SchedulerStore.PendingFailure f : store.unpublishedFailures(props.republishAfter())) {
             log.info("republishing failure of job {}", f.jobId());
             if (!publisher.publishFailure(f.jobId(), f.reason())) {
+                return;
+            }
+        }
+        for (ResumeStore.PendingSuspension s : resumes.unpublishedSuspensions(props.republishAfter())) {
+            log.info("republishing suspension of job {}", s.jobId());
+            if (!publisher.publishSuspension(s.jobId(), s.planVersion(), s.reason())) {
                 return;
             }
         }

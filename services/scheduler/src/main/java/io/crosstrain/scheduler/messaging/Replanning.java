@@ -27,8 +27,9 @@ import io.crosstrain.scheduler.persistence.SchedulerStore;
 
 /**
  * New plan versions for running jobs: after a device failure (the job goes RECOVERING and continues on the devices
- * still HEALTHY) and after a rebalance. One re-plan at a time; each is stored before it is published, and the
- * (job, version) key keeps two triggers from producing the same version twice.
+ * still HEALTHY) and after a rebalance. A job left without any feasible plan is suspended (it resumes from its latest
+ * checkpoint when devices are free), as is an orphaned one. One re-plan or suspension at a time; each is stored before
+ * it is published, and the (job, version) key keeps two triggers from producing the same version twice.
  */
 @Component
 class Replanning {
@@ -39,18 +40,34 @@ class Replanning {
     private final InventoryClient inventory;
     private final PlanAssembler assembler;
     private final DecisionPublisher publisher;
+    private final Suspensions suspensions;
     /** Highest step some device reported as applied, per job: a round at or below it is committed. */
     private final Map<UUID, Integer> committed = new ConcurrentHashMap<>();
+    /** Per job, the version of its latest resume: metrics of older versions name rounds the resume took back. */
+    private final Map<UUID, Integer> resumedAt = new ConcurrentHashMap<>();
 
-    Replanning(SchedulerStore store, InventoryClient inventory, PlanAssembler assembler, DecisionPublisher publisher) {
+    /** States in which job-api accepts {@code suspend}; a job being cancelled (or not yet scheduled) is failed. */
+    private static final Set<String> SUSPENDABLE = Set.of("SCHEDULED", "RUNNING", "RECOVERING");
+
+    Replanning(SchedulerStore store, InventoryClient inventory, PlanAssembler assembler, DecisionPublisher publisher,
+               Suspensions suspensions) {
         this.store = store;
         this.inventory = inventory;
         this.assembler = assembler;
         this.publisher = publisher;
+        this.suspensions = suspensions;
     }
 
-    void stepCommitted(UUID jobId, int step) {
-        committed.merge(jobId, step, Math::max);
+    void stepCommitted(UUID jobId, int planVersion, int step) {
+        if (planVersion >= resumedAt.getOrDefault(jobId, 0)) {
+            committed.merge(jobId, step, Math::max);
+        }
+    }
+
+    /** A resume plan went out: the rounds after its checkpoint are uncommitted again. */
+    void resumed(Plan plan) {
+        resumedAt.put(plan.jobId(), plan.planVersion());
+        committed.put(plan.jobId(), plan.startStep() - 1);
     }
 
     int committedStep(UUID jobId) {
@@ -59,11 +76,13 @@ class Replanning {
 
     void forget(UUID jobId) {
         committed.remove(jobId);
+        resumedAt.remove(jobId);
     }
 
     /**
      * A device went DOWN: every running job holding it continues on its devices that are still HEALTHY, from the
-     * first round not yet committed (the stalled one is redone).
+     * first round not yet committed (the stalled one is redone). A job left with none, or with no feasible plan on
+     * them, is suspended.
      */
     synchronized void onDeviceDown(String deviceId, String why) {
         for (Plan plan : store.activePlans()) {
@@ -87,8 +106,23 @@ class Replanning {
                     lost.add(d.deviceId());
                 }
             }
-            replan(plan, remaining, Map.of(), committedStep(plan.jobId()) + 1,
-                    "lost " + lost + " (" + deviceId + ": " + why + ")", true);
+            String cause = lost + " (" + deviceId + ": " + why + ")";
+            if (remaining.isEmpty()) {
+                cannotContinue(plan, "lost every device " + cause);
+            } else {
+                replan(plan, remaining, Map.of(), committedStep(plan.jobId()) + 1, "lost " + cause, true);
+            }
+        }
+    }
+
+    /**
+     * The orphan check found the job idle on devices that are up: it is suspended (and resumed from its latest
+     * checkpoint), unless a newer plan came meanwhile.
+     */
+    synchronized void suspendOrphaned(Plan plan, String reason, boolean autoResume) {
+        Plan latest = store.latestPlan(plan.jobId()).orElse(null);
+        if (latest != null && latest.planVersion() == plan.planVersion()) {
+            suspensions.suspend(plan, reason, autoResume);
         }
     }
 
@@ -176,11 +210,20 @@ class Replanning {
     synchronized void rebalance(UUID jobId, int planVersion, Map<String, Double> measured, int startStep,
                                 String reason) {
         Plan plan = store.latestPlan(jobId).orElse(null);
-        if (plan == null || plan.planVersion() != planVersion) {
-            return; // already re-planned
+        if (plan == null || plan.planVersion() != planVersion || suspensions.isSuspended(jobId)) {
+            return; // already re-planned, or suspended: a late metric must not bring it back on these devices
         }
         List<InventoryDevice> devices = plan.devices().stream().map(d -> asInventoryDevice(d, plan)).toList();
         replan(plan, devices, measured, startStep, reason, false);
+    }
+
+    /**
+     * A planned change (rebalance, join) taking over after the job's last step would reach workers whose run has
+     * ended: nothing would run it and the job would wait for its devices forever. A recovery always goes out (its
+     * start is the first uncommitted step, never past the end).
+     */
+    static boolean takesOverInTime(Plan previous, int startStep, boolean recovery) {
+        return recovery || startStep <= previous.steps();
     }
 
     /** A device of a plan as the planner needs it, when the inventory is not asked (it is in the plan already). */
@@ -200,16 +243,17 @@ class Replanning {
             // under DiLoCo every replica holds the global model only right after an outer round: a planned change
             // (rebalance, elastic growth) takes over there, so joiners start from the global state
             startStep = outerBoundaryAtOrAfter(previous, startStep);
-            if (startStep > previous.steps()) {
-                log.info("job {}: no outer round left before the end for {}", previous.jobId(), reason);
-                return;
-            }
+        }
+        if (!takesOverInTime(previous, startStep, recovery)) {
+            log.info("job {}: {} would take over at step {}, after the last step {}: not re-planned", previous.jobId(),
+                    reason, startStep, previous.steps());
+            return;
         }
         apply(previous, assembler.withCatalogue(inventory.catalogue())
-                .replan(previous, devices, measured, startStep, reason, recovery));
+                .replan(previous, devices, measured, startStep, reason, recovery), recovery);
     }
 
-    private void apply(Plan previous, SchedulingDecision decision) {
+    private void apply(Plan previous, SchedulingDecision decision, boolean recovery) {
         if (decision instanceof SchedulingDecision.Planned planned) {
             Plan next = planned.plan();
             if (store.recordNextPlan(next)) {
@@ -218,10 +262,28 @@ class Replanning {
                 publisher.publishPlan(next);
             }
         } else if (decision instanceof SchedulingDecision.Rejected rejected) {
-            log.warn("job {} cannot continue: {}", previous.jobId(), rejected.reason());
-            if (store.recordFailure(UUID.randomUUID(), previous.jobId(), rejected.reason())) {
-                publisher.publishFailure(previous.jobId(), rejected.reason());
+            if (recovery) {
+                cannotContinue(previous, rejected.reason());
+            } else {
+                fail(previous, rejected.reason());
             }
+        }
+    }
+
+    /** No device or no feasible plan is left: a running job is suspended, anything else fails as before. */
+    private void cannotContinue(Plan previous, String reason) {
+        String state = store.jobState(previous.jobId()).orElse(null);
+        if (state != null && SUSPENDABLE.contains(state)) {
+            suspensions.suspend(previous, reason, true);
+        } else {
+            fail(previous, reason);
+        }
+    }
+
+    private void fail(Plan previous, String reason) {
+        log.warn("job {} cannot continue: {}", previous.jobId(), reason);
+        if (store.recordFailure(UUID.randomUUID(), previous.jobId(), reason)) {
+            publisher.publishFailure(previous.jobId(), reason);
         }
     }
 }

@@ -6,11 +6,13 @@ import org.springframework.stereotype.Component;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.kafka.InvalidRecordException;
+import io.crosstrain.scheduler.domain.Activity;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Step metrics tell the scheduler which rounds are committed (a metric is sent after the update was applied), so a
- * re-plan after a failure knows where to resume, and their measured speeds drive rebalancing.
+ * re-plan after a failure knows where to resume; their measured speeds drive rebalancing, and their arrival shows a
+ * job is alive (the orphan rule).
  */
 @Component
 class StepMetricListener {
@@ -18,11 +20,13 @@ class StepMetricListener {
     private final JsonMapper json;
     private final Replanning replanning;
     private final Rebalancing rebalancing;
+    private final Activity activity;
 
-    StepMetricListener(JsonMapper json, Replanning replanning, Rebalancing rebalancing) {
+    StepMetricListener(JsonMapper json, Replanning replanning, Rebalancing rebalancing, Activity activity) {
         this.json = json;
         this.replanning = replanning;
         this.rebalancing = rebalancing;
+        this.activity = activity;
     }
 
     @KafkaListener(id = "scheduler-step-metrics", groupId = "scheduler-step-metrics", topics = Topics.STEP_METRICS,
@@ -32,8 +36,9 @@ class StepMetricListener {
         if (m == null || m.jobId() == null || m.deviceId() == null) {
             throw new InvalidRecordException("step metric without jobId or deviceId");
         }
+        activity.metric(m.jobId(), m.planVersion());
         if (m.error() == null && m.step() > 0) {
-            replanning.stepCommitted(m.jobId(), m.step());
+            replanning.stepCommitted(m.jobId(), m.planVersion(), m.step());
             rebalancing.observe(m);
         }
     }

@@ -22,6 +22,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Repository
 public class SchedulerStore {
 
+    /** A job job-api ended (e.g. cancelled while it waited) is not started or resumed any more. */
+    private static final String NOT_ENDED = "NOT EXISTS (SELECT 1 FROM scheduler.job_states s WHERE s.job_id = q.job_id"
+            + " AND s.state IN ('SUCCEEDED', 'FAILED', 'CANCELLED'))";
+
     private final JdbcClient jdbc;
     private final JsonMapper json;
 
@@ -138,15 +142,16 @@ public class SchedulerStore {
 
     /** How many jobs are still waiting (the queue-depth gauge reads it at every scrape). */
     public long queuedCount() {
-        return jdbc.sql("SELECT count(*) FROM scheduler.queue WHERE status = 'QUEUED'").query(Long.class).single();
+        return jdbc.sql("SELECT count(*) FROM scheduler.queue q WHERE status = 'QUEUED' AND " + NOT_ENDED)
+                .query(Long.class).single();
     }
 
-    /** Jobs still waiting, highest priority first, then oldest. */
+    /** Jobs still waiting (queued or suspended, not ended meanwhile), highest priority first, then oldest. */
     public List<QueueEntry> waiting() {
         return jdbc.sql("""
                         SELECT job_id, tenant, priority, submitted_at, spec::text AS spec, status, reason
-                        FROM scheduler.queue WHERE status = 'QUEUED'
-                        ORDER BY priority DESC, submitted_at, job_id""")
+                        FROM scheduler.queue q WHERE status = 'QUEUED' AND %s
+                        ORDER BY priority DESC, submitted_at, job_id""".formatted(NOT_ENDED))
                 .query((rs, n) -> new QueueEntry(rs.getObject("job_id", UUID.class), rs.getString("tenant"),
                         rs.getInt("priority"), rs.getTimestamp("submitted_at").toInstant(),
                         json.readValue(rs.getString("spec"), JobSpec.class), rs.getString("status"),
@@ -161,7 +166,10 @@ public class SchedulerStore {
                 .param("job", jobId).param("reason", reason).update();
     }
 
-    /** Stores the first plan of a queued job and takes it out of the queue, atomically; false if it left already. */
+    /**
+     * Stores the plan of a queued job (its first, or the one resuming it) and takes it out of the queue, atomically;
+     * false if it left already.
+     */
     @Transactional
     public boolean admit(Plan plan) {
         int moved = jdbc.sql("""
@@ -171,7 +179,13 @@ public class SchedulerStore {
         if (moved != 1) {
             return false;
         }
-        return recordNextPlan(plan);
+        if (!recordNextPlan(plan)) {
+            // that version exists already: the job must not leave the queue without its plan
+            org.springframework.transaction.interceptor.TransactionAspectSupport.currentTransactionStatus()
+                    .setRollbackOnly();
+            return false;
+        }
+        return true;
     }
 
     /** Gives up on a queued job: records the failure to publish and takes it out of the queue, atomically. */
@@ -211,13 +225,23 @@ public class SchedulerStore {
                 .param("job", jobId).param("state", state).update();
     }
 
-    /** Latest plans of the jobs that have a plan and have not reached a terminal state. */
+    /** The lifecycle state job-api last announced for the job, if any. */
+    public Optional<String> jobState(UUID jobId) {
+        return jdbc.sql("SELECT state FROM scheduler.job_states WHERE job_id = :job").param("job", jobId)
+                .query(String.class).optional();
+    }
+
+    /** Latest plans of the jobs that have a plan, have not reached a terminal state and are not suspended. */
     public List<Plan> activePlans() {
         return jdbc.sql("""
-                        SELECT DISTINCT ON (p.job_id) p.plan::text FROM scheduler.plans p
-                        LEFT JOIN scheduler.job_states s ON s.job_id = p.job_id
-                        WHERE s.state IS NULL OR s.state NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
-                        ORDER BY p.job_id, p.plan_version DESC""")
+                        SELECT plan FROM (
+                            SELECT DISTINCT ON (p.job_id) p.job_id, p.plan_version, p.plan::text AS plan
+                            FROM scheduler.plans p
+                            LEFT JOIN scheduler.job_states s ON s.job_id = p.job_id
+                            WHERE s.state IS NULL OR s.state NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')
+                            ORDER BY p.job_id, p.plan_version DESC) newest
+                        WHERE NOT EXISTS (SELECT 1 FROM scheduler.suspensions x
+                                          WHERE x.job_id = newest.job_id AND x.plan_version = newest.plan_version)""")
                 .query(String.class)
                 .list().stream().map(this::readPlanOrNull).filter(java.util.Objects::nonNull).toList();
     }
