@@ -23,12 +23,18 @@ public final class CrossTrainCli implements Callable<Integer> {
     Path home;
 
     @Option(names = "--port-base", defaultValue = "8080",
-            description = "gateway port; inventory +1, job-api +2, scheduler +3, relays +10.., workers +20..")
+            description = "gateway port; inventory +1, job-api +2, scheduler +3, S3Proxy +9, relays +10.., workers "
+                    + "+20..")
     int portBase;
 
     @Option(names = "--database", description = "PostgreSQL database to use (created if missing); default: "
             + "crosstrain for up, a fresh crosstrain_demo for demo")
     String database;
+
+    @Option(names = "--checkpoint-store", defaultValue = "local", description = "where checkpoints go: local "
+            + "(.crosstrain/checkpoints) or s3 (S3Proxy from its Maven Central jar, started beside the stack on port "
+            + "base + 9)")
+    String checkpointStore;
 
     @Override
     public Integer call() {
@@ -53,7 +59,8 @@ public final class CrossTrainCli implements Callable<Integer> {
     LocalStack.Options options(int kafkaPort, String defaultDatabase, DemoCluster cluster) {
         Path root = home.toAbsolutePath().normalize();
         return new LocalStack.Options(root, kafkaPort, portBase, database != null ? database : defaultDatabase,
-                root.resolve(".crosstrain"), cluster);
+                root.resolve(".crosstrain"), cluster).withCheckpointStore(checkpointStore.strip().toLowerCase(
+                Locale.ROOT));
     }
 
     @Command(name = "up", description = "Start Kafka, PostgreSQL and every service, and keep them running.")

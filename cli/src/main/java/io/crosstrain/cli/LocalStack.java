@@ -21,12 +21,32 @@ import io.crosstrain.localinfra.LocalPostgres;
  */
 final class LocalStack implements AutoCloseable {
 
-    /** @param extraEnv environment for every service on top of the stack's own (e.g. shorter health timeouts) */
+    /**
+     * @param extraEnv        environment for every service on top of the stack's own (e.g. shorter health timeouts)
+     * @param checkpointStore {@code local} (a directory under the work directory) or {@code s3} (S3Proxy started
+     *                        beside the stack, {@link S3ProxyProcess})
+     */
     record Options(Path home, int kafkaPort, int portBase, String database, Path workDir, DemoCluster cluster,
-                   Map<String, String> extraEnv) {
+                   Map<String, String> extraEnv, String checkpointStore) {
+
+        Options {
+            if (!"local".equals(checkpointStore) && !"s3".equals(checkpointStore)) {
+                throw new IllegalArgumentException("checkpoint store must be local or s3, not " + checkpointStore);
+            }
+        }
+
+        Options(Path home, int kafkaPort, int portBase, String database, Path workDir, DemoCluster cluster,
+                Map<String, String> extraEnv) {
+            this(home, kafkaPort, portBase, database, workDir, cluster, extraEnv, "local");
+        }
 
         Options(Path home, int kafkaPort, int portBase, String database, Path workDir, DemoCluster cluster) {
             this(home, kafkaPort, portBase, database, workDir, cluster, Map.of());
+        }
+
+        /** The same stack with its checkpoints in {@code store}. */
+        Options withCheckpointStore(String store) {
+            return new Options(home, kafkaPort, portBase, database, workDir, cluster, extraEnv, store);
         }
 
         int gateway() {
@@ -43,6 +63,11 @@ final class LocalStack implements AutoCloseable {
 
         int scheduler() {
             return portBase + 3;
+        }
+
+        /** S3Proxy, when the checkpoints go to S3. */
+        int s3() {
+            return portBase + 9;
         }
 
         int relay(int i) {
@@ -70,6 +95,7 @@ final class LocalStack implements AutoCloseable {
     private final List<ServiceProcess> services = new ArrayList<>();
     private KafkaProcess kafka;
     private LocalPostgres postgres;
+    private S3ProxyProcess s3;
 
     LocalStack(Options options, PrintStream out) {
         this.options = options;
@@ -157,8 +183,15 @@ final class LocalStack implements AutoCloseable {
         env.put("DB_USER", postgres.username());
         env.put("DB_PASSWORD", postgres.password());
         env.put("CROSSTRAIN_DATA_DIR", options.workDir().resolve("data").toString());
-        // checkpoints on the local disk: every service of this stack shares the machine
+        // checkpoints on the local disk (every service of this stack shares the machine) or in S3Proxy beside it
         env.put("CROSSTRAIN_CHECKPOINTS_DIR", options.workDir().resolve("checkpoints").toString());
+        if ("s3".equals(options.checkpointStore())) {
+            s3 = S3ProxyProcess.start(options.home(), options.workDir(), options.s3(), Duration.ofMinutes(1));
+            env.putAll(s3.serviceEnv());
+            out.println("  Checkpoints S3Proxy at " + s3.endpoint() + ", bucket " + S3ProxyProcess.BUCKET);
+        } else {
+            out.println("  Checkpoints " + options.workDir().resolve("checkpoints"));
+        }
         env.put("INVENTORY_URL", "http://127.0.0.1:" + options.inventory());
         env.put("JOB_API_URL", "http://127.0.0.1:" + options.jobApi());
         env.put("SCHEDULER_URL", "http://127.0.0.1:" + options.scheduler());
@@ -231,6 +264,9 @@ final class LocalStack implements AutoCloseable {
         if (options.kafkaPort() > 0) {
             ports.add(options.kafkaPort());
         }
+        if ("s3".equals(options.checkpointStore())) {
+            ports.add(options.s3());
+        }
         for (int port : ports) {
             try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
                 s.setReuseAddress(true);
@@ -266,6 +302,9 @@ final class LocalStack implements AutoCloseable {
         // the broker goes last so services can leave their consumer groups cleanly
         if (kafka != null) {
             kafka.close();
+        }
+        if (s3 != null) {
+            s3.close();
         }
         if (postgres != null) {
             try {

@@ -63,6 +63,12 @@ final class Summary {
                     g.path("identical").asBoolean() ? "identical" : "DIVERGED", g.path("checkedSteps").asInt(),
                     String.join(", ", g.path("devices").valueStream().map(JsonNode::asString).toList())));
         }
+        for (JsonNode c : r.path("checkpoints")) {
+            out.println(String.format(Locale.ROOT, "  checkpoint step %-7d %.2f MB, written in %.0f ms "
+                    + "(slowest shard, beside training), longest device pause %.1f ms, %s", c.path("step").asLong(),
+                    c.path("bytes").asLong() / 1e6, c.path("uploadMillis").asDouble(),
+                    c.path("pauseMillis").asDouble(), c.path("location").asString()));
+        }
         if (r.has("emulation")) {
             out.println(String.format(Locale.ROOT, "  emulation time scale k  %.4g",
                     r.path("emulation").path("timeScale").asDouble()));

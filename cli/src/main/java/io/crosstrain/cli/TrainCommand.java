@@ -1,6 +1,9 @@
 package io.crosstrain.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -49,8 +52,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--prompt", defaultValue = "the ", description = "what the closing sample starts with")
     String prompt;
 
+    @Option(names = "--report", defaultValue = "target/train/report.json",
+            description = "the finished job's report JSON (its loss curve plotted beside it as PNG)")
+    Path report;
+
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, IOException {
         PrintStream out = System.out;
         JsonMapper mapper = JsonMapper.builder().build();
         ApiClient api = gateway.client(mapper);
@@ -63,10 +70,16 @@ final class TrainCommand implements Callable<Integer> {
             out.println("job " + jobId + " " + state + ": " + job.path("reason").asString(""));
             return 1;
         }
-        JsonNode report = api.ok(api.get("/api/v1/jobs/" + jobId + "/report"), "report");
+        JsonNode r = api.ok(api.get("/api/v1/jobs/" + jobId + "/report"), "report");
         out.println(String.format(Locale.ROOT, "loss %.3f -> %.3f over %d steps (%s)",
-                report.path("loss").path("first").asDouble(), report.path("loss").path("last").asDouble(),
-                report.path("steps").asInt(), report.path("mode").asString()));
+                r.path("loss").path("first").asDouble(), r.path("loss").path("last").asDouble(),
+                r.path("steps").asInt(), r.path("mode").asString()));
+        Path json = report.toAbsolutePath();
+        Files.createDirectories(json.getParent());
+        Files.writeString(json, mapper.writeValueAsString(r));
+        Path png = json.resolveSibling(json.getFileName().toString().replaceFirst("\\.json$", "") + ".png");
+        ReportPlot.write(r, png);
+        out.println("report " + json + ", loss curve " + png);
         Samples.print(api, jobId, prompt, seed, out);
         out.println("export it: ./crosstrain export " + jobId + " DIR");
         return 0;

@@ -263,6 +263,34 @@ final class WebUiCheck implements AutoCloseable {
     }
 
     /** A wait that polls twice a second and reads past elements the page re-rendered meanwhile. */
+    /**
+     * Logs in, opens a finished job's page and asks its "Try the model" box for text, as a user would.
+     *
+     * @return the text the page showed
+     */
+    String tryTheModel(String apiKey, UUID jobId, String prompt) throws IOException {
+        driver.get(base + "/#/login");
+        WebElement key = waitFor(By.id("api-key"), SHORT);
+        key.clear();
+        key.sendKeys(apiKey);
+        driver.findElement(By.id("login-submit")).click();
+        until(SHORT).until(d -> !d.getCurrentUrl().contains("#/login"));
+        driver.get(base + "/#/jobs/" + jobId);
+        WebElement box = waitFor(By.cssSelector("[data-testid=generate-prompt]"), SHORT);
+        box.clear();
+        box.sendKeys(prompt);
+        // enabled once the page has found the job's newest checkpoint
+        WebElement button = until(SHORT).until(ExpectedConditions.elementToBeClickable(
+                By.cssSelector("[data-testid=generate-button]")));
+        button.click();
+        String text = until(Duration.ofMinutes(2)).until(d -> {
+            String t = d.findElement(By.cssSelector("[data-testid=generate-output]")).getText();
+            return t == null || t.isBlank() ? null : t;
+        });
+        screenshot("try-the-model");
+        return text;
+    }
+
     private WebDriverWait until(Duration timeout) {
         WebDriverWait wait = new WebDriverWait(driver, timeout, Duration.ofMillis(500));
         wait.ignoring(StaleElementReferenceException.class);
