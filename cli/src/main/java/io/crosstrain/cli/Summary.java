@@ -63,12 +63,7 @@ final class Summary {
                     g.path("identical").asBoolean() ? "identical" : "DIVERGED", g.path("checkedSteps").asInt(),
                     String.join(", ", g.path("devices").valueStream().map(JsonNode::asString).toList())));
         }
-        for (JsonNode c : r.path("checkpoints")) {
-            out.println(String.format(Locale.ROOT, "  checkpoint step %-7d %.2f MB, written in %.0f ms "
-                    + "(slowest shard, beside training), longest device pause %.1f ms, %s", c.path("step").asLong(),
-                    c.path("bytes").asLong() / 1e6, c.path("uploadMillis").asDouble(),
-                    c.path("pauseMillis").asDouble(), c.path("location").asString()));
-        }
+        printCheckpoints(out, r);
         if (r.has("emulation")) {
             out.println(String.format(Locale.ROOT, "  emulation time scale k  %.4g",
                     r.path("emulation").path("timeScale").asDouble()));
@@ -84,6 +79,16 @@ final class Summary {
             out.println("    " + o.sample().replace("\n", "\n    "));
         }
         out.println(String.format(Locale.ROOT, "  demo wall time          %.0f s", wallSeconds));
+    }
+
+    /** One line per checkpoint the report lists: size, the slowest shard's write, the longest device pause. */
+    static void printCheckpoints(PrintStream out, JsonNode r) {
+        for (JsonNode c : r.path("checkpoints")) {
+            out.println(String.format(Locale.ROOT, "  checkpoint step %-7d %.2f MB, written in %.0f ms "
+                    + "(slowest shard, beside training), longest device pause %.1f ms, %s", c.path("step").asLong(),
+                    c.path("bytes").asLong() / 1e6, c.path("uploadMillis").asDouble(),
+                    c.path("pauseMillis").asDouble(), c.path("location").asString()));
+        }
     }
 
     /** Per datacenter: its replicas' stages (layers on which device), predicted and measured bubble. */

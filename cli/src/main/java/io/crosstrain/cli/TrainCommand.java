@@ -74,6 +74,7 @@ final class TrainCommand implements Callable<Integer> {
         out.println(String.format(Locale.ROOT, "loss %.3f -> %.3f over %d steps (%s)",
                 r.path("loss").path("first").asDouble(), r.path("loss").path("last").asDouble(),
                 r.path("steps").asInt(), r.path("mode").asString()));
+        Summary.printCheckpoints(out, r);
         Path json = report.toAbsolutePath();
         Files.createDirectories(json.getParent());
         Files.writeString(json, mapper.writeValueAsString(r));
@@ -95,6 +96,7 @@ final class TrainCommand implements Callable<Integer> {
         spec.put("learningRate", learningRate);
         spec.put("seed", seed);
         spec.put("devices", List.of());
+        spec.put("hashEvery", 10);
         spec.put("checkpoint", Map.of("every", checkpointEvery));
         JsonNode job = api.ok(api.post("/api/v1/jobs", spec), "submitting the job");
         return UUID.fromString(job.path("id").asString());
