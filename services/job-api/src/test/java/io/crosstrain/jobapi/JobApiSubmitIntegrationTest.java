@@ -78,6 +78,29 @@ class JobApiSubmitIntegrationTest extends JobApiIntegrationTestBase {
     }
 
     @Test
+    void controlCharactersAreRefusedWithTheFieldNamedAndNothingStored() {
+        long before = rows();
+        String valid = json.writeValueAsString(Fixtures.spec("valid"));
+        // NUL reached PostgreSQL, which refused it: a 500 instead of a 400
+        JsonNode nul = assertProblem(post(valid.replace("\"name\":\"valid\"", "\"name\":\"va\\u0000lid\"")), 400);
+        assertThat(nul.path("field").asString()).isEqualTo("name");
+        assertThat(nul.path("errors").get(0).path("message").asString()).contains("U+0000 at position 2");
+        assertThat(assertProblem(post(valid.replace("\"name\":\"valid\"", "\"name\":\"va\\u001blid\"")), 400)
+                .path("field").asString()).isEqualTo("name");
+        // free text may hold line breaks, a name may not
+        assertThat(assertProblem(post(valid.replace("\"name\":\"valid\"", "\"name\":\"va\\nlid\"")), 400)
+                .path("errors").get(0).path("message").asString()).contains("U+000A");
+        // any string of the body, before the validator sees it
+        JsonNode kind = assertProblem(post(valid.replace("\"kind\":\"bundled\"", "\"kind\":\"bund\\u0000led\"")),
+                400);
+        assertThat(kind.path("field").asString()).isEqualTo("dataset.kind");
+        assertThat(kind.path("errors").get(0).path("message").asString()).contains("control characters");
+        assertThat(assertProblem(mvc.get().uri("/api/v1/jobs").param("state", "RUNNING\u0000").exchange(), 400).path("errors")
+                .get(0).path("message").asString()).contains("control characters");
+        assertThat(rows()).isEqualTo(before);
+    }
+
+    @Test
     void aSpecMayNameABuiltInModelSize() {
         JsonNode sizes = get("/api/v1/models");
         assertThat(top(sizes, "name")).containsExactly("tiny", "small", "medium", "large");

@@ -60,6 +60,12 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
             return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, "unknown field '" + field + "'",
                     List.of(new FieldError(field, "unknown field"))));
         }
+        if (json instanceof ControlCharacterModule.ControlCharacterException control) {
+            String field = path.isEmpty() ? "body" : path;
+            String message = "must not contain control characters (" + control.where() + ")";
+            return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, "'" + field + "' " + message,
+                    List.of(new FieldError(field, message))));
+        }
         if (path.isEmpty()) {
             return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, "malformed JSON", List.of()));
         }

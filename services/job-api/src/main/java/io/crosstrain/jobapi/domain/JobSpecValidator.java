@@ -18,6 +18,7 @@ import io.crosstrain.contracts.SyncSpec;
 import io.crosstrain.contracts.ModelSpec;
 import io.crosstrain.web.FieldError;
 import io.crosstrain.web.RequestRejectedException;
+import io.crosstrain.web.TextInput;
 
 /**
  * Checks a submitted {@link JobSpec} and fills in defaults. Every field at fault is reported at once, named by its
@@ -52,6 +53,9 @@ public final class JobSpecValidator {
             errors.add(new FieldError("name", "is required"));
         } else if (name.length() > 100) {
             errors.add(new FieldError("name", "must be 1-100 characters"));
+        } else if (TextInput.nameProblem(name) != null) {
+            // the REST mapper already refuses NUL and the like; a name is one line, so no tab or line break either
+            errors.add(new FieldError("name", TextInput.nameProblem(name)));
         }
 
         ModelSpec model = spec.model();
