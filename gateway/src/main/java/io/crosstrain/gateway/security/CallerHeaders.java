@@ -11,9 +11,9 @@ import io.crosstrain.gateway.domain.Caller;
  */
 public final class CallerHeaders {
 
-    public static final String TENANT = "X-CrossTrain-Tenant";
-    public static final String ROLE = "X-CrossTrain-Role";
-    public static final String PRINCIPAL = "X-CrossTrain-Principal";
+    public static final String TENANT = io.crosstrain.web.CallerScope.TENANT_HEADER;
+    public static final String ROLE = io.crosstrain.web.CallerScope.ROLE_HEADER;
+    public static final String PRINCIPAL = io.crosstrain.web.CallerScope.PRINCIPAL_HEADER;
 
     private CallerHeaders() {
     }

@@ -123,8 +123,16 @@ abstract class SchedulerFlowBase {
     // ---- helpers ----
 
     String submitted(UUID jobId, List<String> devices, int globalBatch) {
+        return submitted(jobId, devices, globalBatch, null);
+    }
+
+    /** @param tenant the owner; null for the default tenant */
+    String submitted(UUID jobId, List<String> devices, int globalBatch, String tenant) {
         JobSpec spec = new JobSpec("flow", ModelSpec.demo(), DatasetSpec.bundled(), 5, globalBatch, 1e-3, 42L,
                 "diloco", JobSpec.BALANCED, devices, null, null, 0);
+        if (tenant != null) {
+            spec = spec.withTenant(tenant);
+        }
         return json.writeValueAsString(new JobEvent(UUID.randomUUID(), jobId, JobEvent.SUBMITTED, JobState.PENDING,
                 spec, null, Instant.now()));
     }
@@ -208,6 +216,15 @@ abstract class SchedulerFlowBase {
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A GET as the gateway forwards a caller of {@code tenant} with {@code role}. */
+    HttpResponse<String> getAs(String path, String tenant, String role) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header(io.crosstrain.web.CallerScope.TENANT_HEADER, tenant)
+                        .header(io.crosstrain.web.CallerScope.ROLE_HEADER, role).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -77,6 +77,33 @@ class SchedulerFlowTest extends SchedulerFlowBase {
     }
 
     @Test
+    void aTenantSeesItsOwnPlansAndQueueEntriesOnlyAndAnAdminSeesAll() throws Exception {
+        UUID acme = UUID.randomUUID();
+        send(submitted(acme, List.of("bj-0", "sh-0"), 8, "acme"));
+        awaitPlan(acme);
+        UUID waiting = UUID.randomUUID();
+        send(submitted(waiting, List.of("sh-0"), 8, "acme"));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(get("/api/v1/queue").body()).contains(waiting.toString()));
+
+        assertThat(getAs("/api/v1/plans/" + acme, "acme", "user").statusCode()).isEqualTo(200);
+        // another tenant's plan (its dataset, its devices) is not there for this caller, exactly as a missing one
+        HttpResponse<String> other = getAs("/api/v1/plans/" + acme, "globex", "user");
+        assertThat(other.statusCode()).isEqualTo(404);
+        assertThat(other.body()).doesNotContain("bj-0");
+        assertThat(getAs("/api/v1/plans/" + acme, "globex", "admin").statusCode()).isEqualTo(200);
+
+        assertThat(getAs("/api/v1/queue", "acme", "user").body()).contains(waiting.toString());
+        assertThat(getAs("/api/v1/queue", "globex", "user").body()).doesNotContain(waiting.toString());
+        assertThat(getAs("/api/v1/queue", "globex", "admin").body()).contains(waiting.toString());
+
+        send(acme.toString(), json.writeValueAsString(new JobEvent(UUID.randomUUID(), acme,
+                JobEvent.STATE_CHANGED, JobState.SUCCEEDED, null, "done", Instant.now())));
+        awaitPlan(waiting);
+        send(waiting.toString(), json.writeValueAsString(new JobEvent(UUID.randomUUID(), waiting,
+                JobEvent.STATE_CHANGED, JobState.SUCCEEDED, null, "done", Instant.now())));
+    }
+
+    @Test
     void prometheusShowsTheQueueDepth() throws Exception {
         HttpResponse<String> scrape = get("/actuator/prometheus");
         assertThat(scrape.statusCode()).isEqualTo(200);

@@ -11,8 +11,8 @@ import io.crosstrain.jobapi.domain.Caller;
 /** The caller the gateway authenticated, from the headers it sets (and strips from what clients send). */
 final class CallerResolver implements HandlerMethodArgumentResolver {
 
-    static final String TENANT = "X-CrossTrain-Tenant";
-    static final String ROLE = "X-CrossTrain-Role";
+    static final String TENANT = io.crosstrain.web.CallerScope.TENANT_HEADER;
+    static final String ROLE = io.crosstrain.web.CallerScope.ROLE_HEADER;
 
     @Override
     public boolean supportsParameter(MethodParameter parameter) {
@@ -29,6 +29,7 @@ final class CallerResolver implements HandlerMethodArgumentResolver {
         if (tenant == null || tenant.isBlank()) {
             return Caller.INTERNAL;
         }
-        return new Caller(tenant.strip(), "admin".equalsIgnoreCase(role == null ? "" : role.strip()));
+        return new Caller(tenant.strip(), io.crosstrain.web.CallerScope.ADMIN_ROLE.equalsIgnoreCase(
+                role == null ? "" : role.strip()));
     }
 }

@@ -1,8 +1,10 @@
 package io.crosstrain.scheduler.api;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
+import java.util.List;
 import java.util.UUID;
 
 import org.springframework.http.HttpStatus;
@@ -10,10 +12,12 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.crosstrain.scheduler.persistence.SchedulerStore;
+import io.crosstrain.web.CallerScope;
 
 /** Read access to the plans the scheduler made. */
 @RestController
@@ -27,15 +31,25 @@ class PlanController {
         this.store = store;
     }
 
-    /** The newest plan version of a job; 404 problem+json while the job has none. */
+    /**
+     * The newest plan version of a job; 404 problem+json while the job has none, and for another tenant's job (a plan
+     * names the job's dataset and devices) unless the caller is an admin.
+     */
     @Operation(summary = "Get the latest plan of a job")
     @GetMapping("/{jobId}")
-    ResponseEntity<?> latest(@PathVariable("jobId") String jobId) {
+    ResponseEntity<?> latest(
+            @PathVariable("jobId") String jobId,
+            @Parameter(hidden = true) @RequestHeader(value = CallerScope.TENANT_HEADER, required = false) String tenant,
+            @Parameter(hidden = true) @RequestHeader(value = CallerScope.ROLE_HEADER, required = false) String role) {
         UUID id;
         try {
             id = UUID.fromString(jobId);
         } catch (IllegalArgumentException e) {
             return problem(HttpStatus.BAD_REQUEST, "Invalid job id", "jobId is not a UUID: " + jobId, jobId);
+        }
+        CallerScope caller = CallerScope.of(tenant, role);
+        if (!caller.admin() && !caller.sees(store.tenants(List.of(id)).get(id))) {
+            return problem(HttpStatus.NOT_FOUND, "No plan", "the scheduler has no plan for job " + id, jobId);
         }
         return store.latestPlan(id)
                 .<ResponseEntity<?>>map(ResponseEntity::ok)

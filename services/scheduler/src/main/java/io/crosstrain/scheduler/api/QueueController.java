@@ -1,6 +1,7 @@
 package io.crosstrain.scheduler.api;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -8,9 +9,11 @@ import java.util.List;
 import java.util.UUID;
 
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.crosstrain.scheduler.persistence.SchedulerStore;
+import io.crosstrain.web.CallerScope;
 
 /** The jobs waiting for devices, in the order they will be considered, each with the reason it still waits. */
 @RestController
@@ -29,11 +32,19 @@ class QueueController {
 
     @Operation(summary = "List queued jobs and why each waits")
     @GetMapping("/api/v1/queue")
-    List<QueuedJobView> queue() {
+    List<QueuedJobView> queue(
+            @Parameter(hidden = true) @RequestHeader(value = CallerScope.TENANT_HEADER, required = false) String tenant,
+            @Parameter(hidden = true) @RequestHeader(value = CallerScope.ROLE_HEADER, required = false) String role) {
+        CallerScope caller = CallerScope.of(tenant, role);
         List<QueuedJobView> out = new ArrayList<>();
+        int position = 0;
         for (SchedulerStore.QueueEntry e : store.waiting()) {
-            out.add(new QueuedJobView(out.size() + 1, e.jobId(), e.spec().name(), e.tenant(), e.priority(),
-                    e.submittedAt(), e.reason()));
+            position++;
+            // a tenant sees its own entries at their places in the one queue, not the others'
+            if (caller.sees(e.tenant())) {
+                out.add(new QueuedJobView(position, e.jobId(), e.spec().name(), e.tenant(), e.priority(),
+                        e.submittedAt(), e.reason()));
+            }
         }
         return out;
     }
