@@ -3,6 +3,7 @@ package io.crosstrain.jobapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -157,7 +158,38 @@ class JobApiSubmitIntegrationTest extends JobApiIntegrationTestBase {
                 path), base.steps(), base.globalBatch(), base.learningRate(), base.seed(), base.strategy(),
                 base.allocation(), base.devices(), null, base.timeScale(), base.hashEvery());
         assertThat(submit(spec)).hasStatus(201);
+    }
 
+    @Test
+    void uploadsArePerTenantAndATenantsJobsTrainOnlyOnItsOwn() throws Exception {
+        byte[] text = "Pack my box with five dozen liquor jugs. ".repeat(60).getBytes(StandardCharsets.UTF_8);
+        MvcTestResult uploaded = mvc.post().uri("/api/v1/datasets").multipart()
+                .file(new org.springframework.mock.web.MockMultipartFile("file", "jugs.txt", "text/plain", text))
+                .header(io.crosstrain.web.CallerScope.TENANT_HEADER, "acme")
+                .header(io.crosstrain.web.CallerScope.ROLE_HEADER, "user").exchange();
+        assertThat(uploaded).hasStatus(201);
+        String path = body(uploaded).path("dataset").path("path").asString();
+        assertThat(path).startsWith("uploads/acme/").endsWith(".txt");
+        assertThat(java.nio.file.Files.readAllBytes(DATA_DIR.resolve(path))).isEqualTo(text);
+
+        JobSpec base = Fixtures.spec("per-tenant-upload");
+        java.util.function.Function<String, JobSpec> on = p -> new JobSpec(base.name(), base.model(),
+                new io.crosstrain.contracts.DatasetSpec("path", null, p), base.steps(), base.globalBatch(),
+                base.learningRate(), base.seed(), base.strategy(), base.allocation(), base.devices(), null,
+                base.timeScale(), base.hashEvery());
+        long before = rows();
+        // another tenant's upload, a file beside the uploads, and a folder below one's own are all refused
+        for (String[] attempt : List.of(new String[] {"globex", path}, new String[] {"acme", "corpus.txt"},
+                new String[] {"acme", "uploads/acme/sub/x.txt"})) {
+            assertThat(assertProblem(submitAs(attempt[0], "user", on.apply(attempt[1]), null), 400).path("field")
+                    .asString()).as(attempt[0] + " " + attempt[1]).isEqualTo("dataset.path");
+        }
+        assertThat(rows()).isEqualTo(before);
+        assertThat(submitAs("acme", "user", on.apply(path), null)).hasStatus(201);
+    }
+
+    @Test
+    void uploadsThatAreNotTextOrTooShortAreRefused() {
         byte[] binary = new byte[4096];
         binary[0] = (byte) 0xC3; // a lone lead byte: not UTF-8
         MvcTestResult notText = mvc.post().uri("/api/v1/datasets").multipart()

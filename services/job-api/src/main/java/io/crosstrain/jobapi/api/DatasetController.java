@@ -17,6 +17,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
 import io.crosstrain.jobapi.config.JobApiProperties;
+import io.crosstrain.jobapi.domain.Caller;
 import io.crosstrain.jobapi.domain.Uploads;
 import io.crosstrain.web.FieldError;
 import io.crosstrain.web.RequestRejectedException;
@@ -34,14 +35,14 @@ class DatasetController {
 
     @Operation(summary = "Upload UTF-8 training text (multipart field 'file', up to 32 MB)",
             description = "Answers with the dataset to put into a job spec: {\"kind\":\"path\",\"path\":"
-                    + "\"uploads/<sha256>.txt\"}.")
+                    + "\"uploads/<tenant>/<sha256>.txt\"}; a tenant's jobs may train only on its own uploads.")
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    ResponseEntity<Uploads.Stored> upload(@RequestPart("file") MultipartFile file) {
+    ResponseEntity<Uploads.Stored> upload(@RequestPart("file") MultipartFile file, Caller caller) {
         if (file.isEmpty()) {
             throw RequestRejectedException.invalid(List.of(new FieldError("file", "is empty")));
         }
         try {
-            Uploads.Stored stored = uploads.store(file.getBytes());
+            Uploads.Stored stored = uploads.store(file.getBytes(), caller.tenant());
             return ResponseEntity.created(URI.create("/api/v1/datasets/" + stored.sha256())).body(stored);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

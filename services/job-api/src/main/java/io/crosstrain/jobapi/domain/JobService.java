@@ -22,6 +22,7 @@ import org.springframework.transaction.annotation.Transactional;
 
 import io.crosstrain.contracts.JobCommand;
 import io.crosstrain.contracts.JobEvent;
+import io.crosstrain.contracts.DatasetSpec;
 import io.crosstrain.contracts.JobSpec;
 import io.crosstrain.contracts.JobState;
 import io.crosstrain.contracts.Plan;
@@ -119,6 +120,13 @@ public class JobService {
         if (requested.tenant() != null && !requested.tenant().equals(caller.tenant())) {
             throw RequestRejectedException.unprocessable("tenant",
                     "must be your own tenant '" + caller.tenant() + "' or absent");
+        }
+        DatasetSpec dataset = requested.dataset();
+        if (dataset != null && DatasetSpec.PATH.equals(dataset.kind()) && !Uploads.mayUse(caller.tenant(),
+                dataset.path())) {
+            throw RequestRejectedException.invalid(List.of(new FieldError("dataset.path", "must be one of your "
+                    + "tenant's uploads (" + Uploads.folderOf(caller.tenant()) + "<sha256>.txt, as POST "
+                    + "/api/v1/datasets answers)")));
         }
         return requested.withTenant(caller.tenant());
     }

@@ -20,9 +20,9 @@ import io.crosstrain.web.FieldError;
 import io.crosstrain.web.RequestRejectedException;
 
 /**
- * Uploaded training text, stored in the workers' data directory under {@code uploads/<sha256>.txt}: content-addressed,
- * so the same text uploaded twice is one file, and written to a temporary name first so a worker never reads half a
- * file.
+ * Uploaded training text, stored in the workers' data directory under {@code uploads/<tenant>/<sha256>.txt}: per
+ * tenant, so a tenant's jobs train only on its own uploads ({@link #mayUse}); content-addressed, so the same text
+ * uploaded twice by one tenant is one file; written to a temporary name first so a worker never reads half a file.
  */
 public final class Uploads {
 
@@ -38,7 +38,21 @@ public final class Uploads {
         this.dataDir = dataDir.toAbsolutePath().normalize();
     }
 
-    public Stored store(byte[] text) {
+    /** The folder of {@code tenant}'s uploads, relative to the data directory, ending in {@code /}. */
+    public static String folderOf(String tenant) {
+        return FOLDER + "/" + tenant + "/";
+    }
+
+    /**
+     * Whether a job of {@code tenant}, submitted by a non-admin, may train on {@code path}: only on the tenant's own
+     * uploads. (Admins may name any file in the data directory.)
+     */
+    public static boolean mayUse(String tenant, String path) {
+        return path != null && path.startsWith(folderOf(tenant)) && path.indexOf('/', folderOf(tenant).length()) < 0;
+    }
+
+    /** @param tenant the uploader's tenant (already checked against the tenant name rule) */
+    public Stored store(byte[] text, String tenant) {
         if (text.length < MIN_BYTES) {
             throw RequestRejectedException.invalid(List.of(new FieldError("file",
                     "needs at least " + MIN_BYTES + " bytes of text to train on, got " + text.length)));
@@ -50,7 +64,7 @@ public final class Uploads {
             throw RequestRejectedException.invalid(List.of(new FieldError("file", "must be UTF-8 text")));
         }
         String sha = sha256(text);
-        String relative = FOLDER + "/" + sha + ".txt";
+        String relative = folderOf(tenant) + sha + ".txt";
         Path target = dataDir.resolve(relative);
         try {
             if (Files.exists(target)) {
