@@ -64,6 +64,20 @@ final class PlanBuffer<R> {
         return ready;
     }
 
+    /** Drops every contribution of a job (it ended); returns how many. */
+    int drop(UUID jobId) {
+        int dropped = 0;
+        for (Iterator<Pending<R>> it = buffer.iterator(); it.hasNext(); ) {
+            Pending<R> p = it.next();
+            if (p.jobId().equals(jobId)) {
+                it.remove();
+                bytes -= p.value().length;
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
     int records() {
         return buffer.size();
     }

@@ -172,6 +172,14 @@ public final class RoundAggregator<R> {
     private final Sink<R> sink;
 
     private final Map<UUID, JobPlans> plans = new HashMap<>();
+    /** Jobs that ended, newest last: their late records and replayed plans are ignored. Bounded, oldest forgotten. */
+    private final java.util.LinkedHashMap<UUID, Boolean> ended = new java.util.LinkedHashMap<>(64, 0.75f) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<UUID, Boolean> eldest) {
+            return size() > ENDED_REMEMBERED;
+        }
+    };
+    static final int ENDED_REMEMBERED = 10_000;
     private final Map<SlotId, Slot> open = new HashMap<>();
     private final RoundTracker tracker;
     private final PlanBuffer<R> buffer;
@@ -242,6 +250,9 @@ public final class RoundAggregator<R> {
      */
     public synchronized void onPlan(Plan plan) {
         Objects.requireNonNull(plan, "plan");
+        if (ended.containsKey(plan.jobId())) {
+            return; // a plan read again after its job ended (the plans topic is replayed on every start)
+        }
         JobPlans versions = plans.get(plan.jobId());
         if (versions != null && versions.latest().version >= plan.planVersion()) {
             return;
@@ -279,6 +290,33 @@ public final class RoundAggregator<R> {
         for (Pending<R> p : buffer.release(plan.jobId(), plan.planVersion())) { // in arrival order
             process(p.key(), wrap(p.value()), p.origin(), p.readyAtMs(), p.stop());
         }
+    }
+
+    /**
+     * Drops every trace of a job that ended (succeeded, failed or cancelled), however far its rounds got: its plan
+     * versions, open chunks, contributions waiting for a plan, open round progress and WAN encoder state. Their
+     * records are no longer held, so consumer offsets move past them, and later records or plans of the job are
+     * ignored. Returns the open chunks and buffered contributions dropped.
+     */
+    public synchronized int forget(UUID jobId) {
+        ended.put(jobId, Boolean.TRUE);
+        plans.remove(jobId);
+        int dropped = 0;
+        for (Iterator<SlotId> it = open.keySet().iterator(); it.hasNext(); ) {
+            if (it.next().jobId().equals(jobId)) {
+                it.remove();
+                dropped++;
+            }
+        }
+        dropped += buffer.drop(jobId);
+        tracker.forget(jobId);
+        wanEncoder.forget(jobId);
+        return dropped;
+    }
+
+    /** Jobs this stage holds a plan for (ended jobs are forgotten). */
+    public synchronized int jobs() {
+        return plans.size();
     }
 
     /** Takes one inbound record: a chunk of a device (intra-DC stage) or a DC partial (cross-DC stage). */
@@ -372,6 +410,10 @@ public final class RoundAggregator<R> {
                 chunk.chunkIndex()))) {
             sink.deadLetter(key, bytes(value), origin, Rejection.KEY_MISMATCH, "record key " + key + " does not name "
                     + chunk);
+            return;
+        }
+        if (ended.containsKey(meta.jobId())) {
+            sink.ignored(key, origin); // a late record of a job that ended
             return;
         }
         SlotId id = new SlotId(meta.jobId(), meta.planVersion(), meta.round(), chunk.chunkIndex());

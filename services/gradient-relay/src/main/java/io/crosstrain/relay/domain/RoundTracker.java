@@ -65,6 +65,11 @@ final class RoundTracker {
         return completed.containsKey(id) || committed.containsKey(id.roundId());
     }
 
+    /** Drops the progress of every open round of a job that ended (their ledger lines will never be written). */
+    void forget(UUID jobId) {
+        progress.keySet().removeIf(r -> r.jobId().equals(jobId));
+    }
+
     void markCommitted(RoundId round) {
         committed.put(round, Boolean.TRUE);
     }

@@ -71,6 +71,8 @@ public class RelayStages {
                     .description("chunks waiting for contributions").register(registry);
             Gauge.builder("relay.buffer.bytes", a, RoundAggregator::bufferedBytes).tag("stage", RelayMetrics.tag(s))
                     .description("bytes of chunks waiting for their plan").baseUnit("bytes").register(registry);
+            Gauge.builder("relay.jobs", a, RoundAggregator::jobs).tag("stage", RelayMetrics.tag(s))
+                    .description("jobs whose plans this stage holds (ended jobs are forgotten)").register(registry);
         }
     }
 
