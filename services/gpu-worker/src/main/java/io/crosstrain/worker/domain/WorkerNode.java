@@ -33,8 +33,10 @@ public final class WorkerNode {
     private final ActivationHub hub;
     private final Checkpointing checkpoints;
     private final Map<UUID, JobRun> runs = new ConcurrentHashMap<>();
-    private final Map<UUID, Integer> seenPlanVersions = new ConcurrentHashMap<>();
-    private final Map<UUID, String> samples = new ConcurrentHashMap<>();
+    /** The newest plan version seen per job (so a replayed plan starts nothing); bounded like {@link #stopping}. */
+    private final Map<UUID, Integer> seenPlanVersions = bounded(STOPPING_MEMORY);
+    /** The closing text sample of recently finished jobs. */
+    private final Map<UUID, String> samples = java.util.Collections.synchronizedMap(bounded(SAMPLES_MEMORY));
     /** Emulated slow-downs: device id → share of its chip's speed it runs at. */
     private final Map<String, Double> speedShares = new ConcurrentHashMap<>();
     /** Jobs seen being cancelled or ended, the latest state of each; bounded, the oldest forgotten first. */
@@ -45,6 +47,27 @@ public final class WorkerNode {
         }
     };
     static final int STOPPING_MEMORY = 10_000;
+    static final int SAMPLES_MEMORY = 100;
+
+    /** Insertion-ordered and forgetting the oldest beyond {@code limit}: what a node keeps per job never grows. */
+    private static <V> Map<UUID, V> bounded(int limit) {
+        return new java.util.LinkedHashMap<>(64, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<UUID, V> eldest) {
+                return size() > limit;
+            }
+        };
+    }
+
+    /** Jobs this node remembers anything of (runs, plan versions, samples): bounded whatever runs through it. */
+    synchronized int rememberedJobs() {
+        java.util.Set<UUID> all = new java.util.HashSet<>(runs.keySet());
+        all.addAll(seenPlanVersions.keySet());
+        synchronized (samples) {
+            all.addAll(samples.keySet());
+        }
+        return all.size();
+    }
 
     public WorkerNode(String nodeId, List<String> deviceIds, Path dataDir, long roundTimeoutMillis,
                       JobRun.Outbox outbox) {

@@ -39,4 +39,19 @@ class WorkerNodeTest {
         assertThat(node.accept(late)).isEmpty();
         assertThat(node.runs()).isEmpty();
     }
+
+    @Test
+    void whatANodeRemembersPerJobStaysBoundedWhateverRunsThroughIt() {
+        WorkerNode node = new WorkerNode("n0", List.of("d0"), Path.of("."), 1_000, NOTHING);
+        PlanDevice d0 = new PlanDevice("d0", "n0", "dc", "A100-80G", 0, 4, 1, 100.0, 0.0);
+        int jobs = WorkerNode.STOPPING_MEMORY + 500;
+        for (int i = 0; i < jobs; i++) {
+            UUID job = UUID.randomUUID();
+            node.accept(new Plan(job, 2, "sync-dp", "balanced", Plan.MEASURED, null, new ModelSpec(2, 16, 2, 16, 0),
+                    DatasetSpec.bundled(), 12, 4, 0.01, 7, 2, List.of("dc"), List.of(d0), null, 14, "rebalance",
+                    false));
+            node.onJobState(job, io.crosstrain.contracts.JobState.CANCELLED, "test");
+        }
+        assertThat(node.rememberedJobs()).isLessThanOrEqualTo(WorkerNode.STOPPING_MEMORY);
+    }
 }
