@@ -16,9 +16,9 @@ public record CallerScope(String tenant, boolean admin) {
 
     /**
      * A request without caller headers did not come through the gateway: today that is a service of the stack and is
-     * treated as an admin (docs/architecture.md §10 names this gap).
+     * treated as an admin of the default tenant (docs/architecture.md §10 names this gap).
      */
-    public static final CallerScope INTERNAL = new CallerScope("system", true);
+    public static final CallerScope INTERNAL = new CallerScope("default", true);
 
     public static CallerScope of(String tenantHeader, String roleHeader) {
         if (tenantHeader == null || tenantHeader.isBlank()) {

@@ -26,10 +26,8 @@ final class CallerResolver implements HandlerMethodArgumentResolver {
     }
 
     static Caller of(String tenant, String role) {
-        if (tenant == null || tenant.isBlank()) {
-            return Caller.INTERNAL;
-        }
-        return new Caller(tenant.strip(), io.crosstrain.web.CallerScope.ADMIN_ROLE.equalsIgnoreCase(
-                role == null ? "" : role.strip()));
+        io.crosstrain.web.CallerScope scope = io.crosstrain.web.CallerScope.of(tenant, role);
+        return scope == io.crosstrain.web.CallerScope.INTERNAL ? Caller.INTERNAL
+                : new Caller(scope.tenant(), scope.admin());
     }
 }
