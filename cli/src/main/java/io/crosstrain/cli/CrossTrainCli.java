@@ -13,28 +13,11 @@ import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 
 /** {@code ./crosstrain up | demo}: the whole platform on one machine, no Docker. */
-@Command(name = "crosstrain", mixinStandardHelpOptions = true, version = "crosstrain 0.1.0",
-        description = "Train one model across datacenters and accelerator types.",
+// INHERIT: every subcommand takes --help and --version too
+@Command(name = "crosstrain", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        version = "crosstrain 0.1.0", description = "Train one model across datacenters and accelerator types.",
         subcommands = {CrossTrainCli.Up.class, CrossTrainCli.Demo.class, TrainCommand.class, ExportCommand.class})
 public final class CrossTrainCli implements Callable<Integer> {
-
-    @Option(names = "--home", description = "repository root (where the service jars are built)",
-            defaultValue = "${sys:crosstrain.home:-.}")
-    Path home;
-
-    @Option(names = "--port-base", defaultValue = "8080",
-            description = "gateway port; inventory +1, job-api +2, scheduler +3, S3Proxy +9, relays +10.., workers "
-                    + "+20..")
-    int portBase;
-
-    @Option(names = "--database", description = "PostgreSQL database to use (created if missing); default: "
-            + "crosstrain for up, a fresh crosstrain_demo for demo")
-    String database;
-
-    @Option(names = "--checkpoint-store", defaultValue = "local", description = "where checkpoints go: local "
-            + "(.crosstrain/checkpoints) or s3 (S3Proxy from its Maven Central jar, started beside the stack on port "
-            + "base + 9)")
-    String checkpointStore;
 
     @Override
     public Integer call() {
@@ -52,21 +35,10 @@ public final class CrossTrainCli implements Callable<Integer> {
         System.exit(code);
     }
 
-    LocalStack.Options options(int kafkaPort, String defaultDatabase) {
-        return options(kafkaPort, defaultDatabase, DemoCluster.standard());
-    }
-
-    LocalStack.Options options(int kafkaPort, String defaultDatabase, DemoCluster cluster) {
-        Path root = home.toAbsolutePath().normalize();
-        return new LocalStack.Options(root, kafkaPort, portBase, database != null ? database : defaultDatabase,
-                root.resolve(".crosstrain"), cluster).withCheckpointStore(checkpointStore.strip().toLowerCase(
-                Locale.ROOT));
-    }
-
     @Command(name = "up", description = "Start Kafka, PostgreSQL and every service, and keep them running.")
     static final class Up implements Callable<Integer> {
-        @CommandLine.ParentCommand
-        CrossTrainCli parent;
+        @CommandLine.Mixin
+        StackOptions where = new StackOptions();
 
         @Option(names = "--kafka-port", defaultValue = "9092")
         int kafkaPort;
@@ -75,7 +47,7 @@ public final class CrossTrainCli implements Callable<Integer> {
         public Integer call() throws Exception {
             PrintStream out = System.out;
             out.println("CrossTrain: starting the local stack (emulated devices)");
-            LocalStack stack = new LocalStack(parent.options(kafkaPort, "crosstrain"), out);
+            LocalStack stack = new LocalStack(where.options(kafkaPort, "crosstrain", DemoCluster.standard()), out);
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-stack"));
             stack.start(Duration.ofMinutes(4));
             DemoRunner.registerCluster(stack, out);
@@ -94,8 +66,8 @@ public final class CrossTrainCli implements Callable<Integer> {
     static final class Demo implements Callable<Integer> {
         static final String DEMO_DATABASE = "crosstrain_demo";
 
-        @CommandLine.ParentCommand
-        CrossTrainCli parent;
+        @CommandLine.Mixin
+        StackOptions where = new StackOptions();
 
         @Option(names = "--steps", defaultValue = "20", description = "training steps of the balanced run")
         int steps;
@@ -144,7 +116,7 @@ public final class CrossTrainCli implements Callable<Integer> {
             DemoModel demoModel = DemoModel.named(model);
             out.println("CrossTrain demo: " + demoModel.describe() + " on 3 datacenters ("
                     + demoModel.cluster().describe() + "), devices emulated on this CPU");
-            if (parent.database == null && System.getenv("DB_URL") == null) {
+            if (where.database == null && System.getenv("DB_URL") == null) {
                 // a demo starts from nothing: no queued job or held device of an earlier, interrupted demo
                 try {
                     io.crosstrain.localinfra.LocalPostgres.dropDatabase(
@@ -153,7 +125,7 @@ public final class CrossTrainCli implements Callable<Integer> {
                     // no local server (an embedded one starts empty anyway)
                 }
             }
-            try (LocalStack stack = new LocalStack(parent.options(kafkaPort, DEMO_DATABASE, demoModel.cluster()),
+            try (LocalStack stack = new LocalStack(where.options(kafkaPort, DEMO_DATABASE, demoModel.cluster()),
                     out)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "stop-stack"));
                 stack.start(Duration.ofMinutes(4));
