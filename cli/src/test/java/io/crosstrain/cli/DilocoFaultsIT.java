@@ -70,7 +70,9 @@ class DilocoFaultsIT {
         stack = new LocalStack(options, OUT);
         stack.start(Duration.ofMinutes(5));
         api = stack.api(JSON);
-        DemoRunner.registerCluster(stack, OUT);
+        // every job must run on the same twelve devices (one layout, one summation order): wait until all are
+        // healthy and calibrated, or the first job starts on eleven and is re-planned when the twelfth comes
+        DemoRunner.prepareCluster(stack, OUT, Duration.ofMinutes(3));
         // the relays emulate these links at the emulation's time scale k (about 1e-5 here: the demo model's compute
         // on an A100 is scaled up to seconds, so is a WAN transfer). Real figures (1 Gbit/s, 40 ms) would make every
         // outer round last hours, as they would for a 250k-parameter model; fictional fast links keep the test short
@@ -190,6 +192,7 @@ class DilocoFaultsIT {
         spec.put("sync", Map.of("h", H, "codec", "int8", "outerLr", 0.7, "outerMomentum", 0.5));
         spec.put("allocation", "balanced");
         spec.put("hashEvery", H);
+        spec.put("placement", Map.of("minDevices", 12));
         return UUID.fromString(api.ok(api.post("/api/v1/jobs", spec), "submit").path("id").asString());
     }
 
