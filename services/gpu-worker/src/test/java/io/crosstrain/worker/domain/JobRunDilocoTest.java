@@ -177,7 +177,8 @@ class JobRunDilocoTest {
     @Test
     void aCancelStopsBothDatacentersRightAfterTheSameOuterRound() throws Exception {
         UUID job = UUID.randomUUID();
-        int steps = 30;
+        // unpaced, 30 steps of this model can all finish between two polls: room enough to stop well before the end
+        int steps = 600;
         List<PlanDevice> devices = TWO_DCS;
         Plan plan = twoDcPlan(job, steps);
         TwoDcRelay relay = new TwoDcRelay();
@@ -192,7 +193,7 @@ class JobRunDilocoTest {
         rb.start();
 
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
-                .until(() -> relay.reported("d-a", 4));
+                .pollInterval(java.time.Duration.ofMillis(1)).until(() -> relay.reported("d-a", 4));
         // only datacenter a learns of the cancel; its inner rounds come back marked from now on (a mark that never
         // left the datacenter), which neither replica may stop on
         assertThat(ra.requestStop("test cancel")).isTrue();
