@@ -10,7 +10,10 @@ import java.time.Duration;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** JSON over HTTP to the gateway, with the caller's API key as a bearer token. */
+/**
+ * JSON over HTTP to the gateway, with the caller's API key as a bearer token; or to a service's own port, with a
+ * caller token of the CLI's service identity.
+ */
 final class ApiClient {
 
     record Response(int status, JsonNode body, String raw) {
@@ -23,13 +26,18 @@ final class ApiClient {
     private final String base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final JsonMapper mapper;
-    private final String key;
+    private final java.util.function.Supplier<String> credential;
 
     /** @param key API key or JWT; null sends no Authorization header */
     ApiClient(String base, JsonMapper mapper, String key) {
+        this(base, mapper, () -> key);
+    }
+
+    /** @param credential asked before every request (a caller token that expires, for a service's own port) */
+    ApiClient(String base, JsonMapper mapper, java.util.function.Supplier<String> credential) {
         this.base = base;
         this.mapper = mapper;
-        this.key = key;
+        this.credential = credential;
     }
 
     /** The same gateway as another caller. */
@@ -42,7 +50,7 @@ final class ApiClient {
     }
 
     String key() {
-        return key;
+        return credential.get();
     }
 
     Response get(String path) {
@@ -55,8 +63,15 @@ final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofString(mapper.writeValueAsString(body))));
     }
 
+    Response put(String path, Object body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(mapper.writeValueAsString(body))));
+    }
+
     Download download(String path) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).GET();
+        String key = credential.get();
         if (key != null) {
             builder.header("Authorization", "Bearer " + key);
         }
@@ -87,6 +102,7 @@ final class ApiClient {
 
     private Response send(HttpRequest.Builder builder) {
         try {
+            String key = credential.get();
             if (key != null) {
                 builder.header("Authorization", "Bearer " + key);
             }

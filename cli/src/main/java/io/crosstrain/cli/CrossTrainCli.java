@@ -16,7 +16,8 @@ import tools.jackson.databind.JsonNode;
 // INHERIT: every subcommand takes --help and --version too
 @Command(name = "crosstrain", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         version = "crosstrain 0.1.0", description = "Train one model across datacenters and accelerator types.",
-        subcommands = {CrossTrainCli.Up.class, CrossTrainCli.Demo.class, TrainCommand.class, ExportCommand.class})
+        subcommands = {CrossTrainCli.Up.class, CrossTrainCli.Demo.class, TrainCommand.class, ExportCommand.class,
+                ServiceTokenCommand.class})
 public final class CrossTrainCli implements Callable<Integer> {
 
     @Override

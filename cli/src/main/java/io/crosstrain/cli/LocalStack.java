@@ -92,6 +92,8 @@ final class LocalStack implements AutoCloseable {
     private final Options options;
     private final PrintStream out;
     private final String adminKey;
+    private final String serviceKeys;
+    private volatile io.crosstrain.auth.CallerTokens tokens;
     private final List<ServiceProcess> services = new ArrayList<>();
     private KafkaProcess kafka;
     private LocalPostgres postgres;
@@ -101,6 +103,39 @@ final class LocalStack implements AutoCloseable {
         this.options = options;
         this.out = out;
         this.adminKey = adminKeyOf(options);
+        String givenKeys = options.extraEnv().getOrDefault(SERVICE_KEYS_ENV, System.getenv(SERVICE_KEYS_ENV));
+        this.serviceKeys = givenKeys == null || givenKeys.isBlank() ? io.crosstrain.auth.ServiceKeys.generate()
+                : givenKeys.strip();
+    }
+
+    static final String SERVICE_KEYS_ENV = "CROSSTRAIN_SERVICE_KEYS";
+
+    /** Where the services read their keys from; rewrite it to rotate them in the running stack. */
+    Path serviceKeysFile() {
+        return serviceKeysFile(options.workDir());
+    }
+
+    static Path serviceKeysFile(Path workDir) {
+        return workDir.resolve("service-keys");
+    }
+
+    /** Writes the keys the services sign and verify caller tokens with, readable by this user only. */
+    private void writeServiceKeys() throws IOException {
+        Path file = serviceKeysFile();
+        Files.deleteIfExists(file);
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, serviceKeys + "\n");
+        tokens = new io.crosstrain.auth.CallerTokens(io.crosstrain.auth.ServiceKeys.fromFile(file));
+    }
+
+    /**
+     * A client of one service's own port (a worker's controls, the inventory) as the CLI's service identity: the
+     * services answer only calls with a caller token.
+     */
+    ApiClient service(int port, tools.jackson.databind.json.JsonMapper mapper) {
+        io.crosstrain.auth.CallerScope self = io.crosstrain.auth.CallerScope.service("cli");
+        return new ApiClient("http://127.0.0.1:" + port, mapper, () -> tokens.sign(self));
     }
 
     /** CROSSTRAIN_ADMIN_KEY from the options or the environment; a fresh one, printed at start, when neither has. */
@@ -195,11 +230,14 @@ final class LocalStack implements AutoCloseable {
         env.put("INVENTORY_URL", "http://127.0.0.1:" + options.inventory());
         env.put("JOB_API_URL", "http://127.0.0.1:" + options.jobApi());
         env.put("SCHEDULER_URL", "http://127.0.0.1:" + options.scheduler());
+        env.put("GATEWAY_URL", "http://127.0.0.1:" + options.gateway()); // job-api checks commands' credentials there
         env.put("OMP_NUM_THREADS", "1");
         // only the gateway, which checks credentials, listens beyond this machine
         env.put("SERVER_ADDRESS", "127.0.0.1");
         env.putAll(options.extraEnv());
         env.put(ADMIN_KEY_ENV, adminKey);
+        writeServiceKeys();
+        env.put("CROSSTRAIN_SERVICE_KEYS_FILE", serviceKeysFile().toString());
         if (!adminKey.equals(System.getenv(ADMIN_KEY_ENV)) && !options.extraEnv().containsKey(ADMIN_KEY_ENV)) {
             out.println("  Admin key   " + adminKey + "  (generated: CROSSTRAIN_ADMIN_KEY was not set)");
         }

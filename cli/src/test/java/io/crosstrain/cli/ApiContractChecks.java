@@ -64,6 +64,7 @@ final class ApiContractChecks {
             assertThat(r.status()).isEqualTo(401);
             assertThat(r.body().path("field").asString()).isEqualTo("Authorization");
         }
+        servicePortsRefuseCallsWithoutACallerToken();
         ApiClient acme = admin.as(admin.issueKey("acme", "user"));
         ApiClient globex = admin.as(admin.issueKey("globex", "user"));
 
@@ -83,11 +84,38 @@ final class ApiContractChecks {
         assertThat(acme.post("/api/v1/datacenters", Map.of("id", "evil", "name", "Evil")).status()).isEqualTo(403);
         assertThat(acme.post("/api/v1/tenants/acme/keys", Map.of()).status()).isEqualTo(403);
         assertThat(acme.get("/api/v1/devices").status()).isEqualTo(200);
+        // a service identity (here the CLI's) is no admin and no tenant: job-api shows it no job
+        ApiClient cli = stack.service(stack.options().jobApi(), json);
+        assertThat(cli.get("/api/v1/jobs?limit=1000").status()).isEqualTo(403);
+        assertThat(cli.get("/api/v1/jobs/" + id).status()).isEqualTo(403);
 
         E2e.awaitJob(acme, UUID.fromString(id), j -> "SUCCEEDED".equals(j.path("state").asString()),
                 Duration.ofMinutes(3));
         assertThat(acme.get("/api/v1/jobs/" + id + "/report").status()).isEqualTo(200);
         assertThat(globex.get("/api/v1/jobs/" + id + "/report").status()).isEqualTo(404);
+    }
+
+    /**
+     * The services' own ports, reached directly as from another host of a datacenter: 401 without a credential, with
+     * an API key (only the gateway takes those) and with a caller token signed by a key the stack does not have.
+     */
+    private void servicePortsRefuseCallsWithoutACallerToken() {
+        LocalStack.Options o = stack.options();
+        String forged = new io.crosstrain.auth.CallerTokens(io.crosstrain.auth.ServiceKeys.of(
+                io.crosstrain.auth.ServiceKeys.generate())).sign(new io.crosstrain.auth.CallerScope("forged",
+                "default", io.crosstrain.auth.CallerScope.Role.ADMIN));
+        Map<Integer, String> routes = Map.of(o.jobApi(), "/api/v1/jobs", o.inventory(), "/api/v1/devices",
+                o.scheduler(), "/api/v1/queue", o.worker(0), "/api/v1/worker");
+        for (Map.Entry<Integer, String> route : routes.entrySet()) {
+            for (String credential : java.util.Arrays.asList(null, stack.adminKey(), forged)) {
+                ApiClient direct = new ApiClient("http://127.0.0.1:" + route.getKey(), json, credential);
+                ApiClient.Response r = direct.get(route.getValue());
+                assertThat(r.status()).as("%s on port %d with %s", route.getValue(), route.getKey(),
+                        credential == null ? "no credential" : credential == forged ? "a forged token" : "the admin key")
+                        .isEqualTo(401);
+                assertThat(r.body().path("field").asString()).isEqualTo("Authorization");
+            }
+        }
     }
 
     /**
@@ -125,32 +153,49 @@ final class ApiContractChecks {
     }
 
     /**
-     * Kafka's console producer, a client we did not write, submits the example command and later cancels that job.
+     * Kafka's console producer, a client we did not write, submits the example command with a tenant's API key in
+     * its credential header and later cancels that job; commands without a credential, with another tenant's key
+     * and with a key the gateway never issued change nothing.
      */
     void consoleProducerSubmitWatchCancel() throws Exception {
         DemoRunner.prepareCluster(stack, System.out, Duration.ofMinutes(3));
+        String acme = admin.issueKey("acme", "user");
+        String globex = admin.issueKey("globex", "user");
         JsonNode command = example("job-command-submit.json");
         UUID id = UUID.fromString(command.path("jobId").asString());
-        consoleProducer(id.toString(), Files.readString(home.resolve("examples/job-command-submit.json")).strip());
+        String submit = Files.readString(home.resolve("examples/job-command-submit.json")).strip();
+        consoleProducer(id.toString(), submit, null);
+        consoleProducer(id.toString(), submit, "ctk_never-issued");
+        consoleProducer(id.toString(), submit, acme);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (admin.get("/api/v1/jobs/" + id).status() == 404) { // job-api consumes the command asynchronously
             assertThat(System.nanoTime()).as("job %s never appeared", id).isLessThan(deadline);
             Thread.sleep(250);
         }
+        assertThat(admin.ok(admin.get("/api/v1/jobs/" + id), "job").path("tenant").asString()).isEqualTo("acme");
 
         E2e.awaitJob(admin, id, j -> List.of("RUNNING", "SUCCEEDED").contains(j.path("state").asString()),
                 Duration.ofMinutes(3));
-        consoleProducer(id.toString(), "{\"type\":\"cancel\",\"jobId\":\"" + id
-                + "\",\"reason\":\"cancelled with the console producer\"}");
+        String cancel = "{\"type\":\"cancel\",\"jobId\":\"" + id + "\",\"reason\":\"%s\"}";
+        consoleProducer(id.toString(), cancel.formatted("no credential"), null);
+        consoleProducer(id.toString(), cancel.formatted("another tenant"), globex);
+        consoleProducer(id.toString(), cancel.formatted("cancelled with the console producer"), acme);
         // auto across three datacenters is DiLoCo: the replicas stop after the next outer round, which for this
         // 20-step example is its last step; a cancel that came first still ends the job as cancelled
         JsonNode end = E2e.awaitJob(admin, id, j -> "CANCELLED".equals(j.path("state").asString()),
                 Duration.ofMinutes(4));
         List<String> states = new ArrayList<>();
+        List<String> cancelReasons = new ArrayList<>();
         for (JsonNode h : admin.ok(admin.get("/api/v1/jobs/" + id + "/history"), "history")) {
             states.add(h.path("to").asString());
+            if (h.path("to").asString().startsWith("CANCEL")) {
+                cancelReasons.add(h.path("reason").asString());
+            }
         }
         assertThat(states).containsSubsequence("RUNNING", "CANCELLING", "CANCELLED").doesNotContain("SUCCEEDED");
+        // the cancels without a credential and with globex's key, sent first, changed nothing
+        assertThat(cancelReasons).isNotEmpty().allMatch(r -> r.contains("cancelled with the console producer")
+                || !r.contains("credential") && !r.contains("another tenant"));
         assertThat(end.path("spec").path("name").asString()).isEqualTo("kafka-demo");
     }
 
@@ -191,13 +236,19 @@ final class ApiContractChecks {
      * Sends one keyed record with Kafka's own console producer ({@code kafka-console-producer.sh} runs the same
      * class), started as its own process from the Maven class path: no install needed, and none of our code in it.
      */
-    private void consoleProducer(String key, String value) throws Exception {
+    private void consoleProducer(String key, String value, String credential) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
                 "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server", stack.kafkaBootstrap(),
                 "--topic", "crosstrain.job-commands", "--property", "parse.key=true",
-                "--property", "key.separator=\t").redirectErrorStream(true).start();
-        p.getOutputStream().write((key + "\t" + value + "\n").getBytes(StandardCharsets.UTF_8));
+                "--property", "key.separator=\t"));
+        String line = key + "\t" + value;
+        if (credential != null) { // headers first on the line: "name:value<TAB>key<TAB>value"
+            command.addAll(List.of("--property", "parse.headers=true", "--property", "headers.delimiter=\t"));
+            line = "crosstrain-credential:" + credential + "\t" + line;
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();

@@ -301,15 +301,17 @@ class DemoEndToEndIT {
         E2e.awaitJob(api, jobId, j -> "RUNNING".equals(j.path("state").asString()) && j.path("step").asInt() >= 2,
                 Duration.ofMinutes(4));
 
-        ApiClient worker = new ApiClient("http://127.0.0.1:" + stack.options().worker(0), mapper, null);
+        // the worker's own control, as the CLI's service identity (a worker answers only calls with a caller token)
+        ApiClient worker = stack.service(stack.options().worker(0), mapper);
         String slowed = "bj-a100-0";
-        E2e.send("PUT", worker.base() + "/api/v1/worker/devices/" + slowed + "/speed-share", "{\"share\":0.6}", 200);
+        String control = "/api/v1/worker/devices/" + slowed + "/speed-share";
+        worker.ok(worker.put(control, java.util.Map.of("share", 0.6)), "slowing " + slowed);
         try {
             JsonNode job = E2e.awaitJob(api, jobId, j -> List.of("SUCCEEDED", "FAILED", "CANCELLED")
                     .contains(j.path("state").asString()), Duration.ofMinutes(6));
             assertThat(job.path("state").asString()).isEqualTo("SUCCEEDED");
         } finally {
-            E2e.send("PUT", worker.base() + "/api/v1/worker/devices/" + slowed + "/speed-share", "{\"share\":1.0}", 200);
+            worker.ok(worker.put(control, java.util.Map.of("share", 1.0)), "restoring " + slowed);
         }
 
         JsonNode plan = api.ok(api.get("/api/v1/jobs/" + jobId + "/plan"), "plan");

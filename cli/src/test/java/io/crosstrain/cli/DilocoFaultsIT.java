@@ -77,10 +77,10 @@ class DilocoFaultsIT {
         // on an A100 is scaled up to seconds, so is a WAN transfer). Real figures (1 Gbit/s, 40 ms) would make every
         // outer round last hours, as they would for a 250k-parameter model; fictional fast links keep the test short
         // while every partial still waits out its transfer (about 0.1-0.3 s per outer round)
-        String inventory = "http://127.0.0.1:" + options.inventory() + "/api/v1/links";
+        ApiClient inventory = stack.service(options.inventory(), JSON); // its own port, as the CLI's identity
         for (String[] pair : new String[][] {{"bj", "sh"}, {"bj", "gy"}, {"sh", "gy"}}) {
-            E2e.send("POST", inventory, JSON.writeValueAsString(Map.of("from", pair[0], "to", pair[1], "gbps", 200.0,
-                    "latencyMs", 0.0)), 200, 201);
+            inventory.ok(inventory.post("/api/v1/links", Map.of("from", pair[0], "to", pair[1], "gbps", 200.0,
+                    "latencyMs", 0.0)), "link " + pair[0] + "-" + pair[1]);
         }
     }
 

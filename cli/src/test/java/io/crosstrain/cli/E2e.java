@@ -49,18 +49,6 @@ final class E2e {
                 .contains(j.path("state").asString()), timeout);
     }
 
-    /** PUT or POST with a JSON body, expecting one of the given statuses. */
-    static String send(String method, String url, String json, int... statuses) throws Exception {
-        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
-                        .header("Content-Type", "application/json")
-                        .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as("%s %s: %s", method, url, r.body()).isIn(
-                java.util.Arrays.stream(statuses).boxed().toList());
-        return r.body();
-    }
-
     /** Shows the output live in the build log and keeps a copy to assert on. */
     static final class TeeStream extends java.io.OutputStream {
         private final java.io.OutputStream a;

@@ -13,7 +13,7 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * An upstream for routing tests: answers "name METHOD path?query\nbody"; for a path ending in {@code /whoami} it
- * answers with the caller headers it received instead. Counts the requests that reached it.
+ * answers with the caller its caller token names instead. Counts the requests that reached it.
  */
 final class EchoUpstream implements AutoCloseable {
 
@@ -77,10 +77,18 @@ final class EchoUpstream implements AutoCloseable {
         URI uri = exchange.getRequestURI();
         byte[] out;
         if (uri.getRawPath().endsWith("/whoami")) {
-            var h = exchange.getRequestHeaders();
-            out = ("tenant=" + h.getFirst("X-CrossTrain-Tenant") + " role=" + h.getFirst("X-CrossTrain-Role")
-                    + " principal=" + h.getFirst("X-CrossTrain-Principal")
-                    + " authorization=" + h.getFirst("Authorization")).getBytes(StandardCharsets.UTF_8);
+            // as a service does: the caller is what the gateway's caller token says, verified with the stack's key
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            String answer;
+            try {
+                io.crosstrain.auth.CallerScope caller = io.crosstrain.testsupport.TestCallers.tokens()
+                        .verify(authorization == null ? null : authorization.replaceFirst("^Bearer ", ""));
+                answer = "tenant=" + caller.tenant() + " role=" + caller.role().wire() + " principal="
+                        + caller.principal();
+            } catch (io.crosstrain.auth.InvalidCallerTokenException e) {
+                answer = "no caller token: " + e.getMessage() + " (Authorization: " + authorization + ")";
+            }
+            out = answer.getBytes(StandardCharsets.UTF_8);
         } else {
             String target = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
             byte[] head = (name + " " + exchange.getRequestMethod() + " " + target + "\n")

@@ -20,8 +20,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.crosstrain.auth.CallerScope;
 import io.crosstrain.gateway.domain.ApiKeys;
-import io.crosstrain.gateway.domain.Caller;
 import io.crosstrain.gateway.persistence.ApiKeyRepository;
 import io.crosstrain.web.FieldError;
 import io.crosstrain.web.RequestRejectedException;
@@ -54,9 +54,9 @@ class TenantKeyController {
     @PostMapping
     ResponseEntity<IssuedKey> issue(@PathVariable String tenant, @RequestBody(required = false) NewKey body) {
         checkTenant(tenant);
-        Caller.Role role;
+        CallerScope.Role role;
         try {
-            role = Caller.Role.ofWire(body == null || body.role() == null ? "user" : body.role());
+            role = CallerScope.Role.ofCredential(body == null || body.role() == null ? "user" : body.role());
         } catch (IllegalArgumentException e) {
             throw RequestRejectedException.invalid(List.of(new FieldError("role", e.getMessage())));
         }

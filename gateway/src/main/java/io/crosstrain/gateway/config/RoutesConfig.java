@@ -14,6 +14,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.function.RouterFunction;
 import org.springframework.web.servlet.function.ServerResponse;
 
+import io.crosstrain.auth.CallerTokens;
 import io.crosstrain.gateway.security.CallerHeaders;
 
 /**
@@ -43,13 +44,14 @@ class RoutesConfig {
             new Route("queue", "/api/v1/queue", Upstream.SCHEDULER));
 
     @Bean
-    RouterFunction<ServerResponse> apiRoutes(UpstreamProperties upstreams) {
+    RouterFunction<ServerResponse> apiRoutes(UpstreamProperties upstreams, CallerTokens tokens) {
+        CallerHeaders callers = new CallerHeaders(tokens);
         List<RouterFunction<ServerResponse>> functions = new ArrayList<>();
         for (Route r : ROUTES) {
             functions.add(route(r.id())
                     .route(path(r.prefix(), r.prefix() + "/**"), http())
                     .before(uri(urlOf(r.upstream(), upstreams)))
-                    .before(CallerHeaders::forward)
+                    .before(callers::forward)
                     .build());
         }
         return functions.stream().reduce(RouterFunction::and).orElseThrow();

@@ -13,7 +13,7 @@ public final class ApiKeys {
 
     /** Lets a reader (and secret scanners) tell a CrossTrain key from other tokens. */
     public static final String PREFIX = "ctk_";
-    public static final Pattern TENANT = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    public static final Pattern TENANT = io.crosstrain.auth.CallerScope.TENANT;
 
     private static final SecureRandom RANDOM = new SecureRandom();
 

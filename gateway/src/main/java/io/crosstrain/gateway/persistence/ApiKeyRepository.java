@@ -9,7 +9,7 @@ import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-import io.crosstrain.gateway.domain.Caller;
+import io.crosstrain.auth.CallerScope;
 
 /** Tenants' API keys, by hash. */
 @Repository
@@ -24,17 +24,17 @@ public class ApiKeyRepository {
         this.jdbc = jdbc;
     }
 
-    public void insert(UUID id, String keyHash, String tenant, Caller.Role role, Instant now) {
+    public void insert(UUID id, String keyHash, String tenant, CallerScope.Role role, Instant now) {
         jdbc.sql("INSERT INTO gateway.api_keys (id, key_hash, tenant, role, created_at) VALUES (?, ?, ?, ?, ?)")
                 .params(id, keyHash, tenant, role.wire(), Timestamp.from(now)).update();
     }
 
     /** The caller a live key stands for. */
-    public Optional<Caller> findActive(String keyHash) {
+    public Optional<CallerScope> findActive(String keyHash) {
         return jdbc.sql("SELECT id, tenant, role FROM gateway.api_keys WHERE key_hash = ? AND revoked_at IS NULL")
                 .param(keyHash)
-                .query((rs, i) -> new Caller("key:" + rs.getObject("id", UUID.class), rs.getString("tenant"),
-                        Caller.Role.ofWire(rs.getString("role"))))
+                .query((rs, i) -> new CallerScope("key:" + rs.getObject("id", UUID.class), rs.getString("tenant"),
+                        CallerScope.Role.ofCredential(rs.getString("role"))))
                 .optional();
     }
 

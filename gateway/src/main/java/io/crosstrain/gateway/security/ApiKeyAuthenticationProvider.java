@@ -5,8 +5,8 @@ import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
 
+import io.crosstrain.auth.CallerScope;
 import io.crosstrain.gateway.domain.ApiKeys;
-import io.crosstrain.gateway.domain.Caller;
 import io.crosstrain.gateway.persistence.ApiKeyRepository;
 
 /**
@@ -15,7 +15,7 @@ import io.crosstrain.gateway.persistence.ApiKeyRepository;
  */
 final class ApiKeyAuthenticationProvider implements AuthenticationProvider {
 
-    static final Caller BOOTSTRAP_ADMIN = new Caller("bootstrap-admin", "system", Caller.Role.ADMIN);
+    static final CallerScope BOOTSTRAP_ADMIN = new CallerScope("bootstrap-admin", "system", CallerScope.Role.ADMIN);
 
     private final ApiKeyRepository keys;
     private final String adminKeyHash;

@@ -7,20 +7,20 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.core.context.SecurityContextHolder;
 
-import io.crosstrain.gateway.domain.Caller;
+import io.crosstrain.auth.CallerScope;
 
 /** An authenticated {@link Caller}, whichever credential (API key or JWT) it came with. Holds no credential. */
 public final class CallerAuthentication extends AbstractAuthenticationToken {
 
-    private final Caller caller;
+    private final CallerScope caller;
 
-    public CallerAuthentication(Caller caller) {
+    public CallerAuthentication(CallerScope caller) {
         super(List.of(new SimpleGrantedAuthority("ROLE_" + caller.role().name())));
         this.caller = caller;
         setAuthenticated(true);
     }
 
-    public Caller caller() {
+    public CallerScope caller() {
         return caller;
     }
 
@@ -36,11 +36,11 @@ public final class CallerAuthentication extends AbstractAuthenticationToken {
 
     @Override
     public String getName() {
-        return caller.id();
+        return caller.principal();
     }
 
     /** The caller of the request on this thread, if it authenticated. */
-    public static Caller current() {
+    public static CallerScope current() {
         Authentication a = SecurityContextHolder.getContext().getAuthentication();
         return a instanceof CallerAuthentication c ? c.caller() : null;
     }

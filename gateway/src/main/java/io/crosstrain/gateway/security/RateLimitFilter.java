@@ -12,7 +12,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.web.filter.OncePerRequestFilter;
 
-import io.crosstrain.gateway.domain.Caller;
+import io.crosstrain.auth.CallerScope;
 
 /** One Resilience4j rate limiter per authenticated caller; a request over the limit is answered 429 at once. */
 final class RateLimitFilter extends OncePerRequestFilter {
@@ -34,9 +34,9 @@ final class RateLimitFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        Caller caller = CallerAuthentication.current();
+        CallerScope caller = CallerAuthentication.current();
         if (caller != null) {
-            RateLimiter limiter = limiters.rateLimiter(caller.id());
+            RateLimiter limiter = limiters.rateLimiter(caller.principal());
             if (!limiter.acquirePermission()) {
                 problems.tooManyRequests(request, response, (period.toMillis() + 999) / 1000);
                 return;

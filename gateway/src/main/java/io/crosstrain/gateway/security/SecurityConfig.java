@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.BadCredentialsException;
@@ -29,8 +30,8 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtAut
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.SecurityFilterChain;
 
+import io.crosstrain.auth.CallerScope;
 import io.crosstrain.gateway.domain.ApiKeys;
-import io.crosstrain.gateway.domain.Caller;
 import io.crosstrain.gateway.persistence.ApiKeyRepository;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -46,11 +47,32 @@ class SecurityConfig {
 
     private static final Logger log = LoggerFactory.getLogger(SecurityConfig.class);
 
+    /** The one place credentials are checked: REST requests here, and job commands job-api brings (Credentials). */
     @Bean
-    SecurityFilterChain api(HttpSecurity http, SecurityProperties props, ApiKeyRepository keys, JsonMapper mapper)
-            throws Exception {
+    CallerAuthenticator callerAuthenticator(SecurityProperties props, ApiKeyRepository keys) {
+        return new CallerAuthenticator(new ProviderManager(providers(props, keys)));
+    }
+
+    /**
+     * Service-to-service routes of the gateway itself: no user credential here; each checks the calling service's
+     * caller token.
+     */
+    @Bean
+    @Order(0)
+    SecurityFilterChain internal(HttpSecurity http) throws Exception {
+        http.securityMatcher("/internal/**")
+                .csrf(c -> c.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .authorizeHttpRequests(a -> a.anyRequest().permitAll());
+        return http.build();
+    }
+
+    @Bean
+    @Order(1)
+    SecurityFilterChain api(HttpSecurity http, SecurityProperties props, CallerAuthenticator callers,
+                            JsonMapper mapper) throws Exception {
         Problems problems = new Problems(mapper);
-        ProviderManager manager = new ProviderManager(providers(props, keys));
+        ProviderManager manager = callers.manager();
         http.csrf(c -> c.disable()) // bearer tokens only, no cookies, so there is no ambient credential to forge
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .authorizeHttpRequests(a -> a
@@ -102,12 +124,12 @@ class SecurityConfig {
         if (tenant == null || !ApiKeys.TENANT.matcher(tenant).matches()) {
             throw new BadCredentialsException("the JWT needs a 'tenant' claim of lowercase letters, digits and '-'");
         }
-        Caller.Role role;
+        CallerScope.Role role;
         try {
-            role = Caller.Role.ofWire(Objects.requireNonNullElse(jwt.getClaimAsString("role"), "user"));
+            role = CallerScope.Role.ofCredential(Objects.requireNonNullElse(jwt.getClaimAsString("role"), "user"));
         } catch (IllegalArgumentException e) {
             throw new BadCredentialsException("the JWT's 'role' claim must be 'admin' or 'user'");
         }
-        return new CallerAuthentication(new Caller("jwt:" + jwt.getSubject(), tenant, role));
+        return new CallerAuthentication(new CallerScope("jwt:" + jwt.getSubject(), tenant, role));
     }
 }

@@ -22,6 +22,7 @@ import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.jobapi.domain.Fixtures;
+import io.crosstrain.testsupport.TestCallers;
 import tools.jackson.databind.JsonNode;
 
 /** A job's run as plans, step metrics and commands arrive over Kafka: its states, its report, the replica checks. */
@@ -191,19 +192,17 @@ class JobApiRunIntegrationTest extends JobApiIntegrationTestBase {
         assertThat(get("/api/v1/jobs/" + crashed + "/report").path("samples").asLong()).isEqualTo(2);
 
         UUID unplaceable = submitted("fail-command-test");
-        publish(Topics.JOB_COMMANDS, unplaceable, json.writeValueAsString(
-                new JobCommand(JobCommand.FAIL, unplaceable, null, "not enough memory on any device")));
+        command(new JobCommand(JobCommand.FAIL, unplaceable, null, "not enough memory on any device"),
+                TestCallers.scheduler());
         assertThat(awaitState(unplaceable, "FAILED").path("reason").asString())
                 .isEqualTo("not enough memory on any device");
 
         UUID cancelled = submitted("cancel-test");
-        publish(Topics.JOB_COMMANDS, cancelled, json.writeValueAsString(
-                new JobCommand(JobCommand.CANCEL, cancelled, null, null)));
+        command(new JobCommand(JobCommand.CANCEL, cancelled, null, null), TestCallers.admin());
         awaitState(cancelled, "CANCELLED");
 
         UUID viaKafka = UUID.randomUUID();
-        publish(Topics.JOB_COMMANDS, viaKafka, json.writeValueAsString(
-                new JobCommand(JobCommand.SUBMIT, viaKafka, Fixtures.spec("kafka-submit"), null)));
+        command(new JobCommand(JobCommand.SUBMIT, viaKafka, Fixtures.spec("kafka-submit"), null), TestCallers.admin());
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(mvc.get().uri("/api/v1/jobs/" + viaKafka)).hasStatusOk());
     }

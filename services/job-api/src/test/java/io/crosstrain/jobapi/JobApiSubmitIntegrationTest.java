@@ -161,12 +161,22 @@ class JobApiSubmitIntegrationTest extends JobApiIntegrationTestBase {
     }
 
     @Test
+    void onlyACallerTokenOfTheStackIsAnsweredAndAServiceIdentitySeesNoJob() {
+        UUID id = submitted("service-identity");
+        for (String path : List.of("/api/v1/jobs", "/api/v1/jobs/" + id)) {
+            // an API key is for the gateway; behind it only caller tokens count, and nothing is an admin by default
+            assertThat(mvc.get().uri(path).header("Authorization", "Bearer ctk_some-api-key")).hasStatus(401);
+            assertThat(mvc.get().uri(path).header("Authorization", io.crosstrain.testsupport.TestCallers.bearer(
+                    io.crosstrain.auth.CallerScope.service("scheduler")))).hasStatus(403);
+        }
+    }
+
+    @Test
     void uploadsArePerTenantAndATenantsJobsTrainOnlyOnItsOwn() throws Exception {
         byte[] text = "Pack my box with five dozen liquor jugs. ".repeat(60).getBytes(StandardCharsets.UTF_8);
         MvcTestResult uploaded = mvc.post().uri("/api/v1/datasets").multipart()
                 .file(new org.springframework.mock.web.MockMultipartFile("file", "jugs.txt", "text/plain", text))
-                .header(io.crosstrain.web.CallerScope.TENANT_HEADER, "acme")
-                .header(io.crosstrain.web.CallerScope.ROLE_HEADER, "user").exchange();
+                .header("Authorization", io.crosstrain.testsupport.TestCallers.bearer("acme", "user")).exchange();
         assertThat(uploaded).hasStatus(201);
         String path = body(uploaded).path("dataset").path("path").asString();
         assertThat(path).startsWith("uploads/acme/").endsWith(".txt");

@@ -17,6 +17,7 @@ import io.crosstrain.contracts.ResumePoint;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.jobapi.domain.Fixtures;
+import io.crosstrain.testsupport.TestCallers;
 import tools.jackson.databind.JsonNode;
 
 /** A job whose devices were all lost: SUSPENDED, resumed on request by a plan from a checkpoint, or cancelled. */
@@ -55,8 +56,7 @@ class JobApiSuspendIntegrationTest extends JobApiIntegrationTestBase {
         suspend(pending, "lost");
         // a second job's command behind it on the same topic shows the first was processed
         UUID marker = running("suspend-marker-test");
-        publish(Topics.JOB_COMMANDS, pending, json.writeValueAsString(
-                new JobCommand(JobCommand.SUSPEND, marker, null, "lost")));
+        command(new JobCommand(JobCommand.SUSPEND, marker, null, "lost"), TestCallers.scheduler());
         awaitState(marker, "SUSPENDED");
         assertThat(get("/api/v1/jobs/" + pending).path("state").asString()).isEqualTo("PENDING");
     }
@@ -115,8 +115,7 @@ class JobApiSuspendIntegrationTest extends JobApiIntegrationTestBase {
     }
 
     private void suspend(UUID id, String reason) {
-        publish(Topics.JOB_COMMANDS, id, json.writeValueAsString(
-                new JobCommand(JobCommand.SUSPEND, id, null, reason)));
+        command(new JobCommand(JobCommand.SUSPEND, id, null, reason), TestCallers.scheduler());
     }
 
     private void awaitStep(UUID id, int step) {

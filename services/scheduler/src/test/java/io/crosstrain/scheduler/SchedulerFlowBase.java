@@ -50,6 +50,7 @@ import io.crosstrain.contracts.ModelSpec;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.Topics;
 import io.crosstrain.testsupport.RealInfra;
+import io.crosstrain.testsupport.TestCallers;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -213,19 +214,26 @@ abstract class SchedulerFlowBase {
         }
     }
 
+    /** A GET as the gateway forwards an admin. */
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return getAs(path, "default", "admin");
     }
 
     /** A GET as the gateway forwards a caller of {@code tenant} with {@code role}. */
     HttpResponse<String> getAs(String path, String tenant, String role) throws IOException, InterruptedException {
         return HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .header(io.crosstrain.web.CallerScope.TENANT_HEADER, tenant)
-                        .header(io.crosstrain.web.CallerScope.ROLE_HEADER, role).GET().build(),
+                        .header("Authorization", TestCallers.bearer(tenant, role)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static boolean fromScheduler(String authorization) {
+        try {
+            return authorization != null && TestCallers.tokens().verify(authorization.replaceFirst("^Bearer ", ""))
+                    .principal().equals("service:scheduler");
+        } catch (io.crosstrain.auth.InvalidCallerTokenException e) {
+            return false;
+        }
     }
 
     private static HttpServer inventoryFixture() {
@@ -233,6 +241,12 @@ abstract class SchedulerFlowBase {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/api/v1/devices", exchange -> {
                 INVENTORY_CALLS.incrementAndGet();
+                // as the inventory does: only the scheduler's own caller token is answered
+                if (!fromScheduler(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                    exchange.sendResponseHeaders(401, -1);
+                    exchange.close();
+                    return;
+                }
                 byte[] body = DEVICES.get().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().add("Content-Type", "application/json");
                 exchange.sendResponseHeaders(200, body.length);

@@ -4,6 +4,8 @@ package io.crosstrain.contracts;
 public final class Topics {
     public static final String PREFIX = "crosstrain.";
     public static final String JOB_COMMANDS = PREFIX + "job-commands";
+    /** What became of each job command ({@link JobCommandResult}), rejections included. */
+    public static final String JOB_COMMAND_RESULTS = PREFIX + "job-command-results";
     public static final String JOB_EVENTS = PREFIX + "job-events";
     public static final String DEVICE_HEARTBEATS = PREFIX + "device-heartbeats";
     public static final String PLANS = PREFIX + "plans";

@@ -23,11 +23,11 @@ class JobApiConfig {
         return Clock.systemUTC();
     }
 
-    /** job-events is produced here (its DLT is for the scheduler); the others are consumed. */
+    /** job-events and job-command-results are produced here (their DLTs are for their readers); the rest consumed. */
     @Bean
     KafkaAdmin.NewTopics jobApiTopics() {
         return KafkaTopics.withDeadLetters(Topics.JOB_EVENTS, Topics.PLANS, Topics.JOB_COMMANDS, Topics.STEP_METRICS,
-                Topics.CHECKPOINT_SHARDS);
+                Topics.CHECKPOINT_SHARDS, Topics.JOB_COMMAND_RESULTS);
     }
 
     /** One store for manifests, pruning, export and sampling; closing it releases an S3 client it built. */

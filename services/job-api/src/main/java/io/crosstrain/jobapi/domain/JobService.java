@@ -110,7 +110,7 @@ public class JobService {
         return new Submitted(earlier.getKey(), true);
     }
 
-    private static JobSpec owned(JobSpec requested, Caller caller) {
+    static JobSpec owned(JobSpec requested, Caller caller) {
         if (requested == null) {
             throw RequestRejectedException.invalid(List.of(new FieldError("body", "a job spec is required")));
         }

@@ -1,15 +1,25 @@
 package io.crosstrain.jobapi.messaging;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
+import io.crosstrain.auth.CallerScope;
 import io.crosstrain.contracts.JobCommand;
+import io.crosstrain.contracts.JobCommandResult;
 import io.crosstrain.contracts.Plan;
 import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
+import io.crosstrain.jobapi.domain.JobCommands;
 import io.crosstrain.jobapi.domain.JobService;
 import io.crosstrain.kafka.InvalidRecordException;
 import io.crosstrain.web.RequestRejectedException;
@@ -26,11 +36,18 @@ class JobInputListeners {
     private final JobService jobs;
     private final KafkaJson json;
     private final JobEtaMeters eta;
+    private final JobCommands commands;
+    private final CommandCallers callers;
+    private final CommandResults results;
 
-    JobInputListeners(JobService jobs, KafkaJson json, JobEtaMeters eta) {
+    JobInputListeners(JobService jobs, KafkaJson json, JobEtaMeters eta, JobCommands commands,
+                      CommandCallers callers, CommandResults results) {
         this.jobs = jobs;
         this.json = json;
         this.eta = eta;
+        this.commands = commands;
+        this.callers = callers;
+        this.results = results;
     }
 
     @KafkaListener(id = "job-api-plans", topics = Topics.PLANS, groupId = "job-api")
@@ -47,17 +64,36 @@ class JobInputListeners {
         log.debug("plan v{} for {}: {}", plan.planVersion(), plan.jobId(), jobs.applyPlan(plan, value));
     }
 
+    /**
+     * A command is applied only for the caller its credential header names, under the REST rules
+     * ({@link JobCommands}); every command gets a result on job-command-results, and a rejected one also goes to the
+     * dead-letter topic.
+     */
     @KafkaListener(id = "job-api-commands", topics = Topics.JOB_COMMANDS, groupId = "job-api")
-    void onCommand(String value) {
-        JobCommand command = json.read(value, JobCommand.class);
-        if (command.type() == null) {
-            throw new InvalidRecordException("command without a type");
-        }
+    void onCommand(ConsumerRecord<String, String> record) {
+        JobCommand command = null;
+        CallerScope sender = null;
         try {
-            log.info("{} command for {}: {}", command.type(), command.jobId(), jobs.applyCommand(command));
+            command = json.read(record.value(), JobCommand.class);
+            if (command.type() == null) {
+                throw new InvalidRecordException("command without a type");
+            }
+            Header credential = record.headers().lastHeader(JobCommand.CREDENTIAL_HEADER);
+            sender = callers.of(credential == null ? null : new String(credential.value(), StandardCharsets.UTF_8),
+                    Instant.ofEpochMilli(record.timestamp()));
+            JobService.Outcome outcome = commands.apply(command, sender);
+            log.info("{} command for {} from {}: {}", command.type(), command.jobId(), sender.principal(), outcome);
+            results.publish(record, command, outcome.name().toLowerCase(Locale.ROOT),
+                    outcome == JobService.Outcome.IGNORED ? "nothing to do in the job's state" : null, sender);
+        } catch (InvalidRecordException | IllegalArgumentException e) {
+            results.publish(record, command, JobCommandResult.REJECTED, e.getMessage(), sender);
+            throw e;
         } catch (RequestRejectedException e) {
-            // a submit with an invalid spec: the same rules as REST, reported on the dead-letter topic
-            throw new InvalidRecordException("rejected " + command.type() + " command: " + e.errors(), e);
+            String reason = e.errors().isEmpty() ? e.getMessage()
+                    : e.errors().stream().map(f -> f.field() + ": " + f.message()).collect(Collectors.joining("; "));
+            results.publish(record, command, JobCommandResult.REJECTED, reason, sender);
+            throw new InvalidRecordException("rejected " + (command == null ? "" : command.type() + " ")
+                    + "command: " + reason, e);
         }
     }
 

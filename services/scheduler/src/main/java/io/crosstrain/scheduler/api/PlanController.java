@@ -1,7 +1,6 @@
 package io.crosstrain.scheduler.api;
 
 import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
@@ -12,12 +11,11 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.crosstrain.scheduler.persistence.SchedulerStore;
-import io.crosstrain.web.CallerScope;
+import io.crosstrain.auth.CallerScope;
 
 /** Read access to the plans the scheduler made. */
 @RestController
@@ -39,15 +37,13 @@ class PlanController {
     @GetMapping("/{jobId}")
     ResponseEntity<?> latest(
             @PathVariable("jobId") String jobId,
-            @Parameter(hidden = true) @RequestHeader(value = CallerScope.TENANT_HEADER, required = false) String tenant,
-            @Parameter(hidden = true) @RequestHeader(value = CallerScope.ROLE_HEADER, required = false) String role) {
+            CallerScope caller) {
         UUID id;
         try {
             id = UUID.fromString(jobId);
         } catch (IllegalArgumentException e) {
             return problem(HttpStatus.BAD_REQUEST, "Invalid job id", "jobId is not a UUID: " + jobId, jobId);
         }
-        CallerScope caller = CallerScope.of(tenant, role);
         if (!caller.admin() && !caller.sees(store.tenants(List.of(id)).get(id))) {
             return problem(HttpStatus.NOT_FOUND, "No plan", "the scheduler has no plan for job " + id, jobId);
         }

@@ -1,7 +1,6 @@
 package io.crosstrain.scheduler.api;
 
 import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,11 +8,10 @@ import java.util.List;
 import java.util.UUID;
 
 import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.crosstrain.scheduler.persistence.SchedulerStore;
-import io.crosstrain.web.CallerScope;
+import io.crosstrain.auth.CallerScope;
 
 /** The jobs waiting for devices, in the order they will be considered, each with the reason it still waits. */
 @RestController
@@ -33,9 +31,7 @@ class QueueController {
     @Operation(summary = "List queued jobs and why each waits")
     @GetMapping("/api/v1/queue")
     List<QueuedJobView> queue(
-            @Parameter(hidden = true) @RequestHeader(value = CallerScope.TENANT_HEADER, required = false) String tenant,
-            @Parameter(hidden = true) @RequestHeader(value = CallerScope.ROLE_HEADER, required = false) String role) {
-        CallerScope caller = CallerScope.of(tenant, role);
+            CallerScope caller) {
         List<QueuedJobView> out = new ArrayList<>();
         int position = 0;
         for (SchedulerStore.QueueEntry e : store.waiting()) {

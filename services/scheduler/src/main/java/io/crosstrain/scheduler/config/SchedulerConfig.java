@@ -20,6 +20,7 @@ import io.crosstrain.scheduler.domain.Activity;
 import io.crosstrain.scheduler.domain.AdmissionPolicy;
 import io.crosstrain.scheduler.domain.OrphanRule;
 import io.crosstrain.scheduler.domain.PlanAssembler;
+import io.crosstrain.web.ServiceCalls;
 import tools.jackson.databind.json.JsonMapper;
 
 @Configuration(proxyBeanMethods = false)
@@ -53,11 +54,13 @@ class SchedulerConfig {
     }
 
     @Bean
-    InventoryClient inventoryClient(SchedulerProperties props, JsonMapper json) {
+    InventoryClient inventoryClient(SchedulerProperties props, JsonMapper json, ServiceCalls serviceCalls) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(http);
         factory.setReadTimeout(Duration.ofSeconds(5));
-        RestClient rest = RestClient.builder().baseUrl(props.inventoryUrl()).requestFactory(factory).build();
+        // as the scheduler itself: the inventory answers only calls that carry a caller token
+        RestClient rest = RestClient.builder().baseUrl(props.inventoryUrl()).requestFactory(factory)
+                .requestInterceptor(serviceCalls.interceptor()).build();
         // three attempts, 200 ms then 400 ms apart, inside each look at the inventory
         return new InventoryClient(rest, InventoryClient.retry(3, Duration.ofMillis(200)), json, props.inventoryUrl());
     }

@@ -1,10 +1,12 @@
 package io.crosstrain.scheduler.messaging;
 
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -16,6 +18,7 @@ import io.crosstrain.contracts.Topics;
 import io.crosstrain.scheduler.config.SchedulerProperties;
 import io.crosstrain.scheduler.persistence.ResumeStore;
 import io.crosstrain.scheduler.persistence.SchedulerStore;
+import io.crosstrain.web.ServiceCalls;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -33,9 +36,11 @@ public class DecisionPublisher {
     private final SchedulerStore store;
     private final ResumeStore resumes;
     private final SchedulerProperties props;
+    private final ServiceCalls serviceCalls;
 
     DecisionPublisher(KafkaTemplate<String, String> kafka, JsonMapper json, SchedulerStore store, ResumeStore resumes,
-                      SchedulerProperties props) {
+                      SchedulerProperties props, ServiceCalls serviceCalls) {
+        this.serviceCalls = serviceCalls;
         this.kafka = kafka;
         this.json = json;
         this.store = store;
@@ -55,7 +60,7 @@ public class DecisionPublisher {
 
     public boolean publishFailure(UUID jobId, String reason) {
         JobCommand command = new JobCommand(JobCommand.FAIL, jobId, null, reason);
-        if (send(Topics.JOB_COMMANDS, jobId, json.writeValueAsString(command))) {
+        if (sendCommand(jobId, command)) {
             store.markFailurePublished(jobId);
             log.info("asked job-api to fail job {}: {}", jobId, reason);
             return true;
@@ -65,7 +70,7 @@ public class DecisionPublisher {
 
     public boolean publishSuspension(UUID jobId, int planVersion, String reason) {
         JobCommand command = new JobCommand(JobCommand.SUSPEND, jobId, null, reason);
-        if (send(Topics.JOB_COMMANDS, jobId, json.writeValueAsString(command))) {
+        if (sendCommand(jobId, command)) {
             resumes.markSuspensionPublished(jobId, planVersion);
             log.info("asked job-api to suspend job {}: {}", jobId, reason);
             return true;
@@ -73,10 +78,22 @@ public class DecisionPublisher {
         return false;
     }
 
+    /** Commands carry the scheduler's caller token: job-api obeys fail and suspend from the scheduler alone. */
+    private boolean sendCommand(UUID jobId, JobCommand command) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(Topics.JOB_COMMANDS, jobId.toString(),
+                json.writeValueAsString(command));
+        record.headers().add(JobCommand.CREDENTIAL_HEADER, serviceCalls.token().getBytes(StandardCharsets.UTF_8));
+        return send(record, jobId);
+    }
+
     private boolean send(String topic, UUID jobId, String value) {
+        return send(new ProducerRecord<>(topic, jobId.toString(), value), jobId);
+    }
+
+    private boolean send(ProducerRecord<String, String> record, UUID jobId) {
+        String topic = record.topic();
         try {
-            kafka.send(topic, jobId.toString(), value)
-                    .get(props.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            kafka.send(record).get(props.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
