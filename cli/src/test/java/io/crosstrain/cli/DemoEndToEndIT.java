@@ -96,6 +96,16 @@ class DemoEndToEndIT {
         OUT.println(output);
     }
 
+    /** Portman's contract, fuzzing and variation tests of every document, run by Newman (ApiFuzzCheck). */
+    @Test
+    @Order(24)
+    void fuzzingEveryOperationOfEveryOpenApiDocumentGivesNo5xxAndNoAnswerOutsideItsSchema() throws Exception {
+        Path out = HOME.resolve("cli/target/fuzz");
+        ApiFuzzCheck.Result result = new ApiFuzzCheck(stack, JsonMapper.builder().build()).run(out);
+        result.print(OUT);
+        result.assertClean(out.resolve("report.json"));
+    }
+
     @Test
     @Order(1)
     void shortDemoTrainsOnThreeChipsAndReportsEveryField() throws Exception {
