@@ -110,6 +110,49 @@ final class LocalStack implements AutoCloseable {
 
     static final String SERVICE_KEYS_ENV = "CROSSTRAIN_SERVICE_KEYS";
 
+    /** The services that keep state in PostgreSQL, and the schema each owns. */
+    static final Map<String, String> SCHEMAS = Map.of("gateway", "gateway", "device-inventory", "inventory",
+            "job-api", "job_api", "scheduler", "scheduler");
+
+    /** Each stateful service's own PostgreSQL login (empty: they share the configured one). */
+    private Map<String, io.crosstrain.localinfra.ServiceRoles.Login> dbLogins = Map.of();
+
+    /**
+     * One role per service, owning its schema alone. A configured login that may not create roles keeps the stack
+     * working with that one login, and says so.
+     */
+    private Map<String, io.crosstrain.localinfra.ServiceRoles.Login> serviceRoles() {
+        try {
+            return io.crosstrain.localinfra.ServiceRoles.prepare(postgres.jdbcUrl(), postgres.username(),
+                    postgres.password(), options.database(), SCHEMAS);
+        } catch (IllegalStateException e) {
+            out.println("  PostgreSQL  every service uses " + postgres.username() + ": " + e.getMessage());
+            return Map.of();
+        }
+    }
+
+    /** The stack's database, for tests that connect as one of the services' roles. */
+    String databaseUrl() {
+        return postgres.jdbcUrl();
+    }
+
+    /** The login a service uses (its own role), for tests that check what it may not touch. */
+    io.crosstrain.localinfra.ServiceRoles.Login dbLogin(String service) {
+        return dbLogins.get(service);
+    }
+
+    /** The common environment, with a stateful service's own database login. */
+    private Map<String, String> envOf(String service, Map<String, String> env) {
+        io.crosstrain.localinfra.ServiceRoles.Login login = dbLogins.get(service);
+        if (login == null) {
+            return env;
+        }
+        Map<String, String> own = new HashMap<>(env);
+        own.put("DB_USER", login.user());
+        own.put("DB_PASSWORD", login.password());
+        return own;
+    }
+
     /** Where the services read their keys from; rewrite it to rotate them in the running stack. */
     Path serviceKeysFile() {
         return serviceKeysFile(options.workDir());
@@ -217,6 +260,7 @@ final class LocalStack implements AutoCloseable {
         env.put("DB_URL", postgres.jdbcUrl());
         env.put("DB_USER", postgres.username());
         env.put("DB_PASSWORD", postgres.password());
+        dbLogins = serviceRoles();
         env.put("CROSSTRAIN_DATA_DIR", options.workDir().resolve("data").toString());
         // checkpoints on the local disk (every service of this stack shares the machine) or in S3Proxy beside it
         env.put("CROSSTRAIN_CHECKPOINTS_DIR", options.workDir().resolve("checkpoints").toString());
@@ -263,13 +307,13 @@ final class LocalStack implements AutoCloseable {
                     List.of("--crosstrain.relay.datacenter=" + dcs.get(i).id()), logs));
         }
         services.add(ServiceProcess.start("device-inventory", jar("services/device-inventory"), options.inventory(),
-                LIGHT_JVM, env, List.of(), logs));
-        services.add(ServiceProcess.start("job-api", jar("services/job-api"), options.jobApi(), LIGHT_JVM, env,
-                List.of(), logs));
-        services.add(ServiceProcess.start("scheduler", jar("services/scheduler"), options.scheduler(), LIGHT_JVM, env,
-                List.of(), logs));
-        services.add(ServiceProcess.start("gateway", jar("gateway"), options.gateway(), LIGHT_JVM, env,
-                List.of("--server.address=0.0.0.0"), logs));
+                LIGHT_JVM, envOf("device-inventory", env), List.of(), logs));
+        services.add(ServiceProcess.start("job-api", jar("services/job-api"), options.jobApi(), LIGHT_JVM,
+                envOf("job-api", env), List.of(), logs));
+        services.add(ServiceProcess.start("scheduler", jar("services/scheduler"), options.scheduler(), LIGHT_JVM,
+                envOf("scheduler", env), List.of(), logs));
+        services.add(ServiceProcess.start("gateway", jar("gateway"), options.gateway(), LIGHT_JVM,
+                envOf("gateway", env), List.of("--server.address=0.0.0.0"), logs));
         awaitHealthy(timeout);
     }
 

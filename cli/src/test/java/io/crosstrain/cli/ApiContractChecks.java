@@ -65,6 +65,7 @@ final class ApiContractChecks {
             assertThat(r.body().path("field").asString()).isEqualTo("Authorization");
         }
         servicePortsRefuseCallsWithoutACallerToken();
+        eachServiceSeesOnlyItsOwnSchema();
         ApiClient acme = admin.as(admin.issueKey("acme", "user"));
         ApiClient globex = admin.as(admin.issueKey("globex", "user"));
 
@@ -79,6 +80,7 @@ final class ApiContractChecks {
             assertThat(globex.get("/api/v1/jobs/" + id + path).status()).as("globex GET %s", path).isEqualTo(404);
         }
         assertThat(globex.post("/api/v1/jobs/" + id + "/cancel", Map.of()).status()).isEqualTo(404);
+        tenantIsolationOnEveryRoute(globex, id);
         assertThat(ids(globex.ok(globex.get("/api/v1/jobs?limit=1000"), "globex list"))).doesNotContain(id);
         assertThat(ids(acme.ok(acme.get("/api/v1/jobs?limit=1000"), "acme list"))).contains(id);
         assertThat(acme.post("/api/v1/datacenters", Map.of("id", "evil", "name", "Evil")).status()).isEqualTo(403);
@@ -114,6 +116,57 @@ final class ApiContractChecks {
                         credential == null ? "no credential" : credential == forged ? "a forged token" : "the admin key")
                         .isEqualTo(401);
                 assertThat(r.body().path("field").asString()).isEqualTo("Authorization");
+            }
+        }
+    }
+
+    /**
+     * Every GET operation of every service's OpenAPI document, as another tenant: one that names a job by its id
+     * answers 4xx for acme's job, and none answers with acme's job id anywhere in its body.
+     */
+    private void tenantIsolationOnEveryRoute(ApiClient other, String acmeJob) throws Exception {
+        int checked = 0;
+        for (String service : List.of("job-api", "scheduler", "device-inventory")) {
+            JsonNode doc = json.readTree(http.send(HttpRequest.newBuilder(URI.create(admin.base() + "/openapi/"
+                    + service)).GET().build(), HttpResponse.BodyHandlers.ofString()).body());
+            for (Map.Entry<String, JsonNode> path : doc.path("paths").properties()) {
+                if (!path.getValue().has("get") || path.getKey().endsWith("/events")) {
+                    continue; // the event stream is checked by restSubmitWatchCancel; here only one-shot reads
+                }
+                String template = path.getKey();
+                boolean namesAJob = template.contains("{jobId}") || template.startsWith("/api/v1/jobs/{id}");
+                String concrete = template.replaceAll("\\{(jobId|id)}", acmeJob).replaceAll("\\{[^}]+}", "x");
+                ApiClient.Response r = other.get(concrete);
+                assertThat(r.status()).as("%s %s as another tenant", service, concrete).isLessThan(500);
+                if (namesAJob) {
+                    assertThat(r.status()).as("%s %s as another tenant", service, concrete).isBetween(400, 499);
+                }
+                assertThat(r.raw() == null ? "" : r.raw()).as("%s %s as another tenant", service, concrete)
+                        .doesNotContain(acmeJob);
+                checked++;
+            }
+        }
+        assertThat(checked).as("GET operations checked").isGreaterThan(15);
+    }
+
+    /** Each stateful service logs in as its own PostgreSQL role, which owns its schema and may read no other. */
+    private void eachServiceSeesOnlyItsOwnSchema() throws java.sql.SQLException {
+        Map<String, String> ownTable = Map.of("job-api", "job_api.jobs", "scheduler", "scheduler.plans",
+                "device-inventory", "inventory.devices", "gateway", "gateway.api_keys");
+        for (Map.Entry<String, String> service : ownTable.entrySet()) {
+            var login = stack.dbLogin(service.getKey());
+            assertThat(login).as("%s has its own role", service.getKey()).isNotNull();
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(stack.databaseUrl(), login.user(),
+                    login.password()); java.sql.Statement st = c.createStatement()) {
+                st.executeQuery("SELECT count(*) FROM " + service.getValue()).close();
+                for (String other : ownTable.values()) {
+                    if (!other.equals(service.getValue())) {
+                        org.assertj.core.api.Assertions.assertThatThrownBy(
+                                        () -> st.executeQuery("SELECT count(*) FROM " + other))
+                                .as("%s reading %s", login.user(), other)
+                                .hasMessageContaining("permission denied");
+                    }
+                }
             }
         }
     }

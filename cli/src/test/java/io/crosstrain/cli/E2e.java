@@ -24,6 +24,8 @@ final class E2e {
         } finally {
             io.crosstrain.localinfra.LocalPostgres.dropDatabase(
                     io.crosstrain.localinfra.LocalPostgres.LOCAL_ADMIN_URL, "postgres", "", database);
+            io.crosstrain.localinfra.ServiceRoles.drop(io.crosstrain.localinfra.LocalPostgres.LOCAL_ADMIN_URL,
+                    "postgres", "", database, LocalStack.SCHEMAS.values());
         }
     }
 

@@ -93,6 +93,70 @@ public class OpenApiDocs {
         };
     }
 
+    /**
+     * Our records leave out nothing: a field without a value is written as {@code null}. The document says so for
+     * every property a schema does not list as required (a type gains "null", an enum the null value, a reference
+     * becomes "that or null"), so a response is never outside its own schema.
+     */
+    @Bean
+    OpenApiCustomizer crosstrainNullableProperties() {
+        return api -> {
+            if (api.getComponents() != null && api.getComponents().getSchemas() != null) {
+                api.getComponents().getSchemas().values().forEach(OpenApiDocs::nullableProperties);
+            }
+        };
+    }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static void nullableProperties(Schema<?> schema) {
+        if (schema == null) {
+            return;
+        }
+        if (schema.getProperties() != null) {
+            java.util.List<String> required = schema.getRequired() == null ? java.util.List.of() : schema.getRequired();
+            for (Map.Entry<String, Schema> e : schema.getProperties().entrySet()) {
+                Schema property = e.getValue();
+                nullableProperties(property);
+                if (!required.contains(e.getKey())) {
+                    e.setValue(orNull(property));
+                }
+            }
+        }
+        if (schema.getItems() != null) {
+            nullableProperties(schema.getItems());
+        }
+        if (schema.getAdditionalProperties() instanceof Schema<?> values) {
+            nullableProperties(values);
+        }
+    }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static Schema orNull(Schema property) {
+        if (property.get$ref() != null) {
+            return new Schema<>().anyOf(java.util.List.of(new Schema<>().$ref(property.get$ref()),
+                    new Schema<>().types(new java.util.LinkedHashSet<>(java.util.List.of("null")))));
+        }
+        java.util.Set<String> types = new java.util.LinkedHashSet<>();
+        if (property.getTypes() != null) {
+            types.addAll(property.getTypes());
+        } else if (property.getType() != null) {
+            types.add(property.getType());
+        }
+        if (types.isEmpty()) {
+            return property; // no type: anything, null included
+        }
+        types.add("null");
+        property.setTypes(types);
+        if (property.getEnum() != null) {
+            java.util.List<Object> values = new java.util.ArrayList<>(property.getEnum()); // List.of refuses null
+            if (!values.contains(null)) {
+                values.add(null);
+                property.setEnum(values);
+            }
+        }
+        return property;
+    }
+
     private static void add(ApiResponses responses, String status, String description) {
         if (responses.containsKey(status)) {
             return;

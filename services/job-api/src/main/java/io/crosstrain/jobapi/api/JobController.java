@@ -137,6 +137,9 @@ class JobController {
 
     /** The latest plan, passed through as the scheduler wrote it. */
     @Operation(summary = "Get the latest plan of a job (which device got which batch)")
+    @ApiResponse(responseCode = "200", description = "The plan, as the scheduler wrote it",
+            content = @Content(mediaType = "application/json",
+                    schema = @Schema(implementation = io.crosstrain.contracts.Plan.class)))
     @GetMapping(value = "/{id}/plan", produces = MediaType.APPLICATION_JSON_VALUE)
     String plan(@PathVariable UUID id, Caller caller) {
         return jobs.planJson(id, caller);
