@@ -106,6 +106,21 @@ class DemoEndToEndIT {
         result.assertClean(out.resolve("report.json"));
     }
 
+    // last: a thousand jobs that wait for a datacenter no cluster has
+    @Test
+    @Order(25)
+    void aHundredClientsSubmitAThousandJobsThroughTheGatewayNoneLostNoneTwice() throws Exception {
+        JsonMapper json = JsonMapper.builder().build();
+        DemoRunner.prepareCluster(stack, OUT, Duration.ofMinutes(3)); // every worker calibrated: the CPU is quiet
+        ApiBench.Result r = new ApiBench(stack.api(json), json, OUT).run(100, 1000, 0.1, 20, 7);
+        Files.createDirectories(HOME.resolve("cli/target/bench"));
+        Files.writeString(HOME.resolve("cli/target/bench/api.json"), json.writeValueAsString(r));
+        assertThat(r.repeated()).as("submits sent twice on purpose").isGreaterThan(50);
+        assertThat(List.of(r.lost(), r.duplicated(), r.mismatched(), r.errors())).as("lost, duplicated, a repeat "
+                + "answered with another job, errors").containsOnly(0);
+        // the latency is printed and kept in api.json, not asserted: a timing goal is the bench's, not a test's
+    }
+
     @Test
     @Order(1)
     void shortDemoTrainsOnThreeChipsAndReportsEveryField() throws Exception {
