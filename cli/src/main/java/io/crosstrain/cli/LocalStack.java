@@ -165,10 +165,7 @@ final class LocalStack implements AutoCloseable {
     /** Writes the keys the services sign and verify caller tokens with, readable by this user only. */
     private void writeServiceKeys() throws IOException {
         Path file = serviceKeysFile();
-        Files.deleteIfExists(file);
-        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, serviceKeys + "\n");
+        OwnerOnlyFile.write(file, serviceKeys + "\n");
         tokens = new io.crosstrain.auth.CallerTokens(io.crosstrain.auth.ServiceKeys.fromFile(file));
     }
 

@@ -48,15 +48,13 @@ final class S3ProxyProcess implements AutoCloseable {
         new SecureRandom().nextBytes(random);
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
         Path conf = workDir.resolve("s3proxy.conf");
-        Files.write(conf, List.of(
+        OwnerOnlyFile.write(conf, String.join("\n", List.of(
                 "s3proxy.endpoint=http://127.0.0.1:" + port,
                 "s3proxy.authorization=aws-v2-or-v4",
                 "s3proxy.identity=" + ACCESS_KEY,
                 "s3proxy.credential=" + secret,
                 "jclouds.provider=filesystem",
-                "jclouds.filesystem.basedir=" + data.toAbsolutePath()));
-        conf.toFile().setReadable(false, false);
-        conf.toFile().setReadable(true, true);
+                "jclouds.filesystem.basedir=" + data.toAbsolutePath())) + "\n");
         Path logs = workDir.resolve("logs");
         Files.createDirectories(logs);
         Path log = logs.resolve("s3proxy.log");

@@ -42,7 +42,9 @@ public final class InProcessRelay implements AutoCloseable {
                 "--spring.main.banner-mode=off",
                 "--logging.level.root=WARN",
                 "--logging.level.org.apache.kafka=ERROR",
-                "--logging.level.kafka=ERROR"));
+                "--logging.level.kafka=ERROR",
+                // the bench's class path holds the workers' web support, which will not start without keys
+                "--crosstrain.service-auth.keys=" + io.crosstrain.auth.ServiceKeys.generate()));
         args.addAll(extraArgs);
         return new InProcessRelay(new SpringApplicationBuilder(GradientRelayApplication.class)
                 .run(args.toArray(String[]::new)));

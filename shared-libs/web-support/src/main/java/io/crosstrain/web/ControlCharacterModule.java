@@ -24,7 +24,7 @@ public final class ControlCharacterModule extends SimpleModule {
         private final String where;
 
         ControlCharacterException(JsonParser p, String where, String value) {
-            super(p, "must not contain control characters (" + where + ")", value, String.class);
+            super(p, TextInput.problem(where), value, String.class);
             this.where = where;
         }
 

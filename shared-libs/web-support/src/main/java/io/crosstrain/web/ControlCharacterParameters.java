@@ -25,14 +25,14 @@ final class ControlCharacterParameters implements HandlerInterceptor {
                 bad = TextInput.firstControlCharacter(values[i], false);
             }
             if (bad != null) {
-                errors.add(new FieldError(printable(name), "must not contain control characters (" + bad + ")"));
+                errors.add(new FieldError(printable(name), TextInput.problem(bad)));
             }
         });
         if (request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE) instanceof Map<?, ?> variables) {
             variables.forEach((name, value) -> {
                 String bad = value == null ? null : TextInput.firstControlCharacter(value.toString(), false);
                 if (bad != null) {
-                    errors.add(new FieldError(name.toString(), "must not contain control characters (" + bad + ")"));
+                    errors.add(new FieldError(name.toString(), TextInput.problem(bad)));
                 }
             });
         }
@@ -45,8 +45,9 @@ final class ControlCharacterParameters implements HandlerInterceptor {
     /** A parameter's name as the error shows it: its control characters escaped. */
     private static String printable(String name) {
         StringBuilder b = new StringBuilder();
-        name.chars().forEach(c -> b.append(TextInput.firstControlCharacter(String.valueOf((char) c), false) == null
-                ? String.valueOf((char) c) : String.format("\\u%04x", c)));
+        for (char c : name.toCharArray()) {
+            b.append(TextInput.isControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
         return b.toString();
     }
 }

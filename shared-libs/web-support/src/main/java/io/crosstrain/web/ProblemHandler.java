@@ -62,7 +62,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         }
         if (json instanceof ControlCharacterModule.ControlCharacterException control) {
             String field = path.isEmpty() ? "body" : path;
-            String message = "must not contain control characters (" + control.where() + ")";
+            String message = TextInput.problem(control.where());
             return ResponseEntity.badRequest().body(problem(HttpStatus.BAD_REQUEST, "'" + field + "' " + message,
                     List.of(new FieldError(field, message))));
         }

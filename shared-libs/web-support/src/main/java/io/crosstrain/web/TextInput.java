@@ -32,10 +32,15 @@ public final class TextInput {
     /** The problem with a name (no control characters at all), or null. */
     public static String nameProblem(String name) {
         String bad = firstControlCharacter(name, false);
-        return bad == null ? null : "must not contain control characters (" + bad + ")";
+        return bad == null ? null : problem(bad);
     }
 
-    private static boolean isControl(char c) {
+    /** How every refusal of a control character reads, given where it was ({@code U+0000 at position 3}). */
+    public static String problem(String where) {
+        return "must not contain control characters (" + where + ")";
+    }
+
+    static boolean isControl(char c) {
         return c < 0x20 || (c >= 0x7f && c <= 0x9f);
     }
 }

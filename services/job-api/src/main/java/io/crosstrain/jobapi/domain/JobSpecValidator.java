@@ -49,13 +49,14 @@ public final class JobSpecValidator {
             throw RequestRejectedException.invalid(List.of(new FieldError("spec", "a job specification is required")));
         }
         String name = spec.name();
+        // the REST mapper already refuses NUL and the like; a name is one line, so no tab or line break either
+        String nameProblem = name == null ? null : TextInput.nameProblem(name);
         if (name == null || name.isBlank()) {
             errors.add(new FieldError("name", "is required"));
         } else if (name.length() > 100) {
             errors.add(new FieldError("name", "must be 1-100 characters"));
-        } else if (TextInput.nameProblem(name) != null) {
-            // the REST mapper already refuses NUL and the like; a name is one line, so no tab or line break either
-            errors.add(new FieldError("name", TextInput.nameProblem(name)));
+        } else if (nameProblem != null) {
+            errors.add(new FieldError("name", nameProblem));
         }
 
         ModelSpec model = spec.model();
