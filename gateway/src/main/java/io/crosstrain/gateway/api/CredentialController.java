@@ -11,7 +11,6 @@ import io.crosstrain.auth.CallerScope;
 import io.crosstrain.auth.CallerTokens;
 import io.crosstrain.auth.InvalidCallerTokenException;
 import io.crosstrain.gateway.security.CallerAuthenticator;
-import io.crosstrain.web.FieldError;
 import io.crosstrain.web.RequestRejectedException;
 import io.swagger.v3.oas.annotations.Hidden;
 
@@ -47,10 +46,10 @@ class CredentialController {
         try {
             service = tokens.verify(authorization == null ? null : authorization.replaceFirst("^Bearer ", ""));
         } catch (InvalidCallerTokenException e) {
-            throw rejected(401, "Authorization", e.getMessage());
+            throw RequestRejectedException.field(401, "Authorization", e.getMessage());
         }
         if (!JOB_API.equals(service.principal())) {
-            throw rejected(403, "Authorization", "only job-api checks credentials here, not "
+            throw RequestRejectedException.field(403, "Authorization", "only job-api checks credentials here, not "
                     + service.principal());
         }
         if (body == null || body.credential() == null || body.credential().isBlank()) {
@@ -60,11 +59,7 @@ class CredentialController {
             CallerScope caller = authenticator.authenticate(body.credential().strip());
             return new CheckedCaller(caller.principal(), caller.tenant(), caller.role().wire());
         } catch (AuthenticationException e) {
-            throw rejected(401, "credential", e.getMessage());
+            throw RequestRejectedException.field(401, "credential", e.getMessage());
         }
-    }
-
-    private static RequestRejectedException rejected(int status, String field, String message) {
-        return new RequestRejectedException(status, message, java.util.List.of(new FieldError(field, message)));
     }
 }

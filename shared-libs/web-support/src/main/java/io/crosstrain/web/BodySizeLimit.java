@@ -28,11 +28,8 @@ public final class BodySizeLimit extends OncePerRequestFilter {
         String type = request.getContentType();
         boolean multipart = type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/");
         if (!multipart && request.getContentLengthLong() > maxBytes) {
-            response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
-            response.setContentType("application/problem+json");
-            response.setCharacterEncoding("UTF-8");
-            response.getWriter().write("{\"type\":\"about:blank\",\"title\":\"Content Too Large\",\"status\":413,"
-                    + "\"detail\":\"request bodies are limited to " + maxBytes + " bytes\",\"field\":\"body\"}");
+            FilterProblems.write(response, HttpStatus.CONTENT_TOO_LARGE.value(), "Content Too Large",
+                    "request bodies are limited to " + maxBytes + " bytes", "body");
             return;
         }
         chain.doFilter(request, response);

@@ -54,13 +54,8 @@ public final class CallerTokenFilter extends OncePerRequestFilter {
                 detail = e.getMessage();
             }
         }
-        response.setStatus(HttpStatus.UNAUTHORIZED.value());
         response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"crosstrain-services\"");
-        response.setContentType("application/problem+json");
-        response.setCharacterEncoding("UTF-8");
-        response.getWriter().write("{\"type\":\"about:blank\",\"title\":\"Unauthorized\",\"status\":401,"
-                + "\"detail\":\"" + detail.replace("\\", "\\\\").replace("\"", "\\\"") + "\","
-                + "\"field\":\"Authorization\"}");
+        FilterProblems.write(response, HttpStatus.UNAUTHORIZED.value(), "Unauthorized", detail, "Authorization");
     }
 
     /** The caller of the current request; present on every {@code /api/**} request this filter let through. */

@@ -21,12 +21,17 @@ public class RequestRejectedException extends RuntimeException {
         return new RequestRejectedException(400, "invalid request", errors);
     }
 
+    /** One field at fault, with {@code status}; the message is the problem's detail and the field's message. */
+    public static RequestRejectedException field(int status, String field, String message) {
+        return new RequestRejectedException(status, message, List.of(new FieldError(field, message)));
+    }
+
     public static RequestRejectedException conflict(String field, String message) {
-        return new RequestRejectedException(409, message, List.of(new FieldError(field, message)));
+        return field(409, field, message);
     }
 
     public static RequestRejectedException unprocessable(String field, String message) {
-        return new RequestRejectedException(422, message, List.of(new FieldError(field, message)));
+        return field(422, field, message);
     }
 
     public static RequestRejectedException notFound(String message) {

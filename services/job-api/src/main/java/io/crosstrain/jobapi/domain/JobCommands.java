@@ -1,6 +1,5 @@
 package io.crosstrain.jobapi.domain;
 
-import java.util.List;
 import java.util.Optional;
 
 import org.springframework.stereotype.Service;
@@ -9,7 +8,6 @@ import org.springframework.transaction.annotation.Transactional;
 import io.crosstrain.auth.CallerScope;
 import io.crosstrain.contracts.JobCommand;
 import io.crosstrain.jobapi.persistence.JobRepository;
-import io.crosstrain.web.FieldError;
 import io.crosstrain.web.RequestRejectedException;
 
 /**
@@ -36,7 +34,7 @@ public class JobCommands {
         switch (type) {
             case JobCommand.SUBMIT, JobCommand.CANCEL -> {
                 if (sender.role() == CallerScope.Role.SERVICE) {
-                    throw rejected(403, "type", sender.principal() + " may not " + type + " jobs; users and admins "
+                    throw RequestRejectedException.field(403, "type", sender.principal() + " may not " + type + " jobs; users and admins "
                             + "may");
                 }
                 Caller caller = new Caller(sender.tenant(), sender.admin());
@@ -44,12 +42,12 @@ public class JobCommands {
                         : repository.find(command.jobId());
                 if (existing.isPresent() && !caller.mayAccess(existing.get())) {
                     // as REST answers 404 for another tenant's job: its existence is not confirmed
-                    throw rejected(404, "jobId", "there is no job " + command.jobId() + " of tenant "
+                    throw RequestRejectedException.field(404, "jobId", "there is no job " + command.jobId() + " of tenant "
                             + caller.tenant());
                 }
                 if (type.equals(JobCommand.CANCEL)) {
                     if (command.jobId() == null) {
-                        throw rejected(400, "jobId", "a cancel command names the job to cancel");
+                        throw RequestRejectedException.field(400, "jobId", "a cancel command names the job to cancel");
                     }
                     return jobs.applyCommand(command);
                 }
@@ -57,24 +55,20 @@ public class JobCommands {
                     return JobService.Outcome.DUPLICATE; // a client retrying its submit
                 }
                 if (command.spec() == null) {
-                    throw rejected(400, "spec", "a submit command carries the job spec");
+                    throw RequestRejectedException.field(400, "spec", "a submit command carries the job spec");
                 }
                 return jobs.applyCommand(new JobCommand(type, command.jobId(),
                         JobService.owned(command.spec(), caller), command.reason()));
             }
             case JobCommand.FAIL, JobCommand.SUSPEND -> {
                 if (!SCHEDULER.equals(sender.principal())) {
-                    throw rejected(403, "type", "only the scheduler may " + type + " a job, not "
+                    throw RequestRejectedException.field(403, "type", "only the scheduler may " + type + " a job, not "
                             + sender.principal());
                 }
                 return jobs.applyCommand(command);
             }
-            default -> throw rejected(400, "type", "must be submit or cancel (fail and suspend are the scheduler's)"
+            default -> throw RequestRejectedException.field(400, "type", "must be submit or cancel (fail and suspend are the scheduler's)"
                     + (type.isEmpty() ? "" : ", not '" + type + "'"));
         }
-    }
-
-    private static RequestRejectedException rejected(int status, String field, String message) {
-        return new RequestRejectedException(status, message, List.of(new FieldError(field, message)));
     }
 }

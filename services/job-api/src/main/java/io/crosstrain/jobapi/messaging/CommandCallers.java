@@ -3,7 +3,6 @@ package io.crosstrain.jobapi.messaging;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 
 import org.slf4j.Logger;
@@ -19,8 +18,8 @@ import org.springframework.web.client.RestClientResponseException;
 import io.crosstrain.auth.CallerScope;
 import io.crosstrain.auth.CallerTokens;
 import io.crosstrain.auth.InvalidCallerTokenException;
+import io.crosstrain.contracts.JobCommand;
 import io.crosstrain.jobapi.config.JobApiProperties;
-import io.crosstrain.web.FieldError;
 import io.crosstrain.web.RequestRejectedException;
 import io.crosstrain.web.ServiceCalls;
 import tools.jackson.databind.JsonNode;
@@ -53,7 +52,7 @@ class CommandCallers {
     CallerScope of(String credential, Instant sentAt) {
         if (credential == null || credential.isBlank()) {
             throw refused("a job command must carry an API key or JWT in its '"
-                    + io.crosstrain.contracts.JobCommand.CREDENTIAL_HEADER + "' header");
+                    + JobCommand.CREDENTIAL_HEADER + "' header");
         }
         String given = credential.strip();
         if (tokens.signedHere(given)) {
@@ -115,7 +114,6 @@ class CommandCallers {
     }
 
     private static RequestRejectedException refused(String message) {
-        return new RequestRejectedException(401, message, List.of(new FieldError(
-                io.crosstrain.contracts.JobCommand.CREDENTIAL_HEADER, message)));
+        return RequestRejectedException.field(401, JobCommand.CREDENTIAL_HEADER, message);
     }
 }
