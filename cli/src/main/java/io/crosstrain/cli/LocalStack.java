@@ -13,6 +13,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.crosstrain.contracts.KafkaLogin;
+import io.crosstrain.localinfra.KafkaGrants;
+
 import io.crosstrain.localinfra.LocalPostgres;
 
 /**
@@ -141,16 +144,69 @@ final class LocalStack implements AutoCloseable {
         return dbLogins.get(service);
     }
 
-    /** The common environment, with a stateful service's own database login. */
+    /** The common environment, with a service's own database and Kafka logins. */
     private Map<String, String> envOf(String service, Map<String, String> env) {
-        io.crosstrain.localinfra.ServiceRoles.Login login = dbLogins.get(service);
-        if (login == null) {
-            return env;
-        }
         Map<String, String> own = new HashMap<>(env);
-        own.put("DB_USER", login.user());
-        own.put("DB_PASSWORD", login.password());
+        io.crosstrain.localinfra.ServiceRoles.Login login = dbLogins.get(service);
+        if (login != null) {
+            own.put("DB_USER", login.user());
+            own.put("DB_PASSWORD", login.password());
+        }
+        KafkaLogin kafkaLogin = kafkaLogins.get(service);
+        if (kafkaLogin != null) {
+            own.put("CROSSTRAIN_KAFKA_USERNAME", kafkaLogin.username());
+            own.put("CROSSTRAIN_KAFKA_PASSWORD", kafkaLogin.password());
+        }
         return own;
+    }
+
+    /** Each Kafka principal's login (services by their process name, and {@link KafkaGrants#AUTOMATION}). */
+    private Map<String, KafkaLogin> kafkaLogins = Map.of();
+
+    /**
+     * A login per principal of this stack's cluster, created on the broker with its ACLs; the automation login is
+     * also written to a client properties file for console tools and kcat.
+     */
+    private Map<String, KafkaLogin> kafkaLogins() throws IOException {
+        Map<String, String> nodes = new java.util.LinkedHashMap<>();
+        options.cluster().nodes().forEach(n -> nodes.put(n.id(), n.datacenter()));
+        List<KafkaGrants.Principal> principals = KafkaGrants.of(
+                options.cluster().datacenters().stream().map(DemoCluster.Datacenter::id).toList(), nodes);
+        Map<KafkaGrants.Principal, KafkaLogin> logins = new java.util.LinkedHashMap<>();
+        principals.forEach(p -> logins.put(p, KafkaLogin.generate(p.name())));
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafkaClient())) {
+            KafkaGrants.apply(admin, logins);
+        }
+        Map<String, KafkaLogin> byName = new HashMap<>();
+        logins.forEach((p, l) -> byName.put(p.name(), l));
+        for (KafkaLogin login : List.of(byName.get(KafkaGrants.AUTOMATION), kafka.admin())) {
+            OwnerOnlyFile.write(kafkaPropertiesFile(login.username()), login.propertiesFile());
+            OwnerOnlyFile.write(options.workDir().resolve("kcat-" + login.username() + ".conf"),
+                    login.librdkafkaFile());
+        }
+        return Map.copyOf(byName);
+    }
+
+    /**
+     * The client properties file of a principal ({@code admin} or {@code automation}) in the stack's work dir; beside
+     * it {@code kcat-<principal>.conf} holds the same login for kcat.
+     */
+    Path kafkaPropertiesFile(String principal) {
+        return options.workDir().resolve("kafka-" + principal + ".properties");
+    }
+
+    /** Client settings for this stack's broker as its super user (the CLI and tests). */
+    Map<String, Object> kafkaClient() {
+        return kafka.clientProperties(kafka.admin());
+    }
+
+    /** Client settings for this stack's broker as one of its principals ({@code worker-<node>}, automation...). */
+    Map<String, Object> kafkaClient(String principal) {
+        KafkaLogin login = kafkaLogins.get(principal);
+        if (login == null) {
+            throw new IllegalArgumentException("no Kafka principal " + principal + " in this stack");
+        }
+        return kafka.clientProperties(login);
     }
 
     /** Where the services read their keys from; rewrite it to rotate them in the running stack. */
@@ -249,7 +305,9 @@ final class LocalStack implements AutoCloseable {
                 envOr("DB_PASSWORD", ""), options.database());
         out.println("  PostgreSQL  " + postgres.source() + " -> " + postgres.jdbcUrl());
         kafka = KafkaProcess.start(options.kafkaPort(), options.workDir(), Duration.ofMinutes(2));
-        out.println("  Kafka       KRaft broker at " + kafka.bootstrapServers());
+        kafkaLogins = kafkaLogins();
+        out.println("  Kafka       KRaft broker at " + kafka.bootstrapServers() + ", SASL/SCRAM-SHA-512; automation "
+                + "login in " + kafkaPropertiesFile(KafkaGrants.AUTOMATION));
         Files.createDirectories(options.workDir().resolve("data"));
 
         Map<String, String> env = new HashMap<>();
@@ -292,7 +350,7 @@ final class LocalStack implements AutoCloseable {
             jvm.addAll(List.of("-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
                     "-Dai.djl.pytorch.num_interop_threads=1"));
             services.add(ServiceProcess.start("worker-" + node.id(), jar("services/gpu-worker"), options.worker(i),
-                    jvm, env, List.of("--crosstrain.worker.node-id=" + node.id(),
+                    jvm, envOf("worker-" + node.id(), env), List.of("--crosstrain.worker.node-id=" + node.id(),
                             "--crosstrain.worker.datacenter=" + node.datacenter(),
                             "--crosstrain.worker.devices=" + String.join(",",
                                     node.devices().stream().map(DemoCluster.Device::spec).toList())), logs));
@@ -300,7 +358,7 @@ final class LocalStack implements AutoCloseable {
         List<DemoCluster.Datacenter> dcs = options.cluster().datacenters();
         for (int i = 0; i < dcs.size(); i++) {
             services.add(ServiceProcess.start("relay-" + dcs.get(i).id(), jar("services/gradient-relay"),
-                    options.relay(i), HOT_JVM, env,
+                    options.relay(i), HOT_JVM, envOf("relay-" + dcs.get(i).id(), env),
                     List.of("--crosstrain.relay.datacenter=" + dcs.get(i).id()), logs));
         }
         services.add(ServiceProcess.start("device-inventory", jar("services/device-inventory"), options.inventory(),

@@ -23,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.crosstrain.localinfra.KafkaGrants;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -290,11 +291,13 @@ final class ApiContractChecks {
     /**
      * Sends one keyed record with Kafka's own console producer ({@code kafka-console-producer.sh} runs the same
      * class), started as its own process from the Maven class path: no install needed, and none of our code in it.
+     * It logs in as the stack's automation principal, which may write job commands and nothing else.
      */
     private void consoleProducer(String key, String value, String credential) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new ArrayList<>(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
                 "org.apache.kafka.tools.ConsoleProducer", "--bootstrap-server", stack.kafkaBootstrap(),
+                "--producer.config", stack.kafkaPropertiesFile(KafkaGrants.AUTOMATION).toString(),
                 "--topic", "crosstrain.job-commands", "--property", "parse.key=true",
                 "--property", "key.separator=\t"));
         String line = key + "\t" + value;

@@ -106,6 +106,12 @@ class DemoEndToEndIT {
         result.assertClean(out.resolve("report.json"));
     }
 
+    @Test
+    @Order(19)
+    void everyKafkaPrincipalReachesOnlyItsOwnTopicsAndNoOneGetsInWithoutALogin() throws Exception {
+        new KafkaAccessChecks(stack).everyPrincipalReachesOnlyItsOwnTopics();
+    }
+
     // last: a thousand jobs that wait for a datacenter no cluster has
     @Test
     @Order(25)

@@ -151,9 +151,9 @@ class DilocoFaultsIT {
         for (long round : List.of(6L, Rounds.outer(8))) {
             List<ConsumerRecord<String, byte[]>> records = upRecords(job, round);
             assertThat(records).as("grad-up records of %s", Rounds.describe(round)).isNotEmpty();
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap(),
-                    ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024), new StringSerializer(),
+            Map<String, Object> config = new java.util.HashMap<>(stack.kafkaClient());
+            config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
                     new ByteArraySerializer())) {
                 for (int copy = 0; copy < 2; copy++) {
                     for (ConsumerRecord<String, byte[]> r : records) {
@@ -264,7 +264,7 @@ class DilocoFaultsIT {
 
     private static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        TopicReader.readToEnd(stack.kafkaBootstrap(), topic, Map.of(), Duration.ofSeconds(60), out::add);
+        TopicReader.readToEnd(stack.kafkaBootstrap(), topic, stack.kafkaClient(), Duration.ofSeconds(60), out::add);
         return out;
     }
 }

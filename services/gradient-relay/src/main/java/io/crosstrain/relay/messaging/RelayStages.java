@@ -1,9 +1,14 @@
 package io.crosstrain.relay.messaging;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -28,7 +33,7 @@ public class RelayStages {
     private final RelayMetrics metrics;
 
     RelayStages(RelayProperties relay, GradientPublisher publisher, MeterRegistry registry, JsonMapper json,
-                KafkaConnectionDetails kafka) {
+                KafkaConnectionDetails kafka, KafkaProperties kafkaProperties) {
         String dc = relay.datacenter();
         metrics = new RelayMetrics(registry, dc);
         publisher.onFailure(metrics::publishFailed);
@@ -55,8 +60,11 @@ public class RelayStages {
         });
         // a restarted relay first learns which rounds it already delivered: none is delivered or committed twice
         if (relay.replayLedger()) {
-            String servers = String.join(",", kafka.getConsumer().getBootstrapServers());
-            List<RoundLedger.Closed> closed = ledger.readBack(servers, Duration.ofSeconds(30));
+            // the service's own consumer settings (its login among them), at the servers its connection names
+            Map<String, Object> client = new HashMap<>(kafkaProperties.buildConsumerProperties());
+            client.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",",
+                    kafka.getConsumer().getBootstrapServers()));
+            List<RoundLedger.Closed> closed = ledger.readBack(client, Duration.ofSeconds(30));
             for (RoundLedger.Closed c : closed) {
                 intraDc.markCommitted(c.jobId(), c.planVersion(), c.round());
                 crossDc.markCommitted(c.jobId(), c.planVersion(), c.round());
