@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
@@ -90,9 +91,11 @@ final class KafkaAccessChecks {
                     .isInstanceOf(TopicAuthorizationException.class);
         }
         for (String topic : List.of(Topics.JOB_COMMANDS, Topics.JOB_COMMAND_RESULTS, Topics.JOB_EVENTS)) {
-            assertThat(describeError(automation, topic)).as("automation reads %s", topic)
+            assertThat(fetchError(automation, topic)).as("automation reads %s", topic)
                     .isInstanceOf(TopicAuthorizationException.class);
         }
+        assertThat(fetchError(stack.kafkaClient("job-api"), Topics.JOB_COMMANDS)).as("job-api reads job-commands")
+                .isNull();
         // the scheduler may not forge what job-api alone says
         assertThat(sendError(stack.kafkaClient("scheduler"), Topics.JOB_EVENTS)).as("scheduler writes job-events")
                 .isInstanceOf(TopicAuthorizationException.class);
@@ -120,6 +123,23 @@ final class KafkaAccessChecks {
     private static Throwable describeError(Map<String, Object> client, String topic) {
         try (KafkaConsumer<String, String> consumer = consumer(client, null)) {
             consumer.partitionsFor(topic, WAIT);
+            return null;
+        } catch (Exception e) {
+            return e;
+        }
+    }
+
+    /**
+     * The error of fetching {@code topic}'s first partition from the beginning (writing a topic lets a principal
+     * describe it, not read it), or null once a fetch has come back.
+     */
+    private static Throwable fetchError(Map<String, Object> client, String topic) {
+        try (KafkaConsumer<String, String> consumer = consumer(client, null)) {
+            TopicPartition first = new TopicPartition(topic, 0);
+            consumer.assign(List.of(first));
+            consumer.seekToBeginning(List.of(first));
+            consumer.poll(Duration.ofSeconds(3));
+            consumer.position(first, WAIT); // a fetch came back or the position is known: read access works
             return null;
         } catch (Exception e) {
             return e;

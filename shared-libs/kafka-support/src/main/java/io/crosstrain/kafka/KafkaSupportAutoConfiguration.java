@@ -22,6 +22,7 @@ import org.springframework.kafka.core.ProducerFactory;
 import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.util.backoff.ExponentialBackOff;
 import org.springframework.util.backoff.FixedBackOff;
 
 import tools.jackson.core.JacksonException;
@@ -44,7 +45,17 @@ public class KafkaSupportAutoConfiguration {
         DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, new FixedBackOff(200L, 2L));
         handler.addNotRetryableExceptions(JacksonException.class, IllegalArgumentException.class,
                 InvalidRecordException.class);
+        // the database away (restarting): wait for it rather than dead-letter a good record
+        handler.setBackOffFunction((record, ex) -> TransientFailures.isTransient(ex) ? transientBackOff() : null);
         return handler;
+    }
+
+    /** 0.5 s doubling to 5 s between tries, for up to 4 minutes (below the consumer's 5-minute poll interval). */
+    static ExponentialBackOff transientBackOff() {
+        ExponentialBackOff backOff = new ExponentialBackOff(500L, 2.0);
+        backOff.setMaxInterval(5_000L);
+        backOff.setMaxElapsedTime(240_000L);
+        return backOff;
     }
 
     /**
