@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
 @Command(name = "crosstrain", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         version = "crosstrain 0.1.0", description = "Train one model across datacenters and accelerator types.",
         subcommands = {CrossTrainCli.Up.class, CrossTrainCli.Demo.class, TrainCommand.class, ExportCommand.class,
-                ServiceTokenCommand.class, KafkaAccessCommand.class, KafkaBrokerCommand.class, ApiBenchCommand.Group.class})
+                ServiceTokenCommand.class, KafkaAccessCommand.class, KafkaBrokerCommand.class, ChaosCommand.class, ApiBenchCommand.Group.class})
 public final class CrossTrainCli implements Callable<Integer> {
 
     @Override

@@ -20,24 +20,24 @@ import io.crosstrain.contracts.KafkaLogin;
 import io.crosstrain.localinfra.KafkaGrants;
 
 /**
- * A real single-node Kafka broker in KRaft mode (combined broker and controller) run as a child JVM from Kafka's
- * own jars, which sit on this CLI's class path: {@code kafka.tools.StorageTool format}, then {@code kafka.Kafka}.
- * Clients log in with SASL/SCRAM-SHA-512 and the standard authorizer denies what no ACL allows; the broker's own
+ * Real Kafka brokers in KRaft mode (each a combined broker and controller) run as child JVMs from Kafka's own jars,
+ * which sit on this CLI's class path: {@code kafka.tools.StorageTool format}, then {@code kafka.Kafka}. One broker
+ * for {@code ./crosstrain up}; three (replication factor 3, {@code min.insync.replicas} 2) for chaos, where any one
+ * may die. Clients log in with SASL/SCRAM-SHA-512 and the standard authorizer denies what no ACL allows; the
  * super user ({@link KafkaGrants#ADMIN}) is created at format time, with a password generated here.
  */
 final class KafkaProcess implements AutoCloseable {
 
-    private final int port;
-    private final Path config;
-    private volatile Process process;
-    private final Path log;
+    private record Node(int id, int clientPort, Path config, Path log) {
+    }
+
+    private final List<Node> nodes;
+    private final Process[] processes;
     private final KafkaLogin admin;
 
-    private KafkaProcess(int port, Path config, Process process, Path log, KafkaLogin admin) {
-        this.port = port;
-        this.config = config;
-        this.process = process;
-        this.log = log;
+    private KafkaProcess(List<Node> nodes, KafkaLogin admin) {
+        this.nodes = nodes;
+        this.processes = new Process[nodes.size()];
         this.admin = admin;
     }
 
@@ -90,42 +90,89 @@ final class KafkaProcess implements AutoCloseable {
                 "");
     }
 
-    /** Starts the broker on {@code port} (0 = any free port), its controller on another free port. */
+    /** Starts one broker on {@code port} (0 = any free port), its controller on another free port. */
     static KafkaProcess start(int port, Path workDir, Duration timeout) throws IOException, InterruptedException {
-        int clientPort = port > 0 ? port : freePort();
-        int controllerPort = freePort();
+        return start(1, port, workDir, timeout);
+    }
+
+    /**
+     * Starts {@code brokers} brokers, the first on {@code port} (0 = any free port), the rest and every controller on
+     * free ports; with more than one, topics are replicated to three (or all) of them.
+     */
+    static KafkaProcess start(int brokers, int port, Path workDir, Duration timeout)
+            throws IOException, InterruptedException {
         Path dir = workDir.resolve("kafka");
         deleteRecursively(dir);
         Files.createDirectories(dir);
-        Path config = dir.resolve("server.properties");
+        Path logs = workDir.resolve("logs");
+        Files.createDirectories(logs);
+        int[] clientPorts = new int[brokers];
+        int[] controllerPorts = new int[brokers];
+        List<String> voters = new ArrayList<>();
+        for (int i = 0; i < brokers; i++) {
+            clientPorts[i] = i == 0 && port > 0 ? port : freePort();
+            controllerPorts[i] = freePort();
+            voters.add((i + 1) + "@127.0.0.1:" + controllerPorts[i]);
+        }
         KafkaLogin admin = KafkaLogin.generate(KafkaGrants.ADMIN);
-        // the config holds the super user's password: readable by this user alone
-        OwnerOnlyFile.write(config, serverProperties(1, "127.0.0.1", clientPort, "127.0.0.1", controllerPort,
-                "1@127.0.0.1:" + controllerPort, dir.resolve("data"), 1, admin));
-        Path log = workDir.resolve("logs").resolve("kafka.log");
-        Files.createDirectories(log.getParent());
-        run(List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c",
-                config.toString(), "--add-scram", KafkaLogin.MECHANISM + "=[name=" + admin.username() + ",password="
-                        + admin.password() + "]"), log, true);
-        Process broker = spawn(List.of("kafka.Kafka", config.toString()), log);
-        KafkaProcess kafka = new KafkaProcess(clientPort, config, broker, log, admin);
-        kafka.awaitReady(timeout);
+        String clusterId = Uuid.randomUuid().toString();
+        List<Node> nodes = new ArrayList<>();
+        for (int i = 0; i < brokers; i++) {
+            int id = i + 1;
+            Path nodeDir = brokers == 1 ? dir : dir.resolve("node-" + id);
+            Files.createDirectories(nodeDir);
+            Path config = nodeDir.resolve("server.properties");
+            // the config holds the super user's password: readable by this user alone
+            OwnerOnlyFile.write(config, serverProperties(id, "127.0.0.1", clientPorts[i], "127.0.0.1",
+                    controllerPorts[i], String.join(",", voters), nodeDir.resolve("data"), Math.min(3, brokers),
+                    admin));
+            Path log = logs.resolve(brokers == 1 ? "kafka.log" : "kafka-" + id + ".log");
+            run(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString(),
+                    "--add-scram", KafkaLogin.MECHANISM + "=[name=" + admin.username() + ",password="
+                            + admin.password() + "]"), log, true);
+            nodes.add(new Node(id, clientPorts[i], config, log));
+        }
+        KafkaProcess kafka = new KafkaProcess(List.copyOf(nodes), admin);
+        for (int i = 0; i < brokers; i++) {
+            kafka.processes[i] = spawn(List.of("kafka.Kafka", nodes.get(i).config().toString()), nodes.get(i).log());
+        }
+        kafka.awaitBrokers(brokers, timeout);
         return kafka;
     }
 
     /**
-     * Stops the broker (a clean shutdown, as an operator's restart would), leaves it down for {@code downtime}, and
-     * starts it again on the same ports with the same data: clients reconnect on their own.
+     * Stops every broker (a clean shutdown, as an operator's restart would), leaves them down for {@code downtime},
+     * and starts them again on the same ports with the same data: clients reconnect on their own.
      */
     void restart(Duration downtime, Duration timeout) throws IOException, InterruptedException {
         close();
         Thread.sleep(downtime.toMillis());
-        process = spawn(List.of("kafka.Kafka", config.toString()), log);
-        awaitReady(timeout);
+        for (int i = 0; i < nodes.size(); i++) {
+            processes[i] = spawn(List.of("kafka.Kafka", nodes.get(i).config().toString()), nodes.get(i).log());
+        }
+        awaitBrokers(nodes.size(), timeout);
     }
 
+    /** Kills broker {@code index} (SIGKILL: no clean shutdown, as a crashed machine). */
+    void kill(int index) throws InterruptedException {
+        processes[index].destroyForcibly();
+        processes[index].waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Starts a killed broker again with its data and waits until the cluster counts it again. */
+    void startBroker(int index, Duration timeout) throws IOException, InterruptedException {
+        Node node = nodes.get(index);
+        processes[index] = spawn(List.of("kafka.Kafka", node.config().toString()), node.log());
+        awaitBrokers(nodes.size(), timeout);
+    }
+
+    int brokers() {
+        return nodes.size();
+    }
+
+    /** Every broker's client address, comma-separated. */
     String bootstrapServers() {
-        return "127.0.0.1:" + port;
+        return String.join(",", nodes.stream().map(n -> "127.0.0.1:" + n.clientPort()).toList());
     }
 
     /** The broker's super user. */
@@ -133,34 +180,37 @@ final class KafkaProcess implements AutoCloseable {
         return admin;
     }
 
-    /** Settings for a client of this broker logged in as {@code login}. */
+    /** Settings for a client of these brokers logged in as {@code login}. */
     Map<String, Object> clientProperties(KafkaLogin login) {
         Map<String, Object> props = new HashMap<>(login.clientProperties());
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         return props;
     }
 
-    private void awaitReady(Duration timeout) throws InterruptedException {
+    /** Waits until the cluster reports {@code count} brokers. */
+    private void awaitBrokers(int count, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, Object> props = clientProperties(admin);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
         try (AdminClient client = AdminClient.create(props)) {
             while (true) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("Kafka broker exited with code " + process.exitValue()
-                            + " (see " + log + ")");
+                for (int i = 0; i < processes.length; i++) {
+                    if (processes[i] != null && !processes[i].isAlive() && processes[i].exitValue() != 137) {
+                        throw new IllegalStateException("Kafka broker " + nodes.get(i).id() + " exited with code "
+                                + processes[i].exitValue() + " (see " + nodes.get(i).log() + ")");
+                    }
                 }
                 try {
-                    if (!client.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
+                    if (client.describeCluster().nodes().get(3, TimeUnit.SECONDS).size() >= count) {
                         return;
                     }
                 } catch (Exception e) {
                     // not up yet
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("Kafka broker not ready after " + timeout.toSeconds() + " s (see "
-                            + log + ")");
+                    throw new IllegalStateException(count + " Kafka broker(s) not ready after " + timeout.toSeconds()
+                            + " s (see " + nodes.get(0).log() + ")");
                 }
                 Thread.sleep(500);
             }
@@ -209,14 +259,23 @@ final class KafkaProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
+        for (Process p : processes) {
+            if (p != null) {
+                p.destroy();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
+        }
+        for (Process p : processes) {
+            if (p == null) {
+                continue;
+            }
+            try {
+                if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
         }
     }
 }

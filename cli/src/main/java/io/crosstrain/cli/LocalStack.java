@@ -30,12 +30,20 @@ final class LocalStack implements AutoCloseable {
      *                        beside the stack, {@link S3ProxyProcess})
      */
     record Options(Path home, int kafkaPort, int portBase, String database, Path workDir, DemoCluster cluster,
-                   Map<String, String> extraEnv, String checkpointStore) {
+                   Map<String, String> extraEnv, String checkpointStore, int kafkaBrokers) {
 
         Options {
             if (!"local".equals(checkpointStore) && !"s3".equals(checkpointStore)) {
                 throw new IllegalArgumentException("checkpoint store must be local or s3, not " + checkpointStore);
             }
+            if (kafkaBrokers < 1) {
+                throw new IllegalArgumentException("at least one Kafka broker, not " + kafkaBrokers);
+            }
+        }
+
+        Options(Path home, int kafkaPort, int portBase, String database, Path workDir, DemoCluster cluster,
+                Map<String, String> extraEnv, String checkpointStore) {
+            this(home, kafkaPort, portBase, database, workDir, cluster, extraEnv, checkpointStore, 1);
         }
 
         Options(Path home, int kafkaPort, int portBase, String database, Path workDir, DemoCluster cluster,
@@ -49,7 +57,13 @@ final class LocalStack implements AutoCloseable {
 
         /** The same stack with its checkpoints in {@code store}. */
         Options withCheckpointStore(String store) {
-            return new Options(home, kafkaPort, portBase, database, workDir, cluster, extraEnv, store);
+            return new Options(home, kafkaPort, portBase, database, workDir, cluster, extraEnv, store, kafkaBrokers);
+        }
+
+        /** The same stack on {@code brokers} Kafka brokers (three: replication factor 3, min.insync.replicas 2). */
+        Options withKafkaBrokers(int brokers) {
+            return new Options(home, kafkaPort, portBase, database, workDir, cluster, extraEnv, checkpointStore,
+                    brokers);
         }
 
         int gateway() {
@@ -289,6 +303,20 @@ final class LocalStack implements AutoCloseable {
         kafka.restart(downtime, timeout);
     }
 
+    /** Kills one broker (SIGKILL); the others keep every topic writable (min.insync.replicas 2 of 3). */
+    void killBroker(int index) throws InterruptedException {
+        kafka.kill(index);
+    }
+
+    /** Starts a killed broker again and waits until the cluster counts it. */
+    void startBroker(int index, Duration timeout) throws IOException, InterruptedException {
+        kafka.startBroker(index, timeout);
+    }
+
+    int kafkaBrokers() {
+        return kafka.brokers();
+    }
+
     String kafkaBootstrap() {
         return kafka.bootstrapServers();
     }
@@ -301,13 +329,16 @@ final class LocalStack implements AutoCloseable {
 
     void start(Duration timeout) throws IOException, InterruptedException {
         requireFreePorts();
-        postgres = LocalPostgres.resolve(System.getenv("DB_URL"), envOr("DB_USER", "postgres"),
-                envOr("DB_PASSWORD", ""), options.database());
+        // a DB_URL among the options (chaos's own cluster) wins over the environment's
+        postgres = LocalPostgres.resolve(options.extraEnv().getOrDefault("DB_URL", System.getenv("DB_URL")),
+                envOr("DB_USER", "postgres"), envOr("DB_PASSWORD", ""), options.database());
         out.println("  PostgreSQL  " + postgres.source() + " -> " + postgres.jdbcUrl());
-        kafka = KafkaProcess.start(options.kafkaPort(), options.workDir(), Duration.ofMinutes(2));
+        kafka = KafkaProcess.start(options.kafkaBrokers(), options.kafkaPort(), options.workDir(),
+                Duration.ofMinutes(2));
         kafkaLogins = kafkaLogins();
-        out.println("  Kafka       KRaft broker at " + kafka.bootstrapServers() + ", SASL/SCRAM-SHA-512; automation "
-                + "login in " + kafkaPropertiesFile(KafkaGrants.AUTOMATION));
+        out.println("  Kafka       KRaft " + (kafka.brokers() == 1 ? "broker" : kafka.brokers() + " brokers") + " at "
+                + kafka.bootstrapServers() + ", SASL/SCRAM-SHA-512; automation login in "
+                + kafkaPropertiesFile(KafkaGrants.AUTOMATION));
         Files.createDirectories(options.workDir().resolve("data"));
 
         Map<String, String> env = new HashMap<>();

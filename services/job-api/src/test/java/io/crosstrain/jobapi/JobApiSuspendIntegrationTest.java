@@ -105,6 +105,28 @@ class JobApiSuspendIntegrationTest extends JobApiIntegrationTestBase {
         assertThat(report.path("efficiency").path("achievedSamplesPerSec").asDouble()).isEqualTo(80.0);
     }
 
+    @Test
+    void aJobSuspendedWhileItsDevicesFinishTheLastStepSucceeds() {
+        UUID id = submitted("suspend-at-the-end-test");
+        Plan v1 = Fixtures.plan(id, Plan.EMULATED, 50.0);
+        publish(Topics.PLANS, id, json.writeValueAsString(v1));
+        List<StepMetric> steps = Fixtures.threeSteps(id);
+        for (StepMetric m : steps.subList(0, 4)) {
+            publish(Topics.STEP_METRICS, id, json.writeValueAsString(m));
+        }
+        awaitStep(id, 2);
+        // the loss of every device is noticed late (a restarted inventory, a slow sweep) ...
+        suspend(id, "lost every device");
+        awaitState(id, "SUSPENDED");
+        // ... while they finish the last step: the work is done, and a resume would have nothing to do
+        for (StepMetric m : steps.subList(4, 6)) {
+            publish(Topics.STEP_METRICS, id, json.writeValueAsString(m));
+        }
+        JsonNode done = awaitState(id, "SUCCEEDED");
+        assertThat(done.path("step").asInt()).isEqualTo(3);
+        assertThat(get("/api/v1/jobs/" + id + "/report").path("samples").asLong()).isEqualTo(24);
+    }
+
     private UUID running(String name) {
         UUID id = submitted(name);
         publish(Topics.PLANS, id, json.writeValueAsString(Fixtures.plan(id, Plan.EMULATED, 50.0)));

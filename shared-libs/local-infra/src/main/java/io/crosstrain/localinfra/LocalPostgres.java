@@ -63,7 +63,7 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
-    static boolean answers(String url, String user, String password) {
+    public static boolean answers(String url, String user, String password) {
         DriverManager.setLoginTimeout(3);
         try (Connection c = DriverManager.getConnection(url, user, password)) {
             return c.isValid(3);

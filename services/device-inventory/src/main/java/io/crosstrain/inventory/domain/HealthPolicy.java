@@ -29,6 +29,15 @@ public final class HealthPolicy {
         return downAfter;
     }
 
+    /**
+     * Whether silence may be judged at {@code now} by an instance that has read heartbeats since {@code readingSince}
+     * (null: not yet). Before it has read for {@code suspectAfter}, what looks like silence may be its own downtime
+     * or the backlog it has not read yet; a restarted inventory would otherwise call every device down.
+     */
+    public boolean maySweep(Instant readingSince, Instant now) {
+        return readingSince != null && !readingSince.isAfter(now.minus(suspectAfter));
+    }
+
     public DeviceStatus status(Instant lastHeartbeat, Instant now) {
         if (lastHeartbeat == null) {
             return DeviceStatus.UNKNOWN;

@@ -41,10 +41,26 @@ public class HealthTracker {
         this.clock = clock;
     }
 
-    /** Devices that look worse now than their stored status says; each is then settled by {@link #settle}. */
+    /** Since when this instance reads heartbeats (partitions assigned), or null while it does not. */
+    private volatile Instant readingSince;
+
+    /** This instance's heartbeat consumer got partitions ({@code true}) or lost them all. */
+    public void readingHeartbeats(boolean reading) {
+        readingSince = reading ? clock.instant() : null;
+        log.info(reading ? "reading heartbeats: silence is judged from {} on" : "not reading heartbeats{}",
+                reading ? readingSince.plus(policy.suspectAfter()) : "");
+    }
+
+    /**
+     * Devices that look worse now than their stored status says; each is then settled by {@link #settle}. None
+     * until this instance has read heartbeats for {@code suspectAfter} ({@link HealthPolicy#maySweep}).
+     */
     @Transactional(readOnly = true)
     public List<HealthRow> candidates() {
         Instant now = clock.instant();
+        if (!policy.maySweep(readingSince, now)) {
+            return List.of();
+        }
         return devices.healthChangeCandidates(now.minus(policy.suspectAfter()), now.minus(policy.downAfter()),
                 SWEEP_LIMIT);
     }

@@ -19,6 +19,15 @@ class HealthPolicyTest {
     }
 
     @Test
+    void silenceIsJudgedOnlyAfterReadingHeartbeatsForTheSuspectWindow() {
+        assertThat(policy.maySweep(null, now)).as("not reading heartbeats").isFalse();
+        // restarted 10 s ago after a minute down: every device looks silent, but it is this instance's own gap
+        assertThat(policy.maySweep(now.minusSeconds(10), now)).isFalse();
+        assertThat(policy.maySweep(now.minusSeconds(15), now)).isTrue();
+        assertThat(policy.maySweep(now.minusSeconds(600), now)).isTrue();
+    }
+
+    @Test
     void statusFollowsTheSilence() {
         assertThat(policy.status(now, now)).isEqualTo(DeviceStatus.HEALTHY);
         assertThat(policy.status(now.minusSeconds(15), now)).isEqualTo(DeviceStatus.HEALTHY);
