@@ -96,9 +96,14 @@ class Replanning {
                 log.warn("cannot re-plan job {} after {} went down: {}", plan.jobId(), deviceId, e.getMessage());
                 continue; // the next event (or the sweeper) tries again
             }
+            int start = committedStep(plan.jobId()) + 1;
+            // a newest version not yet in effect at the first uncommitted round (an elastic join, a rebalance ahead)
+            // holds joiners without the state of the rounds before it: the recovery goes on from the devices of the
+            // version in effect (chaos found a DiLoCo job waiting forever on joiners due a round later)
+            Plan base = plan.startStep() > start ? inEffectAt(store.plans(plan.jobId()), start) : plan;
             List<InventoryDevice> remaining = new ArrayList<>();
             Set<String> lost = new TreeSet<>();
-            for (PlanDevice d : plan.devices()) {
+            for (PlanDevice d : base.devices()) {
                 InventoryDevice now = byId.get(d.deviceId());
                 if (now != null && now.healthy() && !now.id().equals(deviceId)) {
                     remaining.add(now);
@@ -110,9 +115,21 @@ class Replanning {
             if (remaining.isEmpty()) {
                 cannotContinue(plan, "lost every device " + cause);
             } else {
-                replan(plan, remaining, Map.of(), committedStep(plan.jobId()) + 1, "lost " + cause, true);
+                replan(plan, remaining, Map.of(), start, "lost " + cause, true);
             }
         }
+    }
+
+    /** The version whose rounds run at {@code step}: the newest that has taken over by then (else the oldest). */
+    static Plan inEffectAt(List<Plan> versions, int step) {
+        Plan inEffect = null;
+        for (Plan p : versions) {
+            if (p.startStep() <= step && (inEffect == null || p.planVersion() > inEffect.planVersion())) {
+                inEffect = p;
+            }
+        }
+        return inEffect != null ? inEffect : versions.stream()
+                .min(java.util.Comparator.comparingInt(Plan::planVersion)).orElseThrow();
     }
 
     /**

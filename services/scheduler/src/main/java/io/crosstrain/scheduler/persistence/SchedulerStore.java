@@ -269,6 +269,14 @@ public class SchedulerStore {
                 .param("job", jobId).update();
     }
 
+    /** Every version of the job's plan, oldest first. */
+    public List<Plan> plans(UUID jobId) {
+        return jdbc.sql("SELECT plan::text FROM scheduler.plans WHERE job_id = :job ORDER BY plan_version")
+                .param("job", jobId)
+                .query(String.class)
+                .list().stream().map(this::readPlan).toList();
+    }
+
     public Optional<Plan> latestPlan(UUID jobId) {
         return jdbc.sql("""
                         SELECT plan::text FROM scheduler.plans WHERE job_id = :job

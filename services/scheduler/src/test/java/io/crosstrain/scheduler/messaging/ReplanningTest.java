@@ -28,6 +28,20 @@ class ReplanningTest {
     }
 
     @Test
+    void aLossRecoversOnTheVersionInEffectNotOnJoinersDueLater() {
+        // v2 runs from step 4; v3 adds two joiners from step 9; a loss with round 8 uncommitted recovers from v2
+        Plan v2 = TWELVE_STEPS.next(List.of("dc"), TWELVE_STEPS.devices(), null, 4, "lost", true);
+        Plan v3 = v2.next(List.of("dc"), List.of(TWELVE_STEPS.devices().get(0),
+                new PlanDevice("j1", "n1", "dc", "A100-80G", 1, 4, 1, 100.0, 0.0)), null, 9, "elastic", false);
+        List<Plan> versions = List.of(TWELVE_STEPS, v2, v3);
+        assertThat(Replanning.inEffectAt(versions, 8).planVersion()).isEqualTo(v2.planVersion());
+        assertThat(Replanning.inEffectAt(versions, 9).planVersion()).isEqualTo(v3.planVersion());
+        assertThat(Replanning.inEffectAt(versions, 12).planVersion()).isEqualTo(v3.planVersion());
+        // before any version's start (a resume plan's first rounds), the oldest
+        assertThat(Replanning.inEffectAt(List.of(v2, v3), 1).planVersion()).isEqualTo(v2.planVersion());
+    }
+
+    @Test
     void aRecoveryAlwaysGoesOut() {
         assertThat(Replanning.takesOverInTime(TWELVE_STEPS, 13, true)).isTrue();
     }
