@@ -108,7 +108,9 @@ class CheckpointResumeIT {
         reference = submit(spec("ckpt-reference", "sync-dp"));
         JsonNode job = E2e.awaitEnd(api, reference, Duration.ofMinutes(6));
         assertThat(job.path("state").asString()).as(job.path("reason").asString()).isEqualTo("SUCCEEDED");
-        E2e.awaitJob(api, reference, j -> latestCheckpointStep(reference) == STEPS, Duration.ofMinutes(1));
+        // job-api prunes right after it commits a new checkpoint: for a moment step 4 is still listed beside 12
+        E2e.awaitJob(api, reference, j -> latestCheckpointStep(reference) == STEPS
+                && checkpoints(reference).size() <= 2, Duration.ofMinutes(1));
         JsonNode listed = checkpoints(reference);
         List<Long> steps = new ArrayList<>();
         listed.forEach(c -> steps.add(c.path("step").asLong()));
