@@ -44,11 +44,9 @@ final class KafkaAccessCommand implements Callable<Integer> {
         } else {
             nodeDcs.putAll(nodes);
         }
-        List<KafkaGrants.Principal> principals = KafkaGrants.of(nodeDcs.values().stream().distinct().toList(),
-                nodeDcs);
         List<String> missing = new ArrayList<>();
         Map<KafkaGrants.Principal, KafkaLogin> logins = new LinkedHashMap<>();
-        for (KafkaGrants.Principal p : principals) {
+        for (KafkaGrants.Principal p : KafkaGrants.of(nodeDcs)) {
             String password = env.get(KafkaGrants.passwordVariable(p.name()));
             if (password == null || password.isBlank()) {
                 missing.add(KafkaGrants.passwordVariable(p.name()));

@@ -2,7 +2,6 @@ package io.crosstrain.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -49,22 +48,15 @@ final class KafkaBrokerCommand implements Callable<Integer> {
                 "1@127.0.0.1:" + controllerPort, data.resolve("log"), 1, admin));
         // formatted once: a restart keeps the cluster id, the logins and the ACLs in the metadata log
         if (!Files.exists(data.resolve("log").resolve("meta.properties"))) {
-            int formatted = java(List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(),
-                    "-c", config.toString(), "--add-scram", KafkaLogin.MECHANISM + "=[name=" + admin.username()
-                            + ",password=" + admin.password() + "]")).waitFor();
+            int formatted = KafkaProcess.spawn(KafkaProcess.format(Uuid.randomUuid().toString(), config, admin),
+                    ProcessBuilder.Redirect.INHERIT).waitFor();
             if (formatted != 0) {
                 return formatted;
             }
         }
-        Process broker = java(List.of("kafka.Kafka", config.toString()));
+        Process broker = KafkaProcess.spawn(List.of("kafka.Kafka", config.toString()),
+                ProcessBuilder.Redirect.INHERIT);
         Runtime.getRuntime().addShutdownHook(new Thread(broker::destroy));
         return broker.waitFor();
-    }
-
-    private static Process java(List<String> mainAndArgs) throws java.io.IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx1g", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path")));
-        command.addAll(mainAndArgs);
-        return new ProcessBuilder(command).inheritIO().start();
     }
 }

@@ -90,6 +90,12 @@ final class KafkaProcess implements AutoCloseable {
                 "");
     }
 
+    /** Kafka's storage format of one broker's data, with the super user's SCRAM login in its first metadata. */
+    static List<String> format(String clusterId, Path config, KafkaLogin admin) {
+        return List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString(), "--add-scram",
+                KafkaLogin.MECHANISM + "=[name=" + admin.username() + ",password=" + admin.password() + "]");
+    }
+
     /** Starts one broker on {@code port} (0 = any free port), its controller on another free port. */
     static KafkaProcess start(int port, Path workDir, Duration timeout) throws IOException, InterruptedException {
         return start(1, port, workDir, timeout);
@@ -127,9 +133,7 @@ final class KafkaProcess implements AutoCloseable {
                     controllerPorts[i], String.join(",", voters), nodeDir.resolve("data"), Math.min(3, brokers),
                     admin));
             Path log = logs.resolve(brokers == 1 ? "kafka.log" : "kafka-" + id + ".log");
-            run(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString(),
-                    "--add-scram", KafkaLogin.MECHANISM + "=[name=" + admin.username() + ",password="
-                            + admin.password() + "]"), log, true);
+            run(format(clusterId, config, admin), log, true);
             nodes.add(new Node(id, clientPorts[i], config, log));
         }
         KafkaProcess kafka = new KafkaProcess(List.copyOf(nodes), admin);
@@ -230,14 +234,20 @@ final class KafkaProcess implements AutoCloseable {
         }
     }
 
-    /** Same reasoning as {@link LocalStack#HOT_JVM}: produce requests of 512 KiB chunks should die young. */
     private static Process spawn(List<String> mainAndArgs, Path log) throws IOException {
+        return spawn(mainAndArgs, ProcessBuilder.Redirect.appendTo(log.toFile()));
+    }
+
+    /**
+     * A child JVM on this CLI's class path (Kafka's jars) running {@code mainAndArgs}, its output to {@code out}; heap
+     * as {@link LocalStack#HOT_JVM} reasons: produce requests of 512 KiB chunks should die young.
+     */
+    static Process spawn(List<String> mainAndArgs, ProcessBuilder.Redirect out) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                         .toString(), "-Xms1g", "-Xmx1g", "-Xmn640m", "-XX:+UseSerialGC", "-cp",
                 System.getProperty("java.class.path")));
         command.addAll(mainAndArgs);
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out).start();
     }
 
     static int freePort() throws IOException {

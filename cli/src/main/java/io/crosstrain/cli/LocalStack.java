@@ -184,10 +184,8 @@ final class LocalStack implements AutoCloseable {
     private Map<String, KafkaLogin> kafkaLogins() throws IOException {
         Map<String, String> nodes = new java.util.LinkedHashMap<>();
         options.cluster().nodes().forEach(n -> nodes.put(n.id(), n.datacenter()));
-        List<KafkaGrants.Principal> principals = KafkaGrants.of(
-                options.cluster().datacenters().stream().map(DemoCluster.Datacenter::id).toList(), nodes);
         Map<KafkaGrants.Principal, KafkaLogin> logins = new java.util.LinkedHashMap<>();
-        principals.forEach(p -> logins.put(p, KafkaLogin.generate(p.name())));
+        KafkaGrants.of(nodes).forEach(p -> logins.put(p, KafkaLogin.generate(p.name())));
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafkaClient())) {
             KafkaGrants.apply(admin, logins);
         }

@@ -103,10 +103,10 @@ public final class KafkaGrants {
         return "CROSSTRAIN_KAFKA_PASSWORD_" + principal.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
 
-    /** Every principal of a stack with these datacenters and nodes (node id to its datacenter). */
-    public static List<Principal> of(List<String> datacenters, Map<String, String> nodeDatacenters) {
+    /** Every principal of a stack with these worker nodes (node id to its datacenter): a relay per datacenter. */
+    public static List<Principal> of(Map<String, String> nodeDatacenters) {
         List<Principal> all = new ArrayList<>(List.of(jobApi(), scheduler(), inventory(), automation()));
-        datacenters.forEach(dc -> all.add(relay(dc)));
+        new java.util.TreeSet<>(nodeDatacenters.values()).forEach(dc -> all.add(relay(dc)));
         nodeDatacenters.forEach((node, dc) -> all.add(worker(node, dc)));
         return all;
     }

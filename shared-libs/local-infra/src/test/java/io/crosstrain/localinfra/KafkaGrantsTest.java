@@ -21,7 +21,7 @@ class KafkaGrantsTest {
     private static final List<String> DCS = List.of("bj", "sh", "gy");
     private static final Map<String, String> NODES = Map.of("bj-node-0", "bj", "bj-node-1", "bj", "sh-node-0", "sh",
             "gy-node-0", "gy");
-    private static final List<AclBinding> ALL = KafkaGrants.of(DCS, NODES).stream()
+    private static final List<AclBinding> ALL = KafkaGrants.of(NODES).stream()
             .flatMap(p -> KafkaGrants.bindings(p).stream()).toList();
 
     /** The principals an ACL lets do {@code op} on topic {@code topic}. */

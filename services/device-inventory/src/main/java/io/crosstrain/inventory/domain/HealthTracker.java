@@ -47,8 +47,11 @@ public class HealthTracker {
     /** This instance's heartbeat consumer got partitions ({@code true}) or lost them all. */
     public void readingHeartbeats(boolean reading) {
         readingSince = reading ? clock.instant() : null;
-        log.info(reading ? "reading heartbeats: silence is judged from {} on" : "not reading heartbeats{}",
-                reading ? readingSince.plus(policy.suspectAfter()) : "");
+        if (reading) {
+            log.info("reading heartbeats: silence is judged from {} on", readingSince.plus(policy.suspectAfter()));
+        } else {
+            log.info("not reading heartbeats");
+        }
     }
 
     /**

@@ -1,11 +1,8 @@
 package io.crosstrain.relay.messaging;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 import org.springframework.boot.kafka.autoconfigure.KafkaConnectionDetails;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -60,11 +57,10 @@ public class RelayStages {
         });
         // a restarted relay first learns which rounds it already delivered: none is delivered or committed twice
         if (relay.replayLedger()) {
-            // the service's own consumer settings (its login among them), at the servers its connection names
-            Map<String, Object> client = new HashMap<>(kafkaProperties.buildConsumerProperties());
-            client.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, String.join(",",
-                    kafka.getConsumer().getBootstrapServers()));
-            List<RoundLedger.Closed> closed = ledger.readBack(client, Duration.ofSeconds(30));
+            // at the servers its connection names, with the service's own consumer settings (its login among them)
+            List<RoundLedger.Closed> closed = ledger.readBack(String.join(",",
+                    kafka.getConsumer().getBootstrapServers()), kafkaProperties.buildConsumerProperties(),
+                    Duration.ofSeconds(30));
             for (RoundLedger.Closed c : closed) {
                 intraDc.markCommitted(c.jobId(), c.planVersion(), c.round());
                 crossDc.markCommitted(c.jobId(), c.planVersion(), c.round());

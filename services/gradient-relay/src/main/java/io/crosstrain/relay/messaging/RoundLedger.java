@@ -49,14 +49,14 @@ public class RoundLedger {
      * Every round of this datacenter the ledger holds, read from the beginning up to the end offsets at the time of
      * the call. Unreadable lines are skipped (they cannot name a round).
      */
-    public List<Closed> readBack(Map<String, Object> consumerProperties, Duration timeout) {
+    public List<Closed> readBack(String bootstrapServers, Map<String, Object> consumerProperties, Duration timeout) {
         List<Closed> out = new ArrayList<>();
         // the service's connection and login; no group: the reader assigns itself every partition
         Map<String, Object> props = new HashMap<>(consumerProperties);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "relay-" + datacenter + "-ledger-replay");
-        TopicReader.readToEnd(bootstrapOf(props), Topics.ROUND_LEDGER, props, timeout, r -> {
+        TopicReader.readToEnd(bootstrapServers, Topics.ROUND_LEDGER, props, timeout, r -> {
                     try {
                         RoundLedgerEntry e = json.readValue(r.value(), RoundLedgerEntry.class);
                         if (datacenter.equals(e.datacenter()) && e.jobId() != null) {
@@ -67,11 +67,5 @@ public class RoundLedger {
                     }
                 });
         return out;
-    }
-
-    private static String bootstrapOf(Map<String, Object> props) {
-        Object servers = props.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
-        return servers instanceof java.util.Collection<?> c ? String.join(",", c.stream().map(String::valueOf)
-                .toList()) : String.valueOf(servers);
     }
 }

@@ -120,16 +120,18 @@ class Replanning {
         }
     }
 
-    /** The version whose rounds run at {@code step}: the newest that has taken over by then (else the oldest). */
+    /**
+     * The version whose rounds run at {@code step}, of {@code versions} oldest first: the newest that has taken over
+     * by then (else the oldest).
+     */
     static Plan inEffectAt(List<Plan> versions, int step) {
-        Plan inEffect = null;
+        Plan inEffect = versions.get(0);
         for (Plan p : versions) {
-            if (p.startStep() <= step && (inEffect == null || p.planVersion() > inEffect.planVersion())) {
+            if (p.startStep() <= step) {
                 inEffect = p;
             }
         }
-        return inEffect != null ? inEffect : versions.stream()
-                .min(java.util.Comparator.comparingInt(Plan::planVersion)).orElseThrow();
+        return inEffect;
     }
 
     /**
