@@ -36,6 +36,7 @@ final class Chaos {
     static final int GLOBAL_BATCH = 48;
     /** A fault the jobs have not got past in this long counts as not recovered (the checks then say more). */
     static final Duration RECOVERY_LIMIT = Duration.ofMinutes(3);
+    static final Duration PROGRESS_EVERY = Duration.ofSeconds(30);
 
     record Fault(int n, String kind, String target, double atSeconds, double downSeconds,
                  double recoveredAfterSeconds, Map<String, Integer> jobStepsAtFault) {
@@ -226,10 +227,19 @@ final class Chaos {
 
     private Map<String, JsonNode> awaitAll(Map<String, UUID> jobs, BooleanSupplier between)
             throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+        long start = System.nanoTime();
+        long deadline = start + Duration.ofMinutes(30).toNanos();
+        long nextReport = start;
         while (!allEnded(jobs)) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("jobs " + jobs + " not ended after 30 minutes");
+            }
+            if (System.nanoTime() >= nextReport) { // long runs show where they are
+                nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
+                StringBuilder line = new StringBuilder("  ");
+                jobs.forEach((s, id) -> line.append(s).append(" step ").append(step(id)).append('/').append(steps)
+                        .append(", "));
+                out.printf("%s%.0f s%n", line, (System.nanoTime() - start) / 1e9);
             }
             if (!between.getAsBoolean()) {
                 Thread.sleep(1000);

@@ -43,12 +43,17 @@ final class ChaosCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path root = home.toAbsolutePath().normalize();
         long s = seed != null ? seed : new java.security.SecureRandom().nextLong() & Long.MAX_VALUE;
-        int n = steps != null ? steps : Math.max(8, (int) Math.ceil(minutes * STEPS_PER_MINUTE / 4) * 4);
+        int n = steps != null ? steps : defaultSteps(minutes);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         out.println("CrossTrain chaos: seed " + s + " (rerun with --seed " + s + "), " + minutes + " min of faults, "
                 + n + " steps per job, devices emulated on this CPU");
         Report written = run(root, s, Duration.ofSeconds((long) (minutes * 60)), n, portBase, postgresPort, out);
         return written.passed() ? 0 : 1;
+    }
+
+    /** Enough steps (a multiple of DiLoCo's H = 4) for the jobs to outlast {@code minutes} of faults. */
+    static int defaultSteps(double minutes) {
+        return Math.max(8, (int) Math.ceil(minutes * STEPS_PER_MINUTE / 4) * 4);
     }
 
     record Report(Chaos.Report report, Path file) {
@@ -68,18 +73,37 @@ final class ChaosCommand implements Callable<Integer> {
                     Map.of("DB_URL", postgres.url(database), "CROSSTRAIN_INVENTORY_SUSPECTAFTER", "4s",
                             "CROSSTRAIN_INVENTORY_DOWNAFTER", "8s")).withKafkaBrokers(3);
             try (LocalStack stack = new LocalStack(options, out)) {
-                stack.start(Duration.ofMinutes(6));
-                DemoRunner.prepareCluster(stack, out, Duration.ofMinutes(4));
-                Chaos.Report report = new Chaos(stack, postgres, out, seed, window, steps).run();
-                Files.createDirectories(file.getParent());
-                Files.writeString(file, JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build()
-                        .writeValueAsString(report));
-                out.println("checks:");
-                report.checks().forEach(c -> out.printf("  %-4s %-45s %s%n", c.passed() ? "ok" : "FAIL", c.name(),
-                        c.detail()));
-                out.println((report.passed() ? "PASSED" : "FAILED") + " (seed " + seed + "); report " + file);
-                return new Report(report, file);
+                // Ctrl-C or a kill of the CLI must not leave a stack and a PostgreSQL cluster behind
+                Thread stop = new Thread(() -> {
+                    stack.close();
+                    postgres.close();
+                }, "stop-chaos");
+                Runtime.getRuntime().addShutdownHook(stop);
+                try {
+                    return runOn(stack, postgres, seed, window, steps, file, out);
+                } finally {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(stop);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the hook is running or about to: it closes both
+                    }
+                }
             }
         }
+    }
+
+    private static Report runOn(LocalStack stack, ChaosPostgres postgres, long seed, Duration window, int steps,
+                                Path file, PrintStream out) throws Exception {
+        stack.start(Duration.ofMinutes(6));
+        DemoRunner.prepareCluster(stack, out, Duration.ofMinutes(4));
+        Chaos.Report report = new Chaos(stack, postgres, out, seed, window, steps).run();
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build()
+                .writeValueAsString(report));
+        out.println("checks:");
+        report.checks().forEach(c -> out.printf("  %-4s %-45s %s%n", c.passed() ? "ok" : "FAIL", c.name(),
+                c.detail()));
+        out.println((report.passed() ? "PASSED" : "FAILED") + " (seed " + seed + "); report " + file);
+        return new Report(report, file);
     }
 }

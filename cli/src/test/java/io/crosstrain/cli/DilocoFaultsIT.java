@@ -40,7 +40,8 @@ import tools.jackson.databind.json.JsonMapper;
  * broker restarted mid-job, and a round's records replayed twice. The runs are bit-deterministic (single-threaded
  * libtorch, sums in a fixed order, every round committed once), so each disturbed job must finish with the round
  * ledger showing every round committed exactly once per datacenter, the same committed samples, and the same final
- * weights hash as the undisturbed run with the same seed.
+ * weights hash as the undisturbed run with the same seed. Last, the soak of {@link SoakCheck}: fifty short jobs, a
+ * third of them stopped mid-run, leave relays and workers holding what they held before.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DilocoFaultsIT {
@@ -165,6 +166,12 @@ class DilocoFaultsIT {
         }
         OUT.println("  replayed " + replayed + " grad-up records of round 6 and the outer round after step 8");
         checkAgainstUndisturbed("records replayed twice", finish(job));
+    }
+
+    @Test
+    @Order(5)
+    void fiftyShortJobsAThirdStoppedMidRunLeaveTheRelaysAndWorkersHoldingWhatTheyHeldBefore() throws Exception {
+        new SoakCheck(stack, api, JSON, OUT).fiftyJobsLeaveNothingBehind();
     }
 
     private static void checkAgainstUndisturbed(String what, JsonNode report) {

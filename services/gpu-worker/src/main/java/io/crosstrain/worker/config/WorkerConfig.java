@@ -11,6 +11,8 @@ import io.crosstrain.worker.domain.Checkpointing;
 import io.crosstrain.worker.domain.JobRun;
 import io.crosstrain.worker.domain.WorkerNode;
 import io.crosstrain.worker.pipeline.ActivationHub;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 
 @Configuration(proxyBeanMethods = false)
 class WorkerConfig {
@@ -37,9 +39,17 @@ class WorkerConfig {
 
     @Bean
     WorkerNode workerNode(WorkerProperties props, JobRun.Outbox outbox, JobRun.StateSource states,
-                          ActivationHub hub, Checkpointing checkpointing) {
-        return new WorkerNode(props.nodeId(),
+                          ActivationHub hub, Checkpointing checkpointing, MeterRegistry registry) {
+        WorkerNode node = new WorkerNode(props.nodeId(),
                 props.parsedDevices().stream().map(WorkerProperties.Device::id).toList(),
                 Path.of(props.dataDir()), props.roundTimeout().toMillis(), outbox, states, hub, checkpointing);
+        // what the node holds per job: back to zero once its jobs end (the soak in DilocoFaultsIT reads these)
+        Gauge.builder("worker.runs", node, WorkerNode::runningJobs).description("jobs running on this node")
+                .register(registry);
+        Gauge.builder("worker.jobs.tracked", node, WorkerNode::trackedJobs)
+                .description("jobs not known to have ended whose plan versions this node tracks").register(registry);
+        Gauge.builder("worker.handovers.held", node, WorkerNode::heldHandovers)
+                .description("pipeline hand-overs held on this node").register(registry);
+        return node;
     }
 }

@@ -104,6 +104,12 @@ public final class WorkerNode {
      * resumes the whole job (a restarted worker), with the checkpoint it names.
      */
     public synchronized Optional<JobRun> accept(Plan plan) {
+        JobState known = stopping.get(plan.jobId());
+        if (known != null && known.terminal()) {
+            log.debug("node {}: job {} is {} already; plan v{} is not started", nodeId, plan.jobId(), known,
+                    plan.planVersion());
+            return Optional.empty();
+        }
         Integer seen = seenPlanVersions.get(plan.jobId());
         if (seen != null && seen >= plan.planVersion()) {
             return Optional.empty();
@@ -122,13 +128,6 @@ public final class WorkerNode {
             // a version that takes over after the last step has nothing to run (the job ended before it came)
             log.info("node {}: plan v{} of job {} starts at step {}, after its last step {}: nothing to start", nodeId,
                     plan.planVersion(), plan.jobId(), plan.startStep(), plan.steps());
-            seenPlanVersions.put(plan.jobId(), plan.planVersion());
-            return Optional.empty();
-        }
-        JobState known = stopping.get(plan.jobId());
-        if (known != null && known.terminal()) {
-            log.info("node {}: job {} is {} already; plan v{} is not started", nodeId, plan.jobId(), known,
-                    plan.planVersion());
             seenPlanVersions.put(plan.jobId(), plan.planVersion());
             return Optional.empty();
         }
@@ -174,6 +173,9 @@ public final class WorkerNode {
             return false; // nothing comes after a terminal state
         }
         stopping.put(jobId, state);
+        if (state.terminal()) {
+            seenPlanVersions.remove(jobId); // its tombstone in stopping keeps later plans out
+        }
         JobRun run = runs.get(jobId);
         if (run == null) {
             return false;
@@ -206,6 +208,21 @@ public final class WorkerNode {
 
     public Map<String, Double> speedShares() {
         return Map.copyOf(speedShares);
+    }
+
+    /** Jobs with a run on this node now. */
+    public int runningJobs() {
+        return runs.size();
+    }
+
+    /** Jobs not known to have ended whose plan versions this node tracks (an ended job is dropped). */
+    public synchronized int trackedJobs() {
+        return seenPlanVersions.size();
+    }
+
+    /** Pipeline hand-overs held on this node (delivered and not taken, or awaited). */
+    public int heldHandovers() {
+        return hub.held();
     }
 
     public Optional<JobRun> run(UUID jobId) {

@@ -54,4 +54,28 @@ class WorkerNodeTest {
         }
         assertThat(node.rememberedJobs()).isLessThanOrEqualTo(WorkerNode.STOPPING_MEMORY);
     }
+
+    @Test
+    void anEndedJobLeavesNothingTrackedAndItsLaterPlansStartNothing() {
+        WorkerNode node = new WorkerNode("n0", List.of("d0"), Path.of("."), 1_000, NOTHING);
+        PlanDevice d0 = new PlanDevice("d0", "n0", "dc", "A100-80G", 0, 4, 1, 100.0, 0.0);
+        UUID job = UUID.randomUUID();
+        node.accept(plan(job, 2, d0));
+        assertThat(node.trackedJobs()).isEqualTo(1);
+
+        node.onJobState(job, io.crosstrain.contracts.JobState.FAILED, "test");
+        assertThat(node.trackedJobs()).as("plan versions of an ended job").isZero();
+
+        assertThat(node.accept(plan(job, 3, d0))).isEmpty();
+        assertThat(node.trackedJobs()).as("a plan read again after the end").isZero();
+        assertThat(node.runningJobs()).isZero();
+        assertThat(node.heldHandovers()).isZero();
+    }
+
+    /** A version that takes over after the last step: accepted without starting DJL. */
+    private static Plan plan(UUID job, int version, PlanDevice device) {
+        return new Plan(job, version, "sync-dp", "balanced", Plan.MEASURED, null, new ModelSpec(2, 16, 2, 16, 0),
+                DatasetSpec.bundled(), 12, 4, 0.01, 7, 2, List.of("dc"), List.of(device), null, 14, "rebalance",
+                false);
+    }
 }

@@ -66,10 +66,14 @@ class KafkaConfig {
         factory.setConcurrency(1);
         // offsets are committed by the listeners, never past a contribution still held in memory
         factory.getContainerProperties().setAckMode(ContainerProperties.AckMode.MANUAL);
+        // an idle spell commits what the last records and an ended job's dropped chunks left uncommitted
+        factory.getContainerProperties().setIdleEventInterval(IDLE_COMMIT_MS);
         // last resort only: the listeners dead-letter the records they reject themselves
         errorHandler.ifUnique(factory::setCommonErrorHandler);
         return factory;
     }
+
+    static final long IDLE_COMMIT_MS = 2_000;
 
     @Bean
     GradientPublisher gradientPublisher(KafkaProperties boot, KafkaConnectionDetails connection,

@@ -47,6 +47,11 @@ public final class QuantizingWanEncoder implements RoundAggregator.WanEncoder {
         feedback.keySet().removeIf(k -> k.jobId().equals(jobId));
     }
 
+    @Override
+    public synchronized int jobsHeld() {
+        return (int) feedback.keySet().stream().map(Key::jobId).distinct().count();
+    }
+
     /** Chunks of the job with a residual held (for tests). */
     synchronized int residuals(UUID jobId) {
         return (int) feedback.keySet().stream().filter(k -> k.jobId().equals(jobId)).count();

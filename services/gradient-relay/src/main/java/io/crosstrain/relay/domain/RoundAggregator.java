@@ -125,6 +125,11 @@ public final class RoundAggregator<R> {
         default void forget(UUID jobId) {
         }
 
+        /** Jobs whose carried-over state (an error-feedback residual) this encoder holds. */
+        default int jobsHeld() {
+            return 0;
+        }
+
         WanEncoder FP32 = (plan, out, chunk, values) -> TensorCodec.encodeChunk(out, chunk.chunkIndex(),
                 chunk.chunkCount(), chunk.totalElements(), chunk.elementOffset(), values, 0, values.length);
     }
@@ -363,6 +368,16 @@ public final class RoundAggregator<R> {
 
     public synchronized int openChunks() {
         return open.size();
+    }
+
+    /** Rounds with chunks delivered and their ledger line not yet written. */
+    public synchronized int openRounds() {
+        return tracker.openRounds();
+    }
+
+    /** Jobs whose WAN encoding state (error feedback) this stage holds. */
+    public synchronized int encoderJobs() {
+        return wanEncoder.jobsHeld();
     }
 
     public synchronized int bufferedRecords() {

@@ -70,6 +70,10 @@ final class RoundTracker {
         progress.keySet().removeIf(r -> r.jobId().equals(jobId));
     }
 
+    int openRounds() {
+        return progress.size();
+    }
+
     void markCommitted(RoundId round) {
         committed.put(round, Boolean.TRUE);
     }

@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.context.event.EventListener;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.event.ListenerContainerIdleEvent;
 import org.springframework.stereotype.Component;
 
 import io.crosstrain.codec.ChunkHeaders;
@@ -15,10 +17,13 @@ import io.crosstrain.relay.domain.RoundAggregator.Stage;
 /**
  * Consumes this datacenter's grad-up chunks (group {@code relay-<dc>-up}) and every datacenter's partials on
  * grad-wan, its own included (group {@code relay-<dc>}, unique per relay, so every relay reads every partial). Each topic has its own container thread; offsets are committed by an
- * {@link OffsetCommitter} per stage (the container factory runs in manual ack mode).
+ * {@link OffsetCommitter} per stage (the container factory runs in manual ack mode), also when the topic goes idle.
  */
 @Component
 class GradientListener {
+
+    static final String UP_LISTENER = "relay-up";
+    static final String WAN_LISTENER = "relay-wan";
 
     private final RelayStages stages;
     private final OffsetCommitter upCommitter;
@@ -30,7 +35,8 @@ class GradientListener {
         this.wanCommitter = stages.committer(Stage.CROSS_DC);
     }
 
-    @KafkaListener(topics = "#{T(io.crosstrain.contracts.Topics).gradUp('${crosstrain.relay.datacenter}')}",
+    @KafkaListener(id = UP_LISTENER,
+            topics = "#{T(io.crosstrain.contracts.Topics).gradUp('${crosstrain.relay.datacenter}')}",
             groupId = "relay-${crosstrain.relay.datacenter}-up",
             clientIdPrefix = "relay-${crosstrain.relay.datacenter}-up",
             containerFactory = "gradListenerFactory")
@@ -41,7 +47,7 @@ class GradientListener {
         upCommitter.processed(origin, consumer);
     }
 
-    @KafkaListener(topics = Topics.GRAD_WAN, groupId = "relay-${crosstrain.relay.datacenter}",
+    @KafkaListener(id = WAN_LISTENER, topics = Topics.GRAD_WAN, groupId = "relay-${crosstrain.relay.datacenter}",
             clientIdPrefix = "relay-${crosstrain.relay.datacenter}-wan",
             containerFactory = "gradListenerFactory")
     void onWan(ConsumerRecord<String, ByteBuffer> record, Consumer<?, ?> consumer) {
@@ -49,6 +55,16 @@ class GradientListener {
         stages.in(Stage.CROSS_DC);
         stages.crossDc().offer(record.key(), record.value(), origin, readyAt(record), stopMark(record));
         wanCommitter.processed(origin, consumer);
+    }
+
+    /** Published on the idle container's own consumer thread, so the committer may use its consumer. */
+    @EventListener(condition = "event.listenerId.startsWith('relay-')")
+    void onIdle(ListenerContainerIdleEvent event) {
+        if (event.getListenerId().startsWith(UP_LISTENER)) {
+            upCommitter.idle(event.getConsumer());
+        } else if (event.getListenerId().startsWith(WAN_LISTENER)) {
+            wanCommitter.idle(event.getConsumer());
+        }
     }
 
     private static long readyAt(ConsumerRecord<String, ByteBuffer> record) {

@@ -16,7 +16,8 @@ import io.crosstrain.relay.domain.RoundAggregator;
  * Partial sums live in memory only; if the relay restarts, it reads those contributions again instead of losing
  * them. Chunks completed before the crash may then be emitted a second time, which every receiver ignores by key
  * (relays by their duplicate check, workers by chunk index). Commits are asynchronous and at most every
- * {@link #INTERVAL_NANOS}, so they stay off the hot path. Confined to the stage's listener thread.
+ * {@link #INTERVAL_NANOS}, so they stay off the hot path, and again when the topic goes idle. Confined to the stage's
+ * listener thread (commit callbacks run on it too).
  */
 final class OffsetCommitter {
 
@@ -35,11 +36,22 @@ final class OffsetCommitter {
 
     void processed(Origin origin, Consumer<?, ?> consumer) {
         consumed.put(origin.topicPartition(), origin.offset() + 1);
-        long now = System.nanoTime();
-        if (now - lastCommit < INTERVAL_NANOS) {
-            return;
+        if (System.nanoTime() - lastCommit >= INTERVAL_NANOS) {
+            commit(consumer);
         }
-        lastCommit = now;
+    }
+
+    /**
+     * The stage's consumer has had nothing to read for a while: commits what the last records left uncommitted (the
+     * interval skipped them) and what an ended job's dropped chunks no longer hold, so offsets reach the end of an
+     * idle topic instead of pinning it until the next record.
+     */
+    void idle(Consumer<?, ?> consumer) {
+        commit(consumer);
+    }
+
+    private void commit(Consumer<?, ?> consumer) {
+        lastCommit = System.nanoTime();
         Map<TopicPartition, Long> safe = new HashMap<>(consumed);
         aggregator.forEachHeld(o -> safe.computeIfPresent(o.topicPartition(), (tp, at) -> Math.min(at, o.offset())));
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
@@ -55,6 +67,7 @@ final class OffsetCommitter {
         consumer.commitAsync(commit, (offsets, ex) -> {
             if (ex != null) {
                 log.warn("offset commit {} failed: {}", offsets, ex.toString());
+                offsets.keySet().forEach(committed::remove); // tried again with the next record or idle spell
             }
         });
     }

@@ -77,6 +77,10 @@ public class RelayStages {
                     .description("bytes of chunks waiting for their plan").baseUnit("bytes").register(registry);
             Gauge.builder("relay.jobs", a, RoundAggregator::jobs).tag("stage", RelayMetrics.tag(s))
                     .description("jobs whose plans this stage holds (ended jobs are forgotten)").register(registry);
+            Gauge.builder("relay.rounds.open", a, RoundAggregator::openRounds).tag("stage", RelayMetrics.tag(s))
+                    .description("rounds with chunks sent and their ledger line not yet written").register(registry);
+            Gauge.builder("relay.encoder.jobs", a, RoundAggregator::encoderJobs).tag("stage", RelayMetrics.tag(s))
+                    .description("jobs whose WAN error-feedback residuals this stage holds").register(registry);
         }
     }
 
