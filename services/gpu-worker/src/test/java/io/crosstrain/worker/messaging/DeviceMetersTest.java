@@ -44,8 +44,11 @@ class DeviceMetersTest {
     @Test
     void prometheusRendersTheNamesTheDashboardQueries() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new DeviceMeters(registry).record(step("d0", 1, 8, 30, 60, 266.0, null));
+        DeviceMeters meters = new DeviceMeters(registry);
+        meters.record(step("d0", 1, 8, 30, 60, 266.0, null));
         String scrape = registry.scrape();
+        // gauges hold their object weakly: without this, a collection before the scrape turns them into NaN
+        java.lang.ref.Reference.reachabilityFence(meters);
         assertThat(scrape).contains(
                 "crosstrain_device_samples_per_second{chip=\"A100-80G\",datacenter=\"dc-a\",device=\"d0\"} 266.0");
         assertThat(scrape).contains(
