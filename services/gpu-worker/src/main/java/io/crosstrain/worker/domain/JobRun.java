@@ -280,9 +280,24 @@ public final class JobRun {
                 List<PlanDevice> local = plan.devices().stream().filter(d -> nodeDevices.contains(d.deviceId()))
                         .sorted(Comparator.comparingInt(PlanDevice::rank)).toList();
                 if (local.isEmpty()) {
-                    log.info("job {}: plan v{} leaves this node out; its devices stop at step {}", jobId,
-                            plan.planVersion(), from);
-                    return;
+                    Optional<Plan> back;
+                    synchronized (this) {
+                        back = switches.takeNaming(plan.planVersion(), nodeDevices);
+                    }
+                    if (back.isEmpty()) {
+                        log.info("job {}: plan v{} leaves this node out; its devices stop at step {}", jobId,
+                                plan.planVersion(), from);
+                        return;
+                    }
+                    // named again by a version received meanwhile: join it at its start with the state the others
+                    // publish then; what this node's devices hold is from before the steps they sat out
+                    log.info("job {}: plan v{} leaves this node out from step {}; v{} takes it back from step {}",
+                            jobId, plan.planVersion(), from, back.get().planVersion(), back.get().startStep());
+                    paths.values().forEach(DeviceStepPath::close);
+                    paths.clear();
+                    plan = back.get();
+                    from = plan.startStep();
+                    continue;
                 }
                 StageWiring stages = new StageWiring(plan, nodeDevices, hub, outbox, roundTimeoutMillis);
                 // before the hand-over, which may wait for state: a neighbour that had it at hand may send already

@@ -3,11 +3,14 @@ package io.crosstrain.worker.domain;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 
 import io.crosstrain.codec.Chunk;
@@ -20,6 +23,7 @@ import io.crosstrain.contracts.PlanDevice;
 import io.crosstrain.contracts.Rounds;
 import io.crosstrain.contracts.StepMetric;
 import io.crosstrain.contracts.Topics;
+import io.crosstrain.training.DeviceTrainer;
 import io.crosstrain.worker.pipeline.ActivationHub;
 
 /**
@@ -144,6 +148,35 @@ final class InProcessRelay implements JobRun.Outbox {
     @Override
     public void publishCheckpointShard(CheckpointShard shard) {
         shards.add(shard);
+    }
+
+    /**
+     * What {@code ModelStateReader} does against Kafka: the state of a range once the records published for it are
+     * all here, pointers resolved through {@code claims}; empty after 60 s.
+     */
+    JobRun.StateSource states(StateClaimCheck claims) {
+        return new JobRun.StateSource() {
+            @Override
+            public Optional<DeviceTrainer.State> await(UUID jobId, int planVersion, long round) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
+                                                                 int count, boolean diloco) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (System.nanoTime() < deadline) {
+                    ModelStateCodec.RangeAssembler a = new ModelStateCodec.RangeAssembler(jobId, round, offset,
+                            count, diloco, claims);
+                    modelState.forEach(r -> a.accept(r.value()));
+                    if (a.complete()) {
+                        return Optional.of(a.snapshot());
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                }
+                return Optional.empty();
+            }
+        };
     }
 
     boolean reported(String device, int step) {

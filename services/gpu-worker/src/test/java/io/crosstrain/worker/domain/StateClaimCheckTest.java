@@ -7,13 +7,11 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,28 +135,7 @@ class StateClaimCheckTest {
         // round 3 completes only once both nodes know version 2, so the switch comes after step 3
         relay.gated = m -> m.planVersion() == 1 && m.round() == 3;
         StateClaimCheck reader = new StateClaimCheck(store);
-        JobRun.StateSource topic = new JobRun.StateSource() {
-            @Override
-            public Optional<DeviceTrainer.State> await(UUID jobId, int planVersion, long round) {
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
-                                                                 int count, boolean diloco) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (System.nanoTime() < deadline) {
-                    ModelStateCodec.RangeAssembler a = new ModelStateCodec.RangeAssembler(jobId, round, offset,
-                            count, diloco, reader);
-                    relay.modelState.forEach(r -> a.accept(r.value()));
-                    if (a.complete()) {
-                        return Optional.of(a.snapshot());
-                    }
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-                }
-                return Optional.empty();
-            }
-        };
+        JobRun.StateSource topic = relay.states(reader);
         JobRun first = new JobRun(v1, Set.of("d0"), CORPUS, relay, 60_000, id -> 1.0, topic, new ActivationHub(),
                 new Checkpointing(store));
         JobRun joiner = new JobRun(v2, Set.of("d1"), CORPUS, relay, 60_000, id -> 1.0, topic, new ActivationHub(),
