@@ -208,11 +208,16 @@ final class Chaos {
             }
         }
         out.printf("  fault %d at %.0f s: %s %s down %.0f s (steps %s)%n", n, at, kind, target, down, stepsAt);
-        // recovered: every job that was running has gone past its step at the fault, or ended
-        boolean back = awaitTrue(() -> stepsAt.entrySet().stream().allMatch(e -> {
-            JsonNode j = jobOrNull(jobs.get(e.getKey()));
-            return j != null && (isEnded(j) || j.path("step").asInt() > e.getValue());
-        }), RECOVERY_LIMIT);
+        // recovered: every job that was running has gone past its step at the fault or succeeded; a job that
+        // failed or was cancelled there did not recover (waiting stops once each job did one or the other)
+        Map<String, JsonNode> seen = new LinkedHashMap<>();
+        awaitTrue(() -> {
+            jobs.forEach((s, id) -> seen.put(s, jobOrNull(id)));
+            return stepsAt.keySet().stream().allMatch(s -> seen.get(s) != null
+                    && (isEnded(seen.get(s)) || pastFault(seen.get(s), stepsAt.get(s))));
+        }, RECOVERY_LIMIT);
+        boolean back = stepsAt.keySet().stream().allMatch(s -> seen.get(s) != null
+                && pastFault(seen.get(s), stepsAt.get(s)));
         double recovered = back ? (System.nanoTime() - t0) / 1e9 : Double.NaN;
         out.printf(back ? "    recovered after %.1f s%n" : "    NOT recovered within %.0f s%n",
                 back ? recovered : (double) RECOVERY_LIMIT.toSeconds());
@@ -255,6 +260,11 @@ final class Chaos {
             JsonNode j = jobOrNull(id);
             return j != null && isEnded(j);
         });
+    }
+
+    private static boolean pastFault(JsonNode job, int stepAtFault) {
+        return "SUCCEEDED".equals(job.path("state").asString()) || !isEnded(job)
+                && job.path("step").asInt() > stepAtFault;
     }
 
     private static boolean isEnded(JsonNode job) {

@@ -73,10 +73,11 @@ final class ChaosCommand implements Callable<Integer> {
                     Map.of("DB_URL", postgres.url(database), "CROSSTRAIN_INVENTORY_SUSPECTAFTER", "4s",
                             "CROSSTRAIN_INVENTORY_DOWNAFTER", "8s")).withKafkaBrokers(3);
             try (LocalStack stack = new LocalStack(options, out)) {
-                // Ctrl-C or a kill of the CLI must not leave a stack and a PostgreSQL cluster behind
+                // Ctrl-C or a kill of the CLI must not leave a stack and a PostgreSQL cluster behind; the cluster
+                // first, in seconds, since stopping three brokers takes a minute or more and a second kill may come
                 Thread stop = new Thread(() -> {
-                    stack.close();
                     postgres.close();
+                    stack.close();
                 }, "stop-chaos");
                 Runtime.getRuntime().addShutdownHook(stop);
                 try {

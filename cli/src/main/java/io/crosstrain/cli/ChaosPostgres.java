@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.crosstrain.localinfra.LocalPostgres;
 
@@ -21,6 +22,7 @@ final class ChaosPostgres implements AutoCloseable {
 
     private final String version;
     private final int port;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private ChaosPostgres(String version, int port) {
         this.version = version;
@@ -84,10 +86,18 @@ final class ChaosPostgres implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the server at once (its data is thrown away next) and drops the cluster; only the first call does, so the
+     * shutdown hook after a normal end has nothing left to do.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            command(List.of("pg_dropcluster", "--stop", version, CLUSTER), false);
+            command(List.of("pg_ctlcluster", version, CLUSTER, "stop", "-m", "immediate"), false);
+            command(List.of("pg_dropcluster", version, CLUSTER), false);
         } catch (IOException e) {
             throw new IllegalStateException("could not drop PostgreSQL cluster " + CLUSTER + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.ToDoubleFunction;
 
 import org.slf4j.Logger;
@@ -102,6 +103,12 @@ public final class JobRun {
         default Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
                                                               int count, boolean diloco) {
             return awaitSnapshot(jobId, planVersion, round, diloco).map(s -> ModelStateCodec.slice(s, offset, count));
+        }
+
+        /** As above, but gives up early, empty, once {@code abandoned} says the state is no longer wanted. */
+        default Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
+                                                              int count, boolean diloco, BooleanSupplier abandoned) {
+            return awaitRange(jobId, planVersion, round, offset, count, diloco);
         }
     }
 
@@ -302,10 +309,26 @@ public final class JobRun {
                 StageWiring stages = new StageWiring(plan, nodeDevices, hub, outbox, roundTimeoutMillis);
                 // before the hand-over, which may wait for state: a neighbour that had it at hand may send already
                 stages.register(local);
-                String missing = handover.preparePaths(plan, local, from);
+                int version = plan.planVersion();
+                long at = from;
+                String missing = handover.preparePaths(plan, local, from, () -> takingOver(version, at) != null);
                 if (missing != null) {
-                    failAll(plan, local, from, missing);
-                    return;
+                    // a version received while this one waited for its state may take over before it began (a
+                    // resume from a checkpoint, or a recovery from an earlier step): then nothing is lost
+                    Plan newer;
+                    synchronized (this) {
+                        newer = takingOver(version, at) != null ? switches.take(version) : null;
+                    }
+                    if (newer == null) {
+                        failAll(plan, local, from, missing);
+                        return;
+                    }
+                    log.info("job {}: plan v{} did not begin at step {} (its state had not come); v{} takes over ({})",
+                            jobId, version, from, newer.planVersion(), newer.reason());
+                    plan = newer;
+                    from = newer.resume() != null || paths.isEmpty() ? newer.startStep()
+                            : Math.max(from, newer.startStep());
+                    continue;
                 }
                 Segment seg = new Segment(plan, local, stages);
                 synchronized (this) {
@@ -338,6 +361,12 @@ public final class JobRun {
             hub.forget(jobId);
             onFinished.run();
         }
+    }
+
+    /** A version newer than {@code running} that takes over at or before {@code step}; a resume always does. */
+    private synchronized Plan takingOver(int running, long step) {
+        Plan newer = switches.next(running);
+        return newer != null && (newer.resume() != null || newer.startStep() <= step) ? newer : null;
     }
 
     private void failAll(Plan plan, List<PlanDevice> local, long step, String reason) {

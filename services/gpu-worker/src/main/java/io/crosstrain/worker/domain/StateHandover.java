@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,7 +118,7 @@ final class StateHandover {
      *
      * @return null, or why a device could not get the state it starts from
      */
-    String preparePaths(Plan plan, List<PlanDevice> local, long from) {
+    String preparePaths(Plan plan, List<PlanDevice> local, long from, BooleanSupplier abandoned) {
         if (plan.resume() != null) {
             return resume.preparePaths(plan, local);
         }
@@ -139,7 +140,7 @@ final class StateHandover {
                 NodeReducer.Part part = fresh.part();
                 ModelStateCodec.Snapshot state = fetched.get(part);
                 if (state == null) {
-                    state = stateOf(plan, part, from - 1);
+                    state = stateOf(plan, part, from - 1, abandoned);
                 }
                 if (state == null) {
                     created.forEach(DeviceStepPath::close);
@@ -170,7 +171,8 @@ final class StateHandover {
      * The state of one range after {@code round}: from this node's paths (which hold the state after that round) when
      * together they cover it, else from the ranges published for the switch.
      */
-    private ModelStateCodec.Snapshot stateOf(Plan plan, NodeReducer.Part part, long round) {
+    private ModelStateCodec.Snapshot stateOf(Plan plan, NodeReducer.Part part, long round,
+                                             BooleanSupplier abandoned) {
         ModelStateCodec.RangeAssembler held = new ModelStateCodec.RangeAssembler(jobId, round, part.offset(),
                 part.length(), plan.diloco());
         Set<NodeReducer.Part> offered = new HashSet<>();
@@ -184,7 +186,7 @@ final class StateHandover {
         if (held.complete()) {
             return held.snapshot();
         }
-        return states.awaitRange(jobId, plan.planVersion(), round, part.offset(), part.length(), plan.diloco())
-                .orElse(null);
+        return states.awaitRange(jobId, plan.planVersion(), round, part.offset(), part.length(), plan.diloco(),
+                abandoned).orElse(null);
     }
 }

@@ -58,20 +58,30 @@ class ModelStateReader implements JobRun.StateSource {
     public Optional<ModelStateCodec.Snapshot> awaitSnapshot(UUID jobId, int planVersion, long round,
                                                             boolean diloco) {
         ModelStateCodec.Assembler assembler = new ModelStateCodec.Assembler(jobId, round, diloco);
-        return scan(jobId, assembler::accept, assembler::complete, assembler::snapshot);
+        return scan(jobId, assembler::accept, assembler::complete, assembler::snapshot, () -> false);
     }
 
     @Override
     public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
                                                          int count, boolean diloco) {
-        ModelStateCodec.RangeAssembler assembler = new ModelStateCodec.RangeAssembler(jobId, round, offset, count,
-                diloco, claims);
-        return scan(jobId, assembler::accept, assembler::complete, assembler::snapshot);
+        return awaitRange(jobId, planVersion, round, offset, count, diloco, () -> false);
     }
 
-    /** Feeds the job's records from the topic's beginning to {@code accept} until {@code complete} or time is up. */
+    @Override
+    public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
+                                                         int count, boolean diloco, BooleanSupplier abandoned) {
+        ModelStateCodec.RangeAssembler assembler = new ModelStateCodec.RangeAssembler(jobId, round, offset, count,
+                diloco, claims);
+        return scan(jobId, assembler::accept, assembler::complete, assembler::snapshot, abandoned);
+    }
+
+    /**
+     * Feeds the job's records from the topic's beginning to {@code accept} until {@code complete}, time is up or
+     * {@code abandoned}.
+     */
     private Optional<ModelStateCodec.Snapshot> scan(UUID jobId, Predicate<byte[]> accept, BooleanSupplier complete,
-                                                    Supplier<ModelStateCodec.Snapshot> result) {
+                                                    Supplier<ModelStateCodec.Snapshot> result,
+                                                    BooleanSupplier abandoned) {
         long deadline = System.nanoTime() + wait.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 new ByteArrayDeserializer())) {
@@ -80,7 +90,7 @@ class ModelStateReader implements JobRun.StateSource {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             String prefix = jobId + ":";
-            while (System.nanoTime() < deadline) {
+            while (System.nanoTime() < deadline && !abandoned.getAsBoolean()) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.key() != null && r.key().startsWith(prefix) && r.value() != null) {
                         accept.test(r.value());

@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 import io.crosstrain.codec.Chunk;
@@ -152,7 +153,7 @@ final class InProcessRelay implements JobRun.Outbox {
 
     /**
      * What {@code ModelStateReader} does against Kafka: the state of a range once the records published for it are
-     * all here, pointers resolved through {@code claims}; empty after 60 s.
+     * all here, pointers resolved through {@code claims}; empty after 60 s or once abandoned.
      */
     JobRun.StateSource states(StateClaimCheck claims) {
         return new JobRun.StateSource() {
@@ -164,8 +165,14 @@ final class InProcessRelay implements JobRun.Outbox {
             @Override
             public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
                                                                  int count, boolean diloco) {
+                return awaitRange(jobId, planVersion, round, offset, count, diloco, () -> false);
+            }
+
+            @Override
+            public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
+                                                                 int count, boolean diloco, BooleanSupplier abandoned) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (System.nanoTime() < deadline) {
+                while (System.nanoTime() < deadline && !abandoned.getAsBoolean()) {
                     ModelStateCodec.RangeAssembler a = new ModelStateCodec.RangeAssembler(jobId, round, offset,
                             count, diloco, claims);
                     modelState.forEach(r -> a.accept(r.value()));

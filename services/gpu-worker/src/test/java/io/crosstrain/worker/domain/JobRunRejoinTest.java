@@ -78,6 +78,30 @@ class JobRunRejoinTest {
         }
     }
 
+    @Test
+    void aJoinWaitingForStateThatNeverComesGivesWayToAVersionTakingOverEarlier() throws Exception {
+        UUID job = UUID.randomUUID();
+        // d0 joins at step 5, but no one publishes the state after step 4 (the nodes holding it were lost)
+        Plan v1 = new Plan(job, 1, "sync-dp", "balanced", Plan.MEASURED, null, MODEL, DatasetSpec.bundled(), STEPS, 8,
+                0.01, 7, 2, List.of("dc"), List.of(device("d0", "n1", 0, 8)), null, 5, "d0 joins", false);
+        // the recovery goes back to the start
+        Plan v2 = v1.next(List.of("dc"), List.of(device("d0", "n1", 0, 8)), null, 1, "recovery from step 1", false);
+        InProcessRelay relay = new InProcessRelay().plan(v1).plan(v2);
+        JobRun run = new JobRun(v1, Set.of("d0"), CORPUS, relay, 30_000, id -> 1.0,
+                relay.states(new StateClaimCheck(null)));
+        relay.run("n1", run);
+        CountDownLatch done = new CountDownLatch(1);
+        run.onFinished(done::countDown);
+        run.start();
+        Thread.sleep(500); // the run is (most likely) waiting for the state after step 4 by now
+        assertThat(run.replan(v2)).isTrue();
+        assertThat(done.await(2, TimeUnit.MINUTES)).isTrue();
+
+        assertThat(relay.metrics).allMatch(m -> m.error() == null, "no device failed");
+        assertThat(relay.metrics).extracting(StepMetric::step).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+        assertThat(relay.metrics).extracting(StepMetric::planVersion).containsOnly(2);
+    }
+
     private static PlanDevice device(String id, String node, int rank, int batch) {
         return new PlanDevice(id, node, "dc", "A100-80G", rank, batch, 1, 100.0, 0.0);
     }
