@@ -98,17 +98,12 @@ public final class JobRun {
 
         /**
          * The state of parameters {@code [offset, offset + count)} after {@code round}, put together from whatever
-         * ranges of it were published (a whole replica's, pipeline stages'); empty if they did not come.
+         * ranges of it were published (a whole replica's, pipeline stages'); empty if they did not come, or once
+         * {@code abandoned} says the state is no longer wanted (a source that waits checks it while it does).
          */
         default Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
-                                                              int count, boolean diloco) {
-            return awaitSnapshot(jobId, planVersion, round, diloco).map(s -> ModelStateCodec.slice(s, offset, count));
-        }
-
-        /** As above, but gives up early, empty, once {@code abandoned} says the state is no longer wanted. */
-        default Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
                                                               int count, boolean diloco, BooleanSupplier abandoned) {
-            return awaitRange(jobId, planVersion, round, offset, count, diloco);
+            return awaitSnapshot(jobId, planVersion, round, diloco).map(s -> ModelStateCodec.slice(s, offset, count));
         }
     }
 

@@ -63,12 +63,6 @@ class ModelStateReader implements JobRun.StateSource {
 
     @Override
     public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
-                                                         int count, boolean diloco) {
-        return awaitRange(jobId, planVersion, round, offset, count, diloco, () -> false);
-    }
-
-    @Override
-    public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
                                                          int count, boolean diloco, BooleanSupplier abandoned) {
         ModelStateCodec.RangeAssembler assembler = new ModelStateCodec.RangeAssembler(jobId, round, offset, count,
                 diloco, claims);

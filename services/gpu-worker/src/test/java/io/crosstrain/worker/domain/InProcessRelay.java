@@ -164,12 +164,6 @@ final class InProcessRelay implements JobRun.Outbox {
 
             @Override
             public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
-                                                                 int count, boolean diloco) {
-                return awaitRange(jobId, planVersion, round, offset, count, diloco, () -> false);
-            }
-
-            @Override
-            public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
                                                                  int count, boolean diloco, BooleanSupplier abandoned) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (System.nanoTime() < deadline && !abandoned.getAsBoolean()) {

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 import org.junit.jupiter.api.Test;
 
@@ -284,7 +285,7 @@ class JobRunPipelineTest {
 
         @Override
         public Optional<ModelStateCodec.Snapshot> awaitRange(UUID jobId, int planVersion, long round, long offset,
-                                                             int count, boolean diloco) {
+                                                             int count, boolean diloco, BooleanSupplier abandoned) {
             asked.add(round + ":" + offset + "+" + count);
             // a scan from the topic's beginning takes a while: a neighbour that had its state at hand starts first
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
