@@ -1,6 +1,7 @@
 # The S3-compatible checkpoint store of docker-compose.yml: S3Proxy's own jar from Maven Central (the cli module's
 # package step copies it to cli/target/s3proxy/), over a directory. Credentials come from the environment.
-FROM eclipse-temurin:17-jre
+ARG JRE_IMAGE=eclipse-temurin:17-jre
+FROM ${JRE_IMAGE}
 WORKDIR /app
 COPY cli/target/s3proxy/s3proxy.jar /app/s3proxy.jar
 RUN mkdir -p /data

@@ -1,5 +1,6 @@
 # One image per service, built from the jar Maven made: docker compose build (after ./mvnw -B -DskipTests package).
-FROM eclipse-temurin:17-jre
+ARG JRE_IMAGE=eclipse-temurin:17-jre
+FROM ${JRE_IMAGE}
 ARG MODULE
 WORKDIR /app
 COPY ${MODULE}/target/*-exec.jar /app/app.jar

@@ -11,6 +11,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** {@code ./crosstrain up | demo}: the whole platform on one machine, no Docker. */
 // INHERIT: every subcommand takes --help and --version too
@@ -110,6 +111,15 @@ public final class CrossTrainCli implements Callable<Integer> {
                 description = "DiLoCo: pseudo-gradients on the WAN as fp32, bf16, fp16, int8 or int4")
         String codec;
 
+        @Option(names = "--stack", description = "the gateway of a stack that is already running (docker compose: "
+                + "http://127.0.0.1:8080): register the demo cluster there and train through it instead of starting "
+                + "one; the key from --key, $CROSSTRAIN_API_KEY or $CROSSTRAIN_ADMIN_KEY")
+        String stackGateway;
+
+        @Option(names = "--key", defaultValue = "${env:CROSSTRAIN_API_KEY:-${env:CROSSTRAIN_ADMIN_KEY}}",
+                description = "API key for --stack")
+        String key;
+
         @Override
         public Integer call() throws Exception {
             PrintStream out = System.out;
@@ -117,6 +127,9 @@ public final class CrossTrainCli implements Callable<Integer> {
             DemoModel demoModel = DemoModel.named(model);
             out.println("CrossTrain demo: " + demoModel.describe() + " on 3 datacenters ("
                     + demoModel.cluster().describe() + "), devices emulated on this CPU");
+            if (stackGateway != null) {
+                return onRunningStack(out, demoModel, t0);
+            }
             if (where.database == null && System.getenv("DB_URL") == null) {
                 // a demo starts from nothing: no queued job or held device of an earlier, interrupted demo
                 try {
@@ -136,17 +149,41 @@ public final class CrossTrainCli implements Callable<Integer> {
                 // a pipelined model is compared with the even layer split and with data parallelism alone by the
                 // planner (simulate), not with an equal split of whole replicas that do not fit
                 int baseline = baselineSteps != null ? baselineSteps : demoModel.pipelined() ? 0 : Math.min(steps, 6);
-                DemoRunner.Outcome outcome = new DemoRunner(stack, new DemoRunner.Settings(steps, baseline,
-                        globalBatch != null ? globalBatch : demoModel.globalBatch(),
-                        learningRate != null ? learningRate : demoModel.learningRate(), seed, data, reportPath,
-                        Duration.ofMinutes(30), strategy, h, codec, demoModel), out).run();
-                Summary.print(out, outcome, (System.nanoTime() - t0) / 1e9);
-                JsonNode replicas = outcome.report().path("replicas");
-                if (!replicas.path("identical").asBoolean(false)) {
-                    throw new IllegalStateException("replicas diverged: " + replicas);
-                }
+                DemoRunner.Outcome outcome = new DemoRunner(stack, settings(demoModel, baseline, reportPath), out).run();
+                finish(out, outcome, t0);
             }
             return 0;
+        }
+
+        private int onRunningStack(PrintStream out, DemoModel demoModel, long t0) throws Exception {
+            if (key == null || key.isBlank()) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--stack needs an API key: --key, "
+                        + "$CROSSTRAIN_API_KEY or $CROSSTRAIN_ADMIN_KEY (compose's is CROSSTRAIN_ADMIN_KEY in .env)");
+            }
+            String gateway = stackGateway.replaceAll("/+$", "");
+            out.println("  on the running stack at " + gateway);
+            JsonMapper mapper = JsonMapper.builder().build();
+            DemoRunner.Target target = new DemoRunner.Target(new ApiClient(gateway, mapper, key), demoModel.cluster(),
+                    null, "the workers' logs: docker compose logs worker-bj worker-sh worker-gy");
+            Path reportPath = report.toAbsolutePath();
+            int baseline = baselineSteps != null ? baselineSteps : demoModel.pipelined() ? 0 : Math.min(steps, 6);
+            finish(out, new DemoRunner(target, settings(demoModel, baseline, reportPath), out).run(), t0);
+            return 0;
+        }
+
+        private DemoRunner.Settings settings(DemoModel demoModel, int baseline, Path reportPath) {
+            return new DemoRunner.Settings(steps, baseline,
+                    globalBatch != null ? globalBatch : demoModel.globalBatch(),
+                    learningRate != null ? learningRate : demoModel.learningRate(), seed, data, reportPath,
+                    Duration.ofMinutes(30), strategy, h, codec, demoModel);
+        }
+
+        private static void finish(PrintStream out, DemoRunner.Outcome outcome, long t0) {
+            Summary.print(out, outcome, (System.nanoTime() - t0) / 1e9);
+            JsonNode replicas = outcome.report().path("replicas");
+            if (!replicas.path("identical").asBoolean(false)) {
+                throw new IllegalStateException("replicas diverged: " + replicas);
+            }
         }
     }
 }

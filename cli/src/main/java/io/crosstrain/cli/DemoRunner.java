@@ -45,21 +45,39 @@ final class DemoRunner {
                    JsonNode simulated) {
     }
 
-    private final LocalStack stack;
+    /**
+     * Where the demo runs: a stack's gateway, the cluster its workers serve, the directory its workers read datasets
+     * from (null when this process cannot write there, as with compose) and where to look when devices stay down.
+     */
+    record Target(ApiClient api, DemoCluster cluster, Path dataDir, String logs) {
+
+        static Target of(LocalStack stack, JsonMapper mapper) {
+            return new Target(stack.api(mapper), stack.options().cluster(),
+                    stack.options().workDir().resolve("data"), "worker logs in "
+                    + stack.options().workDir().resolve("logs"));
+        }
+    }
+
+    private final Target target;
     private final Settings settings;
     private final PrintStream out;
-    private final JsonMapper mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    private static final JsonMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    private final JsonMapper mapper = MAPPER;
     private final ApiClient api;
 
     DemoRunner(LocalStack stack, Settings settings, PrintStream out) {
-        this.stack = stack;
+        this(Target.of(stack, MAPPER), settings, out);
+    }
+
+    DemoRunner(Target target, Settings settings, PrintStream out) {
+        this.target = target;
         this.settings = settings;
         this.out = out;
-        this.api = stack.api(mapper);
+        this.api = target.api();
     }
 
     Outcome run() throws IOException, InterruptedException {
-        DemoCluster cluster = stack.options().cluster();
+        DemoCluster cluster = target.cluster();
         registerCluster(cluster);
         awaitDevicesHealthy(cluster, Duration.ofSeconds(180));
 
@@ -190,7 +208,7 @@ final class DemoRunner {
             if (System.nanoTime() > deadline) {
                 bar.finish();
                 throw new IllegalStateException("only " + ready + " of " + total + " devices became healthy within "
-                        + timeout.toSeconds() + " s (see worker logs in " + stack.options().workDir().resolve("logs")
+                        + timeout.toSeconds() + " s (see " + target.logs()
                         + ")");
             }
             Thread.sleep(1000);
@@ -201,7 +219,11 @@ final class DemoRunner {
         if (settings.data() == null) {
             return Map.of("kind", "bundled", "name", "grammar-en");
         }
-        Path dataDir = stack.options().workDir().resolve("data");
+        if (target.dataDir() == null) {
+            throw new IllegalArgumentException("--data: this stack's workers read datasets from a directory this "
+                    + "process cannot write; upload the file through the API (POST /api/v1/datasets) instead");
+        }
+        Path dataDir = target.dataDir();
         Path target = dataDir.resolve(settings.data().getFileName());
         Files.copy(settings.data(), target, StandardCopyOption.REPLACE_EXISTING);
         return Map.of("kind", "path", "path", target.getFileName().toString());

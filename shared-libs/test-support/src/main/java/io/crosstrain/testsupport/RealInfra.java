@@ -8,36 +8,52 @@ import io.crosstrain.localinfra.LocalKafka;
 import io.crosstrain.localinfra.LocalPostgres;
 
 /**
- * Real infrastructure for integration tests: one in-process KRaft broker per test JVM, and a fresh PostgreSQL
- * database per test JVM on the server at 127.0.0.1:5432 (or {@code CROSSTRAIN_TEST_PG_ADMIN_URL}). The database is
- * ours alone and is dropped when the JVM exits; nobody else's is touched.
+ * Real infrastructure for integration tests: one KRaft broker per test JVM, and a fresh PostgreSQL database per test
+ * JVM. {@link TestInfra} decides where they come from: containers (a broker and a server of their own, removed at
+ * exit), or this machine's servers (an in-process broker; a database on the server at 127.0.0.1:5432 or
+ * {@code CROSSTRAIN_TEST_PG_ADMIN_URL}, ours alone and dropped when the JVM exits; nobody else's is touched).
  */
 public final class RealInfra {
 
-    private static LocalKafka kafka;
+    private static String kafkaBootstrap;
     private static FreshDatabase database;
 
     private RealInfra() {
     }
 
     public static synchronized String kafkaBootstrap() {
-        if (kafka == null) {
-            kafka = LocalKafka.start();
-            LocalKafka started = kafka;
-            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "stop-test-kafka"));
+        if (kafkaBootstrap == null) {
+            if (TestInfra.source() == TestInfra.Source.CONTAINERS) {
+                kafkaBootstrap = TestContainers.kafka();
+            } else {
+                LocalKafka kafka = LocalKafka.start();
+                Runtime.getRuntime().addShutdownHook(new Thread(kafka::close, "stop-test-kafka"));
+                kafkaBootstrap = kafka.bootstrapServers();
+            }
         }
-        return kafka.bootstrapServers();
+        return kafkaBootstrap;
     }
 
     public static synchronized FreshDatabase freshDatabase() {
         if (database == null) {
-            String admin = adminUrl();
+            String admin;
+            String user = "postgres";
+            String password = "";
+            if (TestInfra.source() == TestInfra.Source.CONTAINERS) {
+                var pg = TestContainers.postgres();
+                admin = pg.getJdbcUrl();
+                password = pg.getPassword();
+            } else {
+                admin = adminUrl();
+            }
             String name = "ct_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-            LocalPostgres.createDatabaseIfMissing(admin, "postgres", "", name);
-            String url = admin.substring(0, admin.lastIndexOf('/') + 1) + name;
-            database = new FreshDatabase(url, "postgres", "", name);
+            LocalPostgres.createDatabaseIfMissing(admin, user, password, name);
+            String base = admin.contains("?") ? admin.substring(0, admin.indexOf('?')) : admin;
+            String url = base.substring(0, base.lastIndexOf('/') + 1) + name;
+            database = new FreshDatabase(url, user, password, name);
+            String pw = password;
             Runtime.getRuntime().addShutdownHook(new Thread(
-                    () -> LocalPostgres.dropDatabase(admin, "postgres", "", name), "drop-test-db"));
+                    () -> LocalPostgres.dropDatabase(admin, user, pw, name), "drop-test-db"));
         }
         return database;
     }
