@@ -40,16 +40,15 @@ public final class RealInfra {
             String user = "postgres";
             String password = "";
             if (TestInfra.source() == TestInfra.Source.CONTAINERS) {
-                var pg = TestContainers.postgres();
-                admin = pg.getJdbcUrl();
-                password = pg.getPassword();
+                FreshDatabase server = TestContainers.postgres();
+                admin = server.jdbcUrl();
+                password = server.password();
             } else {
                 admin = adminUrl();
             }
             String name = "ct_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
             LocalPostgres.createDatabaseIfMissing(admin, user, password, name);
-            String base = admin.contains("?") ? admin.substring(0, admin.indexOf('?')) : admin;
-            String url = base.substring(0, base.lastIndexOf('/') + 1) + name;
+            String url = admin.substring(0, admin.lastIndexOf('/') + 1) + name;
             database = new FreshDatabase(url, user, password, name);
             String pw = password;
             Runtime.getRuntime().addShutdownHook(new Thread(

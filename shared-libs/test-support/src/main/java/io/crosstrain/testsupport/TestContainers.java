@@ -21,6 +21,7 @@ import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 
+import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
@@ -48,14 +49,27 @@ final class TestContainers {
     private TestContainers() {
     }
 
-    /** A started PostgreSQL 15 whose superuser is {@code postgres}; removed when this JVM exits. */
-    static PostgreSQLContainer postgres() {
+    /** A started PostgreSQL 15, superuser {@code postgres}; its admin JDBC URL on 127.0.0.1. Removed at JVM exit. */
+    static FreshDatabase postgres() {
         DockerImageName image = present(POSTGRES_IMAGE)
                 ? DockerImageName.parse(POSTGRES_IMAGE).asCompatibleSubstituteFor("postgres")
                 : DockerImageName.parse(PUBLIC_POSTGRES);
+        int port = freePort();
         PostgreSQLContainer pg = new PostgreSQLContainer(image).withUsername("postgres").withPassword("postgres")
                 .withDatabaseName("postgres").withStartupTimeout(Duration.ofMinutes(2));
-        return started(pg);
+        pg.withCreateContainerCmdModifier(cmd -> onLoopback(cmd, port, 5432));
+        started(pg);
+        return new FreshDatabase("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "postgres",
+                "postgres");
+    }
+
+    /**
+     * Publishes the container's port on this machine's loopback only (Testcontainers would publish on every
+     * address, and on a machine that looks like a container to it, /.dockerenv, it connects through the bridge).
+     */
+    private static void onLoopback(CreateContainerCmd cmd, int hostPort, int containerPort) {
+        cmd.getHostConfig().withPortBindings(new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1", hostPort),
+                new ExposedPort(containerPort)));
     }
 
     /** A started single-node KRaft broker, plaintext, answering on 127.0.0.1; returns its bootstrap address. */
@@ -82,10 +96,9 @@ final class TestContainers {
                 .withExposedPorts(port)
                 .withCreateContainerCmdModifier(cmd -> {
                     cmd.withEntrypoint("bash", "-c", run);
-                    cmd.getHostConfig().withPortBindings(new PortBinding(Ports.Binding.bindIpAndPort("127.0.0.1",
-                            port), new ExposedPort(port)));
+                    onLoopback(cmd, port, port);
                 })
-                .waitingFor(Wait.forListeningPort())
+                .waitingFor(Wait.forLogMessage(".*Kafka Server started.*", 1))
                 .withStartupTimeout(Duration.ofMinutes(2));
         started(kafka);
         return "127.0.0.1:" + port;
