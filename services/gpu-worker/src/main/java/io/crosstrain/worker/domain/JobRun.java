@@ -343,9 +343,20 @@ public final class JobRun {
                 if (plan == null) {
                     throw new IllegalStateException("segment superseded without a newer plan");
                 }
-                handover.publishAtSwitch(seg.plan, seg.local, plan, next);
                 // a resume starts at its checkpoint, wherever this node was
                 from = plan.resume() != null ? plan.startStep() : next;
+                if (from > plan.startStep() && rollsBackToOuterRound(seg.plan, plan)) {
+                    // DiLoCo: this node ran inner steps past where the new version takes over (its datacenter's
+                    // rounds completed without the lost devices of another); the new version redoes them, so the
+                    // node goes back to the global state the outer round before them published, as a joiner does
+                    log.info("job {}: steps {}..{} ran here under v{}, which v{} redoes: back to step {}", jobId,
+                            plan.startStep(), from - 1, seg.plan.planVersion(), plan.planVersion(),
+                            plan.startStep());
+                    paths.values().forEach(DeviceStepPath::close);
+                    paths.clear();
+                    from = plan.startStep();
+                }
+                handover.publishAtSwitch(seg.plan, seg.local, plan, from);
                 log.info("job {}: switching to plan v{} at step {} ({})", jobId, plan.planVersion(), from,
                         plan.reason());
             }
@@ -356,6 +367,15 @@ public final class JobRun {
             hub.forget(jobId);
             onFinished.run();
         }
+    }
+
+    /**
+     * Whether a node past {@code next}'s start can go back to it: under DiLoCo with whole replicas, when the step
+     * before it ended an outer round, whose result every replica shares and was published for joiners.
+     */
+    static boolean rollsBackToOuterRound(Plan previous, Plan next) {
+        return next.resume() == null && previous.diloco() && !previous.pipelined()
+                && previous.outerAfter(next.startStep() - 1);
     }
 
     /** A version newer than {@code running} that takes over at or before {@code step}; a resume always does. */

@@ -102,7 +102,73 @@ class JobRunRejoinTest {
         assertThat(relay.metrics).extracting(StepMetric::planVersion).containsOnly(2);
     }
 
+    @Test
+    void aDilocoNodeThatRanPastWhereARecoveryTakesOverRedoesThoseStepsFromTheOuterRoundBefore() throws Exception {
+        UUID job = UUID.randomUUID();
+        int steps = 6;
+        // datacenter a is n1 alone, b is n2 and n3; outer rounds after steps 2, 4 and 6
+        List<PlanDevice> all = List.of(device("d0", "n1", "a", 0, 4), device("d1", "n2", "b", 1, 2),
+                device("d2", "n3", "b", 2, 2));
+        Plan v1 = new Plan(job, 1, "diloco", "balanced", Plan.MEASURED, null, MODEL, DatasetSpec.bundled(), steps, 8,
+                0.01, 7, 2, List.of("a", "b"), all, null, 1, "first", false,
+                new io.crosstrain.contracts.SyncSpec(2, "fp32", 0.7, 0.5), List.of());
+        // n3 dies after the outer round of step 2: b's inner rounds stall, a's (n1 alone) go on to step 4's outer round
+        Plan v2 = v1.next(List.of("a", "b"), List.of(device("d0", "n1", "a", 0, 4), device("d1", "n2", "b", 1, 4)),
+                null, 3, "n3 lost", true);
+        InProcessRelay relay = new InProcessRelay().plan(v1).plan(v2);
+        relay.hold = m -> m.sender().equals("n3") && io.crosstrain.contracts.Rounds.step(m.round()) >= 3;
+        JobRun.StateSource topic = relay.states(new StateClaimCheck(null));
+        JobRun n1 = new JobRun(v1, Set.of("d0"), CORPUS, relay, 30_000, id -> 1.0, topic);
+        JobRun n2 = new JobRun(v1, Set.of("d1"), CORPUS, relay, 30_000, id -> 1.0, topic);
+        JobRun n3 = new JobRun(v1, Set.of("d2"), CORPUS, relay, 30_000, id -> 1.0, topic);
+        relay.run("n1", n1).run("n2", n2).run("n3", n3);
+        CountDownLatch done = new CountDownLatch(3);
+        for (JobRun run : List.of(n1, n2, n3)) {
+            run.onFinished(done::countDown);
+            run.start();
+        }
+        await().atMost(Duration.ofMinutes(1)).until(() -> relay.reported("d0", 3));
+        for (JobRun run : List.of(n1, n2, n3)) {
+            assertThat(run.replan(v2)).isTrue();
+        }
+        assertThat(done.await(2, TimeUnit.MINUTES)).isTrue();
+
+        assertThat(relay.metrics).allMatch(m -> m.error() == null, "no device failed");
+        // as the report counts them: each step under the newest version that reported it
+        Map<Integer, Integer> newest = new HashMap<>();
+        relay.metrics.forEach(m -> newest.merge(m.step(), m.planVersion(), Math::max));
+        Map<Integer, Integer> samples = new HashMap<>();
+        relay.metrics.stream().filter(m -> m.planVersion() == newest.get(m.step()))
+                .forEach(m -> samples.merge(m.step(), m.batch(), Integer::sum));
+        assertThat(samples).as("every step once, all 8 samples").hasSize(steps).allSatisfy((s, n) ->
+                assertThat(n).as("samples of step %d", s).isEqualTo(8));
+        assertThat(relay.metric("d0", 3, 2)).as("d0 redid step 3 under v2").isNotNull();
+        for (int step = 4; step <= steps; step += 2) { // outer rounds, hashed every second step
+            assertThat(relay.metric("d1", step, 2).weightsHash()).as("replicas after step %d", step).isNotNull()
+                    .isEqualTo(relay.metric("d0", step, 2).weightsHash());
+        }
+    }
+
+    @Test
+    void onlyAnOuterRoundBeforeTheTakeOverLetsANodeGoBack() {
+        UUID job = UUID.randomUUID();
+        List<PlanDevice> one = List.of(device("d0", "n1", "a", 0, 8));
+        Plan diloco = new Plan(job, 1, "diloco", "balanced", Plan.MEASURED, null, MODEL, DatasetSpec.bundled(), 8, 8,
+                0.01, 7, 2, List.of("a"), one, null, 1, "first", false,
+                new io.crosstrain.contracts.SyncSpec(4, "fp32", 0.7, 0.5), List.of());
+        assertThat(JobRun.rollsBackToOuterRound(diloco, diloco.next(List.of("a"), one, null, 5, "r", true))).isTrue();
+        assertThat(JobRun.rollsBackToOuterRound(diloco, diloco.next(List.of("a"), one, null, 4, "r", true)))
+                .as("mid-round: no shared state to go back to").isFalse();
+        Plan sync = new Plan(job, 1, "sync-dp", "balanced", Plan.MEASURED, null, MODEL, DatasetSpec.bundled(), 8, 8,
+                0.01, 7, 2, List.of("a"), one, null, 1, "first", false);
+        assertThat(JobRun.rollsBackToOuterRound(sync, sync.next(List.of("a"), one, null, 5, "r", true))).isFalse();
+    }
+
     private static PlanDevice device(String id, String node, int rank, int batch) {
-        return new PlanDevice(id, node, "dc", "A100-80G", rank, batch, 1, 100.0, 0.0);
+        return device(id, node, "dc", rank, batch);
+    }
+
+    private static PlanDevice device(String id, String node, String dc, int rank, int batch) {
+        return new PlanDevice(id, node, dc, "A100-80G", rank, batch, 1, 100.0, 0.0);
     }
 }
