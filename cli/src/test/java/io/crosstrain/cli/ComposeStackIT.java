@@ -36,6 +36,8 @@ class ComposeStackIT {
     private static final Path WORK = HOME.resolve("cli/target/e2e-compose");
     private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     private static final Duration HEALTHY_WITHIN = Duration.ofMinutes(6);
+    /** gateway, device-inventory, job-api, scheduler, three relays, three workers, Prometheus itself. */
+    private static final int SCRAPE_TARGETS = 11;
 
     @Test
     void theDemoJobSucceedsThroughTheComposeStackAndDownLeavesNothing() throws Exception {
@@ -129,6 +131,7 @@ class ComposeStackIT {
         JsonMapper mapper = JsonMapper.builder().build();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         List<String> down = List.of();
+        int seen = 0;
         while (System.nanoTime() < deadline) {
             String raw = run(List.of("docker", "exec", container, "bash", "-c",
                     "exec 3<>/dev/tcp/127.0.0.1/9090 && printf 'GET /api/v1/targets?state=active HTTP/1.0\\r\\n\\r\\n'"
@@ -140,12 +143,14 @@ class ComposeStackIT {
                     down.add(t.path("scrapeUrl").asString() + " " + t.path("health").asString());
                 }
             }
-            if (targets.size() == 11 && down.isEmpty()) {
+            seen = targets.size();
+            if (seen == SCRAPE_TARGETS && down.isEmpty()) {
                 return;
             }
             Thread.sleep(3000);
         }
-        throw new AssertionError("Prometheus does not scrape every service: " + down);
+        throw new AssertionError("Prometheus scrapes " + seen + " of " + SCRAPE_TARGETS + " targets (every CrossTrain "
+                + "service container and itself); not up: " + down);
     }
 
     private static List<String> composeCommand() throws Exception {
