@@ -62,7 +62,6 @@ final class DemoRunner {
     private final Settings settings;
     private final PrintStream out;
     private static final JsonMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
-    private final JsonMapper mapper = MAPPER;
     private final ApiClient api;
 
     DemoRunner(LocalStack stack, Settings settings, PrintStream out) {
@@ -99,7 +98,7 @@ final class DemoRunner {
         JsonNode report = api.ok(api.get("/api/v1/jobs/" + jobId + "/report"), "report");
         Path reportFile = settings.report().toAbsolutePath();
         Files.createDirectories(reportFile.getParent());
-        Files.writeString(reportFile, mapper.writeValueAsString(report));
+        Files.writeString(reportFile, MAPPER.writeValueAsString(report));
         Path png = reportFile.resolveSibling(stripJson(reportFile.getFileName().toString()) + ".png");
         ReportPlot.write(report, png);
         JsonNode generated = Samples.generate(api, jobId, "the ", settings.seed());
@@ -107,7 +106,7 @@ final class DemoRunner {
         JsonNode simulated = simulate(jobId, report);
         if (simulated != null) {
             Files.writeString(reportFile.resolveSibling(stripJson(reportFile.getFileName().toString())
-                    + "-simulate.json"), mapper.writeValueAsString(simulated));
+                    + "-simulate.json"), MAPPER.writeValueAsString(simulated));
         }
         return new Outcome(jobId, baselineId, report, reportFile, png, sample, simulated);
     }

@@ -74,8 +74,9 @@ public final class TestInfra {
      */
     public static boolean engineAnswers() {
         try {
-            return DockerProbe.fromEnvironment().get("/_ping") == 200
-                    && DockerProbe.fromEnvironment().get("/images/" + TestContainers.BASE_IMAGE + "/json") == 200;
+            DockerProbe engine = DockerProbe.fromEnvironment();
+            return engine.get("/_ping") == 200
+                    && engine.get("/images/" + TestContainers.BASE_IMAGE + "/json") == 200;
         } catch (java.io.IOException | RuntimeException e) {
             return false;
         }
