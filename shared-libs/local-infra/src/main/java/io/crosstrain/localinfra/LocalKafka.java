@@ -23,10 +23,12 @@ public final class LocalKafka implements AutoCloseable {
         return start(Map.of());
     }
 
-    /** As {@link #start()}, with further broker properties (they win over the defaults here). */
-    public static LocalKafka start(Map<String, String> overrides) {
-        EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 1);
-        Map<String, String> props = new HashMap<>(Map.of(
+    /**
+     * The broker settings a test broker gets (in this JVM, or in a test container): topics made on first use, no
+     * rebalance delay, one replica, room for 512 KiB gradient chunks.
+     */
+    public static Map<String, String> testBrokerProperties() {
+        return Map.of(
                 "auto.create.topics.enable", "true",
                 "group.initial.rebalance.delay.ms", "0",
                 "offsets.topic.replication.factor", "1",
@@ -37,7 +39,13 @@ public final class LocalKafka implements AutoCloseable {
                 "replica.fetch.max.bytes", String.valueOf(4 * 1024 * 1024),
                 // kernel-tuned socket buffers rather than 100 KiB: gradient chunks are 512 KiB
                 "socket.send.buffer.bytes", "-1",
-                "socket.receive.buffer.bytes", "-1"));
+                "socket.receive.buffer.bytes", "-1");
+    }
+
+    /** As {@link #start()}, with further broker properties (they win over the defaults here). */
+    public static LocalKafka start(Map<String, String> overrides) {
+        EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 1);
+        Map<String, String> props = new HashMap<>(testBrokerProperties());
         props.putAll(overrides);
         broker.brokerProperties(props);
         broker.afterPropertiesSet();

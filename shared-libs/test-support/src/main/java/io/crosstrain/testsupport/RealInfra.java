@@ -36,23 +36,15 @@ public final class RealInfra {
 
     public static synchronized FreshDatabase freshDatabase() {
         if (database == null) {
-            String admin;
-            String user = "postgres";
-            String password = "";
-            if (TestInfra.source() == TestInfra.Source.CONTAINERS) {
-                FreshDatabase server = TestContainers.postgres();
-                admin = server.jdbcUrl();
-                password = server.password();
-            } else {
-                admin = adminUrl();
-            }
+            FreshDatabase server = TestInfra.source() == TestInfra.Source.CONTAINERS ? TestContainers.postgres()
+                    : new FreshDatabase(adminUrl(), "postgres", "", "postgres");
+            String admin = server.jdbcUrl();
             String name = "ct_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-            LocalPostgres.createDatabaseIfMissing(admin, user, password, name);
+            LocalPostgres.createDatabaseIfMissing(admin, server.username(), server.password(), name);
             String url = admin.substring(0, admin.lastIndexOf('/') + 1) + name;
-            database = new FreshDatabase(url, user, password, name);
-            String pw = password;
-            Runtime.getRuntime().addShutdownHook(new Thread(
-                    () -> LocalPostgres.dropDatabase(admin, user, pw, name), "drop-test-db"));
+            database = new FreshDatabase(url, server.username(), server.password(), name);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> LocalPostgres.dropDatabase(admin,
+                    server.username(), server.password(), name), "drop-test-db"));
         }
         return database;
     }

@@ -26,6 +26,8 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 
+import io.crosstrain.localinfra.LocalKafka;
+
 /**
  * PostgreSQL and Kafka as containers, for {@link RealInfra} when {@link TestInfra} chooses them. PostgreSQL is the
  * image {@code scripts/build-images --base} made here without a registry (Debian's package), Kafka an image built
@@ -76,23 +78,19 @@ final class TestContainers {
     static String kafka() {
         // Kafka advertises one address: the container listens on the very port the host publishes it at
         int port = freePort();
-        String config = String.join("\n",
+        StringBuilder config = new StringBuilder(String.join("\n",
                 "process.roles=broker,controller", "node.id=1", "controller.quorum.voters=1@127.0.0.1:9093",
                 "listeners=PLAINTEXT://0.0.0.0:" + port + ",CONTROLLER://127.0.0.1:9093",
                 "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
                 "controller.listener.names=CONTROLLER", "inter.broker.listener.name=PLAINTEXT",
-                "log.dirs=/tmp/kraft", "num.partitions=1",
-                "auto.create.topics.enable=true", "group.initial.rebalance.delay.ms=0",
-                "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1", "message.max.bytes=" + 4 * 1024 * 1024,
-                "replica.fetch.max.bytes=" + 4 * 1024 * 1024, "socket.send.buffer.bytes=-1",
-                "socket.receive.buffer.bytes=-1", "");
+                "log.dirs=/tmp/kraft", "num.partitions=1", ""));
+        LocalKafka.testBrokerProperties().forEach((k, v) -> config.append(k).append('=').append(v).append('\n'));
         String run = "java -Xmx256m -cp '/kafka/*' kafka.tools.StorageTool format -t " + Uuid.randomUuid()
                 + " -c /tmp/server.properties > /dev/null && exec java -Xmx768m -XX:+UseSerialGC -cp '/kafka/*' "
                 + "kafka.Kafka /tmp/server.properties";
         GenericContainer<?> kafka = new GenericContainer<>(kafkaImage())
-                .withCopyToContainer(Transferable.of(config), "/tmp/server.properties")
+                .withCopyToContainer(Transferable.of(config.toString()), "/tmp/server.properties")
                 .withExposedPorts(port)
                 .withCreateContainerCmdModifier(cmd -> {
                     cmd.withEntrypoint("bash", "-c", run);
